@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// One test run for the whole monorepo. Workspace packages resolve to their TypeScript sources
+// through the `@evalhub/source` export condition, so tests never need a build of their deps.
+// - unit: `*.test.ts` beside the code, no external services.
+// - int:  `test/**/*.int.test.ts`, real services (MLflow, fixture model server, lm-eval, ragas)
+//         started once per run by the global setup.
+const conditions = ['@evalhub/source'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{packages,examples,tools}/*/src/**/*.test.ts', 'tools/src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'int',
+          include: ['{packages,examples}/*/test/**/*.int.test.ts', 'tools/test/**/*.int.test.ts'],
+          globalSetup: ['tools/test/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
