@@ -1,0 +1,102 @@
+/** One error hierarchy for the whole hub. `code` is stable and documented in docs/errors.md. */
+
+/** A field-level problem, addressed by a JSON pointer into the request body. */
+export interface ErrorDetail {
+  pointer: string;
+  message: string;
+}
+
+export interface EvalHubErrorOptions {
+  details?: ErrorDetail[];
+  cause?: unknown;
+}
+
+export class EvalHubError extends Error {
+  /** HTTP status the server maps this error to. */
+  readonly status: number = 500;
+  readonly details: ErrorDetail[];
+
+  constructor(
+    readonly code: string,
+    message: string,
+    options: EvalHubErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details ?? [];
+  }
+
+  toJSON(): { code: string; message: string; details: ErrorDetail[] } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** The client sent something the hub cannot accept (HTTP 400). */
+export class ValidationError extends EvalHubError {
+  override readonly status = 400;
+  constructor(message: string, details: ErrorDetail[] = [], options: { code?: string; cause?: unknown } = {}) {
+    super(options.code ?? 'validation_failed', message, { details, cause: options.cause });
+  }
+}
+
+export class NotFoundError extends EvalHubError {
+  override readonly status = 404;
+  constructor(what: string, id: string, hint?: string) {
+    super(`${what.toLowerCase().replace(/\s+/g, '_')}_not_found`, `${what} '${id}' does not exist.${hint ? ` ${hint}` : ''}`);
+  }
+}
+
+/** The request conflicts with the current state (HTTP 409). */
+export class ConflictError extends EvalHubError {
+  override readonly status = 409;
+  constructor(code: string, message: string, options: EvalHubErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** The hub's own configuration is invalid; raised at start-up. */
+export class ConfigError extends EvalHubError {
+  constructor(message: string, options: EvalHubErrorOptions = {}) {
+    super('config_invalid', message, options);
+  }
+}
+
+/** A plugin is missing, malformed, incompatible or was given bad options; raised at start-up. */
+export class PluginError extends EvalHubError {
+  constructor(
+    readonly plugin: string,
+    message: string,
+    options: EvalHubErrorOptions = {},
+  ) {
+    super('plugin_invalid', message, options);
+  }
+}
+
+/** A dependency (MLflow, a model server) failed or could not be reached (HTTP 502). */
+export class UpstreamError extends EvalHubError {
+  override readonly status = 502;
+  constructor(
+    readonly upstream: string,
+    message: string,
+    options: EvalHubErrorOptions & { code?: string } = {},
+  ) {
+    super(options.code ?? 'upstream_failed', message, options);
+  }
+}
+
+/** A benchmark run failed inside a provider; recorded on the benchmark, never thrown to clients. */
+export class BenchmarkFailedError extends EvalHubError {
+  constructor(message: string, options: EvalHubErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'benchmark_failed', message, options);
+  }
+}
+
+export function isEvalHubError(err: unknown): err is EvalHubError {
+  return err instanceof EvalHubError || (typeof err === 'object' && err !== null && 'code' in err && 'status' in err && 'details' in err);
+}
+
+/** A short, safe description of any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,69 @@
+import type { InjectionToken } from 'tsyringe';
+import type { ComponentHealth, Evaluation, EvaluationStatus } from '../types.js';
+
+/** Where a tracked evaluation lives in the tracker; persisted on the evaluation (`tracking`). */
+export interface TrackerRunInfo {
+  experiment_name?: string;
+  experiment_id?: string;
+  run_id?: string;
+  links?: { experiment?: string; run?: string };
+}
+
+/** Params, metrics and tags logged together (a tracker may send them in one request). */
+export interface TrackingBatch {
+  params?: Record<string, string>;
+  /** Values may be NaN or ±Infinity; the tracker encodes them as its backend requires. */
+  metrics?: Record<string, number>;
+  tags?: Record<string, string>;
+  /** Milliseconds since the epoch the values were produced (stable across replays). */
+  timestamp: number;
+}
+
+export interface TrackedArtifact {
+  /** Path inside the run's artifact tree, e.g. `arc_easy/results.json`. */
+  name: string;
+  /** Local file holding the content. */
+  path: string;
+  contentType?: string;
+}
+
+/**
+ * One run in the tracker for one evaluation request. Every method may be called again with the same
+ * arguments after a failure or a restart (core replays its outbox), so each must be idempotent.
+ */
+export interface TrackerRun {
+  readonly info: TrackerRunInfo;
+  log(batch: TrackingBatch): Promise<void>;
+  logArtifact(artifact: TrackedArtifact): Promise<void>;
+  /** Close the run with a status mirroring `evaluation.status`; the evaluation is final here. */
+  finish(evaluation: Evaluation): Promise<void>;
+}
+
+export interface Tracker {
+  /** `none`, `jsonl`, `mlflow`, or a plugin's name. */
+  readonly name: string;
+  /**
+   * Create the run for this evaluation, or find the one an earlier attempt created (idempotent by
+   * `evaluation.id`). Called when the evaluation starts.
+   */
+  startRun(evaluation: Evaluation): Promise<TrackerRun>;
+  /** Reattach to a run created earlier, e.g. after a restart, from the info `startRun` returned. */
+  resumeRun(evaluation: Evaluation, info: TrackerRunInfo): Promise<TrackerRun>;
+  /** Reachability of the backend, for the health endpoint. */
+  health(): Promise<ComponentHealth>;
+  close?(): Promise<void>;
+}
+
+/** A tracker error that retrying will not fix (e.g. a name conflict); the outbox stops and reports it. */
+export class PermanentTrackingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentTrackingError';
+  }
+}
+
+export function isTerminalForTracking(status: EvaluationStatus): boolean {
+  return status !== 'pending' && status !== 'running';
+}
+
+export const TrackerToken: InjectionToken<Tracker> = Symbol.for('evalhub.tracker');

@@ -1,0 +1,72 @@
+import type { Logger } from '../logging.js';
+import type { EvaluationProvider } from '../extension-points/provider.js';
+import type { EvaluationStore } from '../extension-points/store.js';
+import type { Runtime } from '../extension-points/runtime.js';
+import type { Tracker } from '../extension-points/tracker.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** The plugin API version this core implements. A plugin declaring another one is refused. */
+export const PLUGIN_API_VERSION = 1;
+
+/**
+ * The brand `definePlugin` stamps on a manifest. A registered symbol, not a class, so a plugin built
+ * against another copy of core is still recognised.
+ */
+export const PLUGIN_BRAND: unique symbol = Symbol.for('evalhub.plugin.v1') as never;
+
+export type PluginKind = 'provider' | 'tracker' | 'store' | 'runtime';
+
+/** An HTTP handler a plugin contributes (e.g. the MLflow proxy); mounted by the server under `prefix`. */
+export interface HttpHandler {
+  /** Path prefix, e.g. `/mlflow`. */
+  prefix: string;
+  description: string;
+  /** Handle a request whose path starts with `prefix`. The response is fully owned by the handler. */
+  handle(req: IncomingMessage, res: ServerResponse, context: { requestId: string; path: string }): Promise<void>;
+}
+
+/** Hub facts a plugin may use for its defaults. Plugins never read `process.env`. */
+export interface HubInfo {
+  version: string;
+  /** The hub's state folder (SQLite file, logs, artifacts). */
+  dataDir: string;
+  /** Folder of the config file (relative paths in options resolve from here). */
+  configDir: string;
+  /** Root folder that `dataset_path` settings must stay inside. */
+  dataRoot: string;
+  /** Python interpreter with the project's tools (lm-eval, ragas, mlflow), when configured. */
+  python?: string;
+}
+
+export interface PluginContext {
+  readonly logger: Logger;
+  readonly hub: HubInfo;
+  addProvider(provider: EvaluationProvider): void;
+  setTracker(tracker: Tracker): void;
+  setStore(store: EvaluationStore): void;
+  setRuntime(runtime: Runtime): void;
+  addHttpHandler(handler: HttpHandler): void;
+  /** Called when the hub shuts down. */
+  onClose(fn: () => Promise<void> | void): void;
+}
+
+export interface PluginDefinition<Options = Record<string, unknown>> {
+  /** The npm package name, e.g. `@evalhub/provider-ragas`. */
+  name: string;
+  kind: PluginKind;
+  apiVersion: number;
+  /** JSON Schema (draft 2020-12) of the options; checked with ajv before `register` runs. */
+  optionsSchema?: Record<string, unknown>;
+  register(ctx: PluginContext, options: Options): void | Promise<void>;
+}
+
+export type Plugin<Options = Record<string, unknown>> = PluginDefinition<Options> & { readonly [PLUGIN_BRAND]: true };
+
+/** Declare a plugin. Registers nothing by itself: the hub's loader calls `register`. */
+export function definePlugin<Options = Record<string, unknown>>(definition: PluginDefinition<Options>): Plugin<Options> {
+  return Object.freeze({ ...definition, [PLUGIN_BRAND]: true as const });
+}
+
+export function isPlugin(value: unknown): value is Plugin<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
+}

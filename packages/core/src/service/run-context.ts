@@ -1,0 +1,67 @@
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { ArtifactSpec, RunContext } from '../extension-points/provider.js';
+import type { Runtime } from '../extension-points/runtime.js';
+import type { Logger } from '../logging.js';
+import type { ArtifactInfo, Progress } from '../types.js';
+
+export interface RunContextOptions {
+  runtime: Runtime;
+  signal: AbortSignal;
+  /** Private working folder of this benchmark run (created). */
+  workDir: string;
+  /** Folder that receives this benchmark's artifacts (created). */
+  artifactDir: string;
+  /** Prefix of artifact names, normally the benchmark id. */
+  artifactPrefix: string;
+  logFile: string;
+  logger: Logger;
+  onProgress?: (progress: Progress) => void;
+  onLog?: (line: string) => void;
+  onArtifact?: (artifact: ArtifactInfo & { path: string; contentType?: string }) => void;
+}
+
+function safeArtifactName(name: string): string {
+  const clean = normalize(name).replace(/^([/\\])+/, '');
+  if (clean.startsWith('..') || clean.split(sep).includes('..')) {
+    throw new ValidationError(`Artifact name '${name}' leaves the artifact folder.`);
+  }
+  return clean;
+}
+
+/**
+ * The RunContext a provider receives: the one EvaluationService builds for every benchmark, usable
+ * directly by plugin authors to run a provider outside the hub.
+ */
+export async function createRunContext(options: RunContextOptions): Promise<RunContext> {
+  await mkdir(options.workDir, { recursive: true });
+  await mkdir(options.artifactDir, { recursive: true });
+  await mkdir(dirname(options.logFile), { recursive: true });
+  const ctx: RunContext = {
+    signal: options.signal,
+    workDir: options.workDir,
+    logFile: options.logFile,
+    logger: options.logger,
+    progress: (progress) => options.onProgress?.(progress),
+    log: (line) => options.onLog?.(line),
+    async artifact(spec: ArtifactSpec): Promise<void> {
+      const name = safeArtifactName(spec.name);
+      const target = join(options.artifactDir, name);
+      await mkdir(dirname(target), { recursive: true });
+      if (spec.path !== undefined) await copyFile(spec.path, target);
+      else await writeFile(target, spec.content ?? '');
+      const { size } = await stat(target);
+      const fullName = `${options.artifactPrefix}/${name}`;
+      options.onArtifact?.({
+        name: fullName,
+        size,
+        path: target,
+        ...(spec.contentType ? { content_type: spec.contentType, contentType: spec.contentType } : {}),
+      });
+    },
+    exec: (request) =>
+      options.runtime.exec({ ...request, logFile: request.logFile ?? options.logFile, signal: options.signal }),
+  };
+  return ctx;
+}
