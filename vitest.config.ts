@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['{packages,examples}/*/test/**/*.int.test.ts', 'tools/test/**/*.int.test.ts'],
-          globalSetup: ['tools/test/setup-mlflow.ts'],
+          globalSetup: ['tools/test/setup-fixture-model.ts', 'tools/test/setup-mlflow.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -1,0 +1,13 @@
+export { startFixtureModelServer } from './server.js';
+export type { FixtureLogger, FixtureModelServer, FixtureModelServerOptions } from './server.js';
+export { parseSwitches, splitSwitchPrefix, SWITCH_NAMES } from './switches.js';
+export type { Switches } from './switches.js';
+export { chatResponders, defaultResponder } from './responders/index.js';
+export type { ChatMessageText, ChatReply, ChatRequest, ChatResponder } from './responders/index.js';
+export { schemaInstance, validateInstance, extractPromptSchema } from './json-schema.js';
+export type { JsonSchema, JsonValue } from './json-schema.js';
+export { embed, cosine, EMBEDDING_DIMENSION } from './embeddings.js';
+export { encode, decode, EOS_ID, EOS_TOKEN } from './tokenizer.js';
+export { NgramModel } from './ngram.js';
+export { FixtureEngine } from './engine.js';
+export { CHAT_TEMPLATE, applyChatTemplate } from './chat-template.js';

@@ -1,0 +1,14 @@
+/**
+ * Chat responder registry. The server asks each responder in order; the first one that returns a
+ * reply wins, and `defaultResponder` answers when none does.
+ *
+ * To register a responder: import it and add it to `chatResponders` (most specific first).
+ */
+import type { ChatResponder } from './types.js';
+
+export const chatResponders: readonly ChatResponder[] = [
+  // e.g. ragasResponder,
+];
+
+export { defaultResponder } from './default.js';
+export type { ChatMessageText, ChatReply, ChatRequest, ChatResponder } from './types.js';
