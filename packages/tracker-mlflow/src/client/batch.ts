@@ -111,33 +111,38 @@ function bytes(entity: unknown): number {
 }
 
 /**
- * Splits a prepared batch into log-batch request bodies within MLflow's limits: ≤ 1000 metrics,
- * ≤ 100 params, ≤ 100 tags, ≤ 1000 entities and < ~900 kB per request. Params go first (so a
- * later chunk failing never leaves metrics without their params), then tags, then metrics; the
- * order inside each kind is kept. An empty input yields no chunk.
+ * Splits a prepared batch into as few log-batch request bodies as MLflow's limits allow: ≤ 1000
+ * metrics, ≤ 100 params, ≤ 100 tags, ≤ 1000 entities and < ~900 kB per request. Each request is
+ * filled with params first, then tags, then metrics, so params land in the earliest requests; the
+ * order inside each kind is kept. An empty input yields no request.
  */
 export function chunkBatch(batch: WireBatch, limits = MLFLOW_LIMITS): WireBatch[] {
   const chunks: WireBatch[] = [];
-  let cur: WireBatch = { metrics: [], params: [], tags: [] };
-  let size = 0;
-  const count = () => cur.metrics.length + cur.params.length + cur.tags.length;
-  const flush = () => {
-    if (count() > 0) chunks.push(cur);
-    cur = { metrics: [], params: [], tags: [] };
-    size = 0;
-  };
-  const add = <K extends keyof WireBatch>(kind: K, entity: WireBatch[K][number], kindLimit: number) => {
-    const b = bytes(entity);
-    if (cur[kind].length >= kindLimit || count() >= limits.maxEntitiesPerBatch || (count() > 0 && size + b > limits.maxBatchBytes)) {
-      flush();
-    }
-    (cur[kind] as WireBatch[K][number][]).push(entity);
-    size += b;
-  };
-  for (const p of batch.params) add('params', p, limits.maxParamsPerBatch);
-  for (const t of batch.tags) add('tags', t, limits.maxTagsPerBatch);
-  for (const m of batch.metrics) add('metrics', m, limits.maxMetricsPerBatch);
-  flush();
+  const next = { params: 0, tags: 0, metrics: 0 };
+  const remaining = () =>
+    next.params < batch.params.length || next.tags < batch.tags.length || next.metrics < batch.metrics.length;
+  while (remaining()) {
+    const cur: WireBatch = { metrics: [], params: [], tags: [] };
+    let size = 0;
+    let count = 0;
+    const fill = <K extends keyof WireBatch>(kind: K, kindLimit: number) => {
+      const src = batch[kind] as WireBatch[K][number][];
+      const dst = cur[kind] as WireBatch[K][number][];
+      while (next[kind] < src.length && dst.length < kindLimit && count < limits.maxEntitiesPerBatch) {
+        const entity = src[next[kind]]!;
+        const b = bytes(entity);
+        if (count > 0 && size + b > limits.maxBatchBytes) return;
+        dst.push(entity);
+        size += b;
+        count++;
+        next[kind]++;
+      }
+    };
+    fill('params', limits.maxParamsPerBatch);
+    fill('tags', limits.maxTagsPerBatch);
+    fill('metrics', limits.maxMetricsPerBatch);
+    chunks.push(cur);
+  }
   return chunks;
 }
 
