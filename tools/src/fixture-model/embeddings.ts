@@ -16,7 +16,11 @@ function fnv1a(text: string, seed = 0x811c9dc5): number {
 }
 
 function features(text: string): string[] {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
   for (const word of words) {
     out.push(`w:${word}`, `w:${word}`); // words weigh twice as much as one trigram

@@ -44,7 +44,9 @@ describe('schema instances', () => {
     expect(JSON.stringify(schemaInstance(pydanticLike, { stringFor: hook }))).toBe(
       JSON.stringify(schemaInstance(pydanticLike, { stringFor: hook })),
     );
-    expect(schemaInstance({ type: 'object', properties: { a: { type: 'string' } } }, { stringFor: hook })).toEqual({
+    expect(
+      schemaInstance({ type: 'object', properties: { a: { type: 'string' } } }, { stringFor: hook }),
+    ).toEqual({
       a: 'a',
     });
   });

@@ -74,7 +74,9 @@ export function schemaInstance(schema: JsonSchema, options: InstanceOptions = {}
     for (const key of ['anyOf', 'oneOf'] as const) {
       const options = s[key];
       if (Array.isArray(options) && options.length > 0) {
-        const nonNull = options.find((o) => isObject(o) && !schemaTypes(resolveRef(root, o)).includes('null'));
+        const nonNull = options.find(
+          (o) => isObject(o) && !schemaTypes(resolveRef(root, o)).includes('null'),
+        );
         return gen(nonNull ?? options[0], path, depth + 1);
       }
     }
@@ -114,9 +116,11 @@ export function schemaInstance(schema: JsonSchema, options: InstanceOptions = {}
         let lo = -Infinity;
         let hi = Infinity;
         if (typeof s['minimum'] === 'number') lo = s['minimum'];
-        if (typeof s['exclusiveMinimum'] === 'number') lo = Math.max(lo, s['exclusiveMinimum'] + (type === 'integer' ? 1 : 1e-6));
+        if (typeof s['exclusiveMinimum'] === 'number')
+          lo = Math.max(lo, s['exclusiveMinimum'] + (type === 'integer' ? 1 : 1e-6));
         if (typeof s['maximum'] === 'number') hi = s['maximum'];
-        if (typeof s['exclusiveMaximum'] === 'number') hi = Math.min(hi, s['exclusiveMaximum'] - (type === 'integer' ? 1 : 1e-6));
+        if (typeof s['exclusiveMaximum'] === 'number')
+          hi = Math.min(hi, s['exclusiveMaximum'] - (type === 'integer' ? 1 : 1e-6));
         let v = Math.min(hi, Math.max(lo, type === 'integer' ? 1 : 0.5));
         if (type === 'integer') v = Number.isFinite(lo) && v < lo ? Math.ceil(lo) : Math.floor(v);
         return v;
@@ -182,11 +186,13 @@ export function validateInstance(schema: JsonSchema, value: unknown): string[] {
     if (isObject(v)) {
       const props = isObject(s['properties']) ? s['properties'] : {};
       const required = Array.isArray(s['required']) ? s['required'] : [];
-      for (const name of required) if (typeof name === 'string' && !(name in v)) out.push(`${at}: missing ${name}`);
+      for (const name of required)
+        if (typeof name === 'string' && !(name in v)) out.push(`${at}: missing ${name}`);
       for (const [name, sub] of Object.entries(v)) {
         if (name in props) check(props[name], sub, `${at}.${name}`, out);
         else if (s['additionalProperties'] === false) out.push(`${at}: unexpected property ${name}`);
-        else if (isObject(s['additionalProperties'])) check(s['additionalProperties'], sub, `${at}.${name}`, out);
+        else if (isObject(s['additionalProperties']))
+          check(s['additionalProperties'], sub, `${at}.${name}`, out);
       }
     }
     if (Array.isArray(v)) {
@@ -201,8 +207,10 @@ export function validateInstance(schema: JsonSchema, value: unknown): string[] {
     if (typeof v === 'number') {
       if (typeof s['minimum'] === 'number' && v < s['minimum']) out.push(`${at}: below minimum`);
       if (typeof s['maximum'] === 'number' && v > s['maximum']) out.push(`${at}: above maximum`);
-      if (typeof s['exclusiveMinimum'] === 'number' && v <= s['exclusiveMinimum']) out.push(`${at}: below exclusiveMinimum`);
-      if (typeof s['exclusiveMaximum'] === 'number' && v >= s['exclusiveMaximum']) out.push(`${at}: above exclusiveMaximum`);
+      if (typeof s['exclusiveMinimum'] === 'number' && v <= s['exclusiveMinimum'])
+        out.push(`${at}: below exclusiveMinimum`);
+      if (typeof s['exclusiveMaximum'] === 'number' && v >= s['exclusiveMaximum'])
+        out.push(`${at}: above exclusiveMaximum`);
     }
   };
   check(schema, value, '$', errors);

@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
   const switches = specs.join(',');
   parseSwitches(switches); // fail fast on a bad spec
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SwitchError(`bad --port: ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SwitchError(`bad --port: ${values.port}`);
   const server = await startFixtureModelServer({
     ...(values.host !== undefined ? { host: values.host } : {}),
     port,
@@ -58,7 +59,9 @@ async function main(argv: string[]): Promise<number> {
     switches,
     logger: { error: (obj, msg) => process.stderr.write(`${msg ?? 'error'} ${JSON.stringify(obj)}\n`) },
   });
-  process.stdout.write(`${JSON.stringify({ url: server.url, baseUrl: server.baseUrl, port: server.port, model: server.modelName })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: server.url, baseUrl: server.baseUrl, port: server.port, model: server.modelName })}\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

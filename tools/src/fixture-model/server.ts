@@ -88,7 +88,9 @@ function sendError(res: ServerResponse, err: HttpError): void {
     sendJson(res, 404, { detail: 'Not Found' }); // FastAPI's unknown-route body
     return;
   }
-  sendJson(res, err.status, { error: { message: err.message, type: err.type, param: null, code: err.status } });
+  sendJson(res, err.status, {
+    error: { message: err.message, type: err.type, param: null, code: err.status },
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -102,21 +104,24 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch {
     throw bad('request body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('request body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw bad('request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 const optInt = (body: Record<string, unknown>, name: string, min: number, fallback: number): number => {
   const v = body[name];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw bad(`${name} must be an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw bad(`${name} must be an integer >= ${min}`);
   return v;
 };
 
 const optNumber = (body: Record<string, unknown>, name: string, fallback: number): number => {
   const v = body[name];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw bad(`${name} must be a non-negative number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw bad(`${name} must be a non-negative number`);
   return v;
 };
 
@@ -150,14 +155,18 @@ interface Ctx {
   segment: string | undefined;
 }
 
-export async function startFixtureModelServer(options: FixtureModelServerOptions = {}): Promise<FixtureModelServer> {
+export async function startFixtureModelServer(
+  options: FixtureModelServerOptions = {},
+): Promise<FixtureModelServer> {
   const host = options.host ?? '127.0.0.1';
   const modelName = options.modelName ?? 'fixture';
   const maxModelLen = options.maxModelLen ?? 32_768;
   const defaultMaxTokens = options.defaultMaxTokens ?? 64;
   const globalSwitches = parseSwitches(options.switches ?? '', NO_SWITCHES);
   const responders: readonly ChatResponder[] = [...(options.responders ?? []), ...chatResponders];
-  const engine = new FixtureEngine(new NgramModel(options.ngramOrder !== undefined ? { order: options.ngramOrder } : {}));
+  const engine = new FixtureEngine(
+    new NgramModel(options.ngramOrder !== undefined ? { order: options.ngramOrder } : {}),
+  );
   const fail503Counts = new Map<string, number>();
   const logger = options.logger;
 
@@ -210,7 +219,8 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
       throw bad('logprobs must be a non-negative integer');
     }
     const logprobs = typeof lp === 'number' ? lp : undefined;
-    if (logprobs !== undefined && logprobs > MAX_LOGPROBS) throw bad(`logprobs must be at most ${MAX_LOGPROBS}`);
+    if (logprobs !== undefined && logprobs > MAX_LOGPROBS)
+      throw bad(`logprobs must be at most ${MAX_LOGPROBS}`);
     if (maxTokens === 0 && !echo) throw bad('max_tokens must be at least 1 unless echo is set');
     const choices: unknown[] = [];
     let promptTokens = 0;
@@ -235,7 +245,9 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
           const genEntries = gen.logprobs.map((tokenLp) => ({ tokenLp }));
           if (echo && !ctx.switches.noPromptLogprobs) {
             const promptEntries = promptIds.map((id, i) =>
-              i === 0 ? { id, first: true as const } : { tokenLp: engine.tokenLogprob(promptIds, i, logprobs) },
+              i === 0
+                ? { id, first: true as const }
+                : { tokenLp: engine.tokenLogprob(promptIds, i, logprobs) },
             );
             block = logprobsBlock([...promptEntries, ...genEntries], 0);
           } else {
@@ -258,7 +270,11 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
       created: CREATED,
       model,
       choices,
-      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens },
+      usage: {
+        prompt_tokens: promptTokens,
+        total_tokens: promptTokens + completionTokens,
+        completion_tokens: completionTokens,
+      },
     };
   };
 
@@ -274,7 +290,10 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     });
   };
 
-  const responseFormat = (body: Record<string, unknown>, messages: readonly ChatMessageText[]): ChatRequest['json'] => {
+  const responseFormat = (
+    body: Record<string, unknown>,
+    messages: readonly ChatMessageText[],
+  ): ChatRequest['json'] => {
     const rf = body['response_format'];
     const promptSchema = (): JsonSchema | undefined => {
       for (const m of messages) {
@@ -300,7 +319,8 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     }
     if (f['type'] === 'json_schema') {
       const js = f['json_schema'];
-      const schema = typeof js === 'object' && js !== null ? (js as Record<string, unknown>)['schema'] : undefined;
+      const schema =
+        typeof js === 'object' && js !== null ? (js as Record<string, unknown>)['schema'] : undefined;
       if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
         throw bad('response_format.json_schema.schema must be a JSON schema object');
       }
@@ -314,9 +334,10 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     if (body['stream'] === true) throw bad('stream is not supported by the fixture model server');
     const messages = chatMessages(body);
     const json = responseFormat(body, messages);
-    const maxTokens = body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null
-      ? optInt(body, 'max_completion_tokens', 1, defaultMaxTokens)
-      : optInt(body, 'max_tokens', 1, defaultMaxTokens);
+    const maxTokens =
+      body['max_completion_tokens'] !== undefined && body['max_completion_tokens'] !== null
+        ? optInt(body, 'max_completion_tokens', 1, defaultMaxTokens)
+        : optInt(body, 'max_tokens', 1, defaultMaxTokens);
     const n = optInt(body, 'n', 1, 1);
     const temperature = optNumber(body, 'temperature', 1);
     const seed = optInt(body, 'seed', -(2 ** 53), 0);
@@ -326,7 +347,10 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     const promptIds = encode(prompt);
     checkLength(promptIds.length, json ? 0 : maxTokens);
     const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-    const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const system = messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
     const choices: unknown[] = [];
     let completionTokens = 0;
     for (let j = 0; j < n; j++) {
@@ -398,7 +422,8 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     const input = body['input'];
     let texts: string[];
     if (typeof input === 'string') texts = [input];
-    else if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string')) texts = input as string[];
+    else if (Array.isArray(input) && input.length > 0 && input.every((x) => typeof x === 'string'))
+      texts = input as string[];
     else texts = tokenLists(input, 'input').map(decode);
     const dimension = optInt(body, 'dimensions', 1, EMBEDDING_DIMENSION);
     if (dimension > 4096) throw bad('dimensions must be at most 4096');
@@ -440,7 +465,8 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
 
   const detokenize = (body: Record<string, unknown>): unknown => {
     const tokens = body['tokens'];
-    if (!Array.isArray(tokens) || !tokens.every(isValidTokenId)) throw bad('tokens must be a list of token ids in [0, 256]');
+    if (!Array.isArray(tokens) || !tokens.every(isValidTokenId))
+      throw bad('tokens must be a list of token ids in [0, 256]');
     return { prompt: decode(tokens) };
   };
 
@@ -513,7 +539,10 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     if (switches.hang) return; // the request stays open until the client or close() ends it
     if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
     if (switches.fail500) {
-      return sendError(res, new HttpError(500, 'fixture: injected internal server error', 'InternalServerError'));
+      return sendError(
+        res,
+        new HttpError(500, 'fixture: injected internal server error', 'InternalServerError'),
+      );
     }
     if (switches.fail503 > 0) {
       const key = `${switches.key ?? segment ?? '(global)'} ${req.method} ${path}`;
@@ -521,7 +550,14 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
       fail503Counts.set(key, seen + 1);
       if (seen < switches.fail503) {
         res.setHeader('retry-after', '0');
-        return sendError(res, new HttpError(503, `fixture: injected transient failure ${seen + 1}/${switches.fail503}`, 'ServiceUnavailableError'));
+        return sendError(
+          res,
+          new HttpError(
+            503,
+            `fixture: injected transient failure ${seen + 1}/${switches.fail503}`,
+            'ServiceUnavailableError',
+          ),
+        );
       }
     }
     if (path === '/health') {
@@ -564,7 +600,8 @@ export async function startFixtureModelServer(options: FixtureModelServerOptions
     port: address.port,
     host: address.address,
     modelName,
-    withSwitches: (spec) => `${url}/_/${encodeURIComponent(spec).replace(/%2C/gi, ',').replace(/%3D/gi, '=')}`,
+    withSwitches: (spec) =>
+      `${url}/_/${encodeURIComponent(spec).replace(/%2C/gi, ',').replace(/%2B/gi, '+').replace(/%3D/gi, '=')}`,
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

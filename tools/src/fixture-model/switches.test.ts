@@ -11,6 +11,11 @@ describe('fixture switches', () => {
       key: 't1',
     });
     expect(parseSwitches('fail-503').fail503).toBe(1);
+    expect(parseSwitches('fail-503=3+key=lm+latency=1')).toMatchObject({
+      fail503: 3,
+      key: 'lm',
+      latencyMs: 1,
+    });
     expect(parseSwitches('', NO_SWITCHES)).toEqual(NO_SWITCHES);
   });
 
@@ -26,8 +31,14 @@ describe('fixture switches', () => {
   });
 
   it('splits the URL prefix', () => {
-    expect(splitSwitchPrefix('/_/hang,latency=5/v1/completions')).toEqual({ segment: 'hang,latency=5', path: '/v1/completions' });
+    expect(splitSwitchPrefix('/_/hang,latency=5/v1/completions')).toEqual({
+      segment: 'hang,latency=5',
+      path: '/v1/completions',
+    });
     expect(splitSwitchPrefix('/v1/models')).toEqual({ segment: undefined, path: '/v1/models' });
-    expect(splitSwitchPrefix('/_/fail-500/tokenizer_info')).toEqual({ segment: 'fail-500', path: '/tokenizer_info' });
+    expect(splitSwitchPrefix('/_/fail-500/tokenizer_info')).toEqual({
+      segment: 'fail-500',
+      path: '/tokenizer_info',
+    });
   });
 });

@@ -52,14 +52,18 @@ const nonNegativeInt = (name: string, value: string | undefined, fallback?: numb
     throw new SwitchError(`switch ${name} needs a value, e.g. ${name}=1`);
   }
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new SwitchError(`switch ${name}: not a non-negative integer: ${value}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SwitchError(`switch ${name}: not a non-negative integer: ${value}`);
   return n;
 };
 
-/** Apply a comma-separated switch spec such as `latency=50,fail-503=2` on top of `base`. */
+/**
+ * Apply a switch spec such as `latency=50,fail-503=2` on top of `base`. Switches are separated by
+ * `,` or `+` (`+` survives comma-separated settings such as lm-eval's `--model_args`).
+ */
 export function parseSwitches(spec: string, base: Readonly<Switches> = NO_SWITCHES): Switches {
   const out: Switches = { ...base };
-  for (const raw of spec.split(',')) {
+  for (const raw of spec.split(/[,+]/)) {
     const item = raw.trim();
     if (item === '') continue;
     const eq = item.indexOf('=');

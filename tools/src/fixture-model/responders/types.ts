@@ -42,10 +42,7 @@ export interface ChatRequest {
  * A responder's answer: a string (sent as the message content), a JSON value (serialised; for
  * `markdown-json` wrapped in a ```json block), or an object saying so explicitly.
  */
-export type ChatReply =
-  | string
-  | { content: string; finishReason?: 'stop' | 'length' }
-  | { json: JsonValue };
+export type ChatReply = string | { content: string; finishReason?: 'stop' | 'length' } | { json: JsonValue };
 
 /** A rule: answer the request, or return undefined to let the next rule try. */
 export type ChatResponder = (request: ChatRequest) => ChatReply | undefined;
