@@ -5,8 +5,8 @@ describe('resolveArtifactLocation', () => {
   it('maps mlflow-artifacts:/ onto the tracking server', () => {
     const loc = resolveArtifactLocation('http://h:5000', 'mlflow-artifacts:/1/abc/artifacts');
     expect(loc).toEqual({ serviceUrl: 'http://h:5000/api/2.0/mlflow-artifacts/artifacts', rootPath: '1/abc/artifacts' });
-    expect(artifactFileUrl(loc, 'results/a b#1.json')).toBe(
-      'http://h:5000/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/results/a%20b%231.json',
+    expect(artifactFileUrl(loc, 'results/a b%1.json')).toBe(
+      'http://h:5000/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/results/a%20b%251.json',
     );
     expect(artifactListUrl(loc, 'results')).toBe(
       'http://h:5000/api/2.0/mlflow-artifacts/artifacts?path=1%2Fabc%2Fartifacts%2Fresults',
@@ -32,6 +32,6 @@ describe('resolveArtifactLocation', () => {
   });
   it('refuses unsafe relative paths', () => {
     const loc = resolveArtifactLocation('http://h:5000', 'mlflow-artifacts:/1/abc/artifacts');
-    for (const p of ['../x', 'a/../../x', '/etc/passwd', 'a\\b']) expect(() => artifactFileUrl(loc, p), p).toThrow(ArtifactUriError);
+    for (const p of ['../x', 'a/../../x', '/etc/passwd', 'a\\b', 'a#b']) expect(() => artifactFileUrl(loc, p), p).toThrow(ArtifactUriError);
   });
 });

@@ -71,11 +71,14 @@ export function resolveArtifactLocation(trackingUri: string, artifactUri: string
   );
 }
 
-/** Checks a relative artifact path (no `..`, not absolute, no backslashes) and normalises slashes. */
+/** Checks a relative artifact path (no `..`, not absolute, no backslashes, no `#`) and normalises slashes. */
 export function checkRelativePath(relPath: string): string {
   const p = relPath.replace(/\/+/g, '/').replace(/^\.\//, '');
   if (p.startsWith('/') || /^[a-z]:/i.test(p) || p.includes('\\')) {
     throw new ArtifactUriError(`artifact path must be relative: ${JSON.stringify(relPath)}`);
+  }
+  if (p.includes('#')) {
+    throw new ArtifactUriError(`artifact path must not contain '#' (MLflow rejects it): ${JSON.stringify(relPath)}`);
   }
   if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
     throw new ArtifactUriError(`artifact path must not contain '.' or '..' segments: ${JSON.stringify(relPath)}`);
