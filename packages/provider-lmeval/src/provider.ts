@@ -1,0 +1,380 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { BenchmarkFailedError, describeError } from '@evalhub/core';
+import type {
+  BenchmarkDescriptor,
+  BenchmarkOutcome,
+  BenchmarkTask,
+  EvaluationProvider,
+  Logger,
+  ProviderDescriptor,
+  RunContext,
+  ValidationIssue,
+} from '@evalhub/core';
+import { LMEVAL_CATALOG, LMEVAL_VERSION } from './catalog.generated.js';
+import type { LmEvalCatalogEntry } from './catalog-types.js';
+import { buildLmEvalCommand, genKwargsFromConfiguration } from './command.js';
+import { buildLocalTaskConfig, localTaskName, resolveDatasetPath, scanTaskNames } from './local-data.js';
+import { benchmarkConfigSchema, type LmEvalProviderOptions } from './options.js';
+import { preflight } from './preflight.js';
+import { parseProgressLine } from './progress.js';
+import { findNewestResultsFile, findSamplesFiles, parseResults, type LmEvalResultsFile } from './results.js';
+import { closeMatches } from './suggest.js';
+
+export const LMEVAL_PROVIDER_ID = 'lm_evaluation_harness';
+
+export interface LmEvalProviderInit extends LmEvalProviderOptions {
+  /** Folder relative option paths resolve from (the hub's config folder). Default: the process cwd. */
+  base_dir?: string;
+  logger?: Logger;
+}
+
+/** Benchmark `config` after checking. */
+interface BenchmarkSettings {
+  num_fewshot?: number;
+  limit?: number;
+  dataset_path?: string;
+  batch_size?: number;
+  seed?: number;
+  chat?: boolean;
+  system_instruction?: string;
+  gen_kwargs?: Record<string, string | number | boolean>;
+}
+
+const CONFIG_KEYS = new Set(Object.keys((benchmarkConfigSchema.properties as Record<string, unknown>) ?? {}));
+const LOG_TAIL_LINES = 30;
+
+/** Runs lm-evaluation-harness against the model's OpenAI-compatible server. */
+export class LmEvalProvider implements EvaluationProvider {
+  readonly id = LMEVAL_PROVIDER_ID;
+  private readonly options: LmEvalProviderInit;
+  private readonly launcher: string[];
+  private readonly catalog = new Map<string, LmEvalCatalogEntry>(LMEVAL_CATALOG.map((e) => [e.id, e]));
+  private readonly customTasks: string[];
+  private readonly tasksDir?: string;
+  private readonly dataRoot?: string;
+
+  constructor(options: LmEvalProviderInit = {}) {
+    this.options = options;
+    const baseDir = options.base_dir ?? process.cwd();
+    const fromBase = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+    if (options.lm_eval_command !== undefined) {
+      this.launcher = Array.isArray(options.lm_eval_command) ? [...options.lm_eval_command] : [options.lm_eval_command];
+    } else {
+      this.launcher = [options.python ?? 'python3', '-m', 'lm_eval'];
+    }
+    this.dataRoot = options.data_root ? fromBase(options.data_root) : undefined;
+    this.tasksDir = options.tasks_dir ? fromBase(options.tasks_dir) : undefined;
+    this.customTasks = this.tasksDir ? readCustomTasks(this.tasksDir).filter((t) => !this.catalog.has(t)) : [];
+  }
+
+  describe(): ProviderDescriptor {
+    const benchmarks: BenchmarkDescriptor[] = LMEVAL_CATALOG.map((e) => ({
+      id: e.id,
+      name: e.name,
+      description: e.description,
+      category: e.category,
+      metrics: [...e.metrics],
+      ...(e.primary_metric ? { primary_metric: e.primary_metric } : {}),
+      output_type: e.output_type,
+      config_schema: benchmarkConfigSchema,
+    }));
+    for (const id of this.customTasks) {
+      benchmarks.push({
+        id,
+        name: id,
+        description: `Custom lm-eval task from ${this.tasksDir}.`,
+        category: 'custom',
+        metrics: [],
+        config_schema: benchmarkConfigSchema,
+      });
+    }
+    return {
+      id: LMEVAL_PROVIDER_ID,
+      name: 'lm-evaluation-harness',
+      description: 'EleutherAI lm-evaluation-harness against an OpenAI-compatible model server (vLLM).',
+      version: LMEVAL_VERSION,
+      benchmarks,
+    };
+  }
+
+  validate(task: BenchmarkTask): ValidationIssue[] {
+    return this.check(task).issues;
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    const command = this.launcher[0] ?? '';
+    if (isAbsolute(command) && !existsSync(command)) return { ok: false, detail: `${command} does not exist` };
+    return { ok: true, detail: `lm-eval ${LMEVAL_VERSION} via ${basename(command)}` };
+  }
+
+  async run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
+    const { issues, settings, entry, datasetFile } = this.check(task);
+    if (issues.length > 0) {
+      throw new BenchmarkFailedError(issues.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; '), {
+        code: 'benchmark_invalid',
+      });
+    }
+    const benchmarkId = task.benchmark.benchmark_id;
+    const needsLoglikelihood = entry?.needs_loglikelihood ?? false;
+    const apiKey = apiKeyOf(task.model);
+    const backend = this.options.tokenizer_backend ?? 'remote';
+
+    ctx.progress({ fraction: 0, message: 'Checking the model server' });
+    const checked =
+      this.options.preflight === false
+        ? { modelType: settings.chat ? ('local-chat-completions' as const) : ('local-completions' as const), notes: [] }
+        : await preflight({
+            baseUrl: task.model.url,
+            model: task.model.name,
+            needsLoglikelihood,
+            chat: settings.chat ?? false,
+            tokenizerBackend: backend,
+            apiKey,
+            signal: ctx.signal,
+          });
+    for (const note of checked.notes) ctx.log(note);
+
+    // tasks to run and where lm-eval finds them
+    let lmTask = benchmarkId;
+    let includePath: string | undefined;
+    if (datasetFile && entry) {
+      includePath = join(ctx.workDir, 'tasks');
+      await mkdir(includePath, { recursive: true });
+      lmTask = localTaskName(benchmarkId);
+      const config = buildLocalTaskConfig(entry, datasetFile, { numFewshot: settings.num_fewshot });
+      await writeFile(join(includePath, `${lmTask}.yaml`), `${JSON.stringify(config, null, 2)}\n`);
+    } else if (!entry && this.tasksDir) {
+      includePath = this.tasksDir;
+    }
+
+    const configuration = (task.model.configuration ?? {}) as Record<string, unknown>;
+    const { genKwargs, ignored } = genKwargsFromConfiguration(configuration);
+    if (ignored.length > 0) ctx.log(`model.configuration keys not passed to lm-eval: ${ignored.join(', ')}`);
+    Object.assign(genKwargs, settings.gen_kwargs ?? {});
+
+    const outputPath = join(ctx.workDir, 'out');
+    await mkdir(outputPath, { recursive: true });
+    const built = buildLmEvalCommand({
+      launcher: this.launcher,
+      modelType: checked.modelType,
+      baseUrl: task.model.url,
+      modelName: task.model.name,
+      tasks: [lmTask],
+      outputPath,
+      includePaths: includePath ? [includePath] : [],
+      numFewshot: settings.num_fewshot,
+      limit: settings.limit ?? this.options.default_limit,
+      batchSize: settings.batch_size ?? this.options.batch_size,
+      concurrency: this.options.concurrency ?? 4,
+      maxRetries: this.options.max_retries ?? 3,
+      tokenizerBackend: backend,
+      tokenizer: this.options.tokenizer,
+      maxLength: 'maxModelLen' in checked ? checked.maxModelLen : undefined,
+      requestTimeoutSeconds: this.options.request_timeout_seconds,
+      seed: settings.seed,
+      systemInstruction: settings.system_instruction,
+      genKwargs,
+      apiKey,
+    });
+
+    ctx.log(`Running lm-eval ${checked.modelType} on task ${lmTask}${datasetFile ? ` over ${settings.dataset_path}` : ''}`);
+    ctx.logger.debug({ command: built.command, args: built.args }, 'lm-eval command');
+    ctx.progress({ fraction: 0, message: 'Starting lm-eval' });
+    const started = Date.now();
+    const result = await ctx.exec({
+      command: built.command,
+      args: built.args,
+      cwd: ctx.workDir,
+      env: built.env,
+      onLine: (line) => {
+        const progress = parseProgressLine(line);
+        if (progress) ctx.progress(progress);
+      },
+    });
+
+    if (result.aborted || ctx.signal.aborted) {
+      const reason = ctx.signal.reason;
+      throw new BenchmarkFailedError(
+        `lm-eval was stopped after ${Math.round(result.durationMs / 1000)} s (${reason instanceof Error ? reason.message : 'cancelled or timed out'}).`,
+        { code: 'benchmark_aborted', cause: reason },
+      );
+    }
+
+    const resultsFile = await findNewestResultsFile(outputPath, started - 1000);
+    if (!resultsFile) {
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      throw new BenchmarkFailedError(`lm-eval ${how} without writing a results file.${await logTail(ctx.logFile)}`, {
+        code: 'lmeval_failed',
+      });
+    }
+    if (result.exitCode !== 0) {
+      // lm-eval saves results before printing its summary table; a failure after that point keeps the results
+      ctx.log(`lm-eval exited with code ${result.exitCode} after writing ${basename(resultsFile)}; using those results.`);
+    }
+
+    let file: LmEvalResultsFile;
+    let parsed;
+    try {
+      file = JSON.parse(await readFile(resultsFile, 'utf8')) as LmEvalResultsFile;
+      parsed = parseResults(file, lmTask);
+    } catch (err) {
+      throw new BenchmarkFailedError(`Cannot read lm-eval's results: ${describeError(err)}${await logTail(ctx.logFile)}`, {
+        code: 'lmeval_results_invalid',
+        cause: err,
+      });
+    }
+
+    await ctx.artifact({ name: 'results.json', path: resultsFile, contentType: 'application/json' });
+    const samples = await findSamplesFiles(outputPath, parsed.leafTasks);
+    for (const [leaf, path] of samples) {
+      const name = parsed.leafTasks.length === 1 ? 'samples.jsonl' : `samples/${leaf}.jsonl`;
+      await ctx.artifact({ name, path, contentType: 'application/x-ndjson' });
+    }
+    if (existsSync(ctx.logFile)) await ctx.artifact({ name: 'lm-eval.log', path: ctx.logFile, contentType: 'text/plain' });
+
+    const entryPrimary = entry?.primary_metric ?? undefined;
+    const primaryMetric =
+      entryPrimary && entryPrimary in parsed.metrics
+        ? entryPrimary
+        : Object.keys(parsed.metrics).find((m) => !m.includes('_stderr'));
+    const params: Record<string, string | number | boolean> = {
+      ...parsed.params,
+      model_type: checked.modelType,
+      tokenizer_backend: checked.modelType === 'local-chat-completions' ? 'none' : backend,
+    };
+    if (datasetFile) params.dataset_path = settings.dataset_path ?? '';
+    if (result.exitCode !== 0) params.lm_eval_exit_code = result.exitCode ?? -1;
+    ctx.progress({ fraction: 1, message: 'Done' });
+    return {
+      metrics: parsed.metrics,
+      ...(primaryMetric ? { primaryMetric } : {}),
+      ...(parsed.samples !== undefined ? { samples: parsed.samples } : {}),
+      params,
+    };
+  }
+
+  private check(task: BenchmarkTask): {
+    issues: ValidationIssue[];
+    settings: BenchmarkSettings;
+    entry?: LmEvalCatalogEntry;
+    datasetFile?: string;
+  } {
+    const issues: ValidationIssue[] = [];
+    const id = task.benchmark.benchmark_id;
+    const entry = this.catalog.get(id);
+    const custom = !entry && this.customTasks.includes(id);
+    if (!entry && !custom) {
+      const known = [...this.catalog.keys(), ...this.customTasks];
+      const close = closeMatches(id, known);
+      issues.push({
+        pointer: '',
+        message:
+          `Unknown lm-eval task '${id}'.` +
+          (close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ` Known tasks: ${known.join(', ')}.`),
+      });
+    }
+
+    const config = task.benchmark.config ?? {};
+    const settings: BenchmarkSettings = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (!CONFIG_KEYS.has(key)) {
+        issues.push({ pointer: `/${key}`, message: `Unknown setting '${key}' (allowed: ${[...CONFIG_KEYS].join(', ')}).` });
+        continue;
+      }
+      const problem = checkSetting(key, value);
+      if (problem) issues.push({ pointer: `/${key}`, message: problem });
+      else (settings as Record<string, unknown>)[key] = value;
+    }
+
+    let datasetFile: string | undefined;
+    if (settings.dataset_path !== undefined) {
+      if (custom) {
+        issues.push({ pointer: '/dataset_path', message: `Custom task '${id}' reads its own data; dataset_path applies to catalog tasks.` });
+      } else if (entry && !entry.local_template) {
+        issues.push({
+          pointer: '/dataset_path',
+          message: `Task '${id}' needs lm-eval's Python preprocessing and cannot run over a local JSONL file; write a custom task YAML instead.`,
+        });
+      } else {
+        const resolved = resolveDatasetPath(this.dataRoot, settings.dataset_path);
+        if (resolved.ok) datasetFile = resolved.path;
+        else issues.push({ pointer: '/dataset_path', message: resolved.message });
+      }
+    }
+    if (settings.chat && entry?.needs_loglikelihood) {
+      issues.push({
+        pointer: '/chat',
+        message: `Task '${id}' (${entry.output_type}) scores loglikelihoods, which chat endpoints cannot provide.`,
+      });
+    }
+    return { issues, settings, entry, datasetFile };
+  }
+}
+
+function checkSetting(key: string, value: unknown): string | undefined {
+  switch (key) {
+    case 'num_fewshot':
+    case 'batch_size':
+    case 'seed':
+      return Number.isInteger(value) && (value as number) >= (key === 'batch_size' ? 1 : 0) ? undefined : `${key} must be a non-negative integer.`;
+    case 'limit':
+      return typeof value === 'number' && value > 0 && (value < 1 || Number.isInteger(value))
+        ? undefined
+        : 'limit must be a positive integer (documents) or a fraction below 1.';
+    case 'dataset_path':
+    case 'system_instruction':
+      return typeof value === 'string' && value.length > 0 ? undefined : `${key} must be a non-empty string.`;
+    case 'chat':
+      return typeof value === 'boolean' ? undefined : 'chat must be a boolean.';
+    case 'gen_kwargs':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'gen_kwargs must be an object.';
+      for (const [k, v] of Object.entries(value)) {
+        if (!['string', 'number', 'boolean'].includes(typeof v)) return `gen_kwargs.${k} must be a string, number or boolean.`;
+        if (/[,=\s]/.test(String(v)) || /[,=\s]/.test(k)) return `gen_kwargs.${k} cannot contain ',', '=' or whitespace.`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function apiKeyOf(model: BenchmarkTask['model']): string | undefined {
+  const record = model as unknown as Record<string, unknown>;
+  const key = record.api_key ?? record.apiKey;
+  return typeof key === 'string' && key.length > 0 ? key : undefined;
+}
+
+function readCustomTasks(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /\.ya?ml$/i.test(n));
+  } catch {
+    return [];
+  }
+  return scanTaskNames(names.map((n) => readFileSync(join(dir, n), 'utf8')));
+}
+
+/** The last lines of the benchmark log, for failure messages. */
+async function logTail(logFile: string): Promise<string> {
+  try {
+    const handle = await open(logFile, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 16_384);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      const lines = buffer
+        .toString('utf8')
+        .split(/\r\n|\n|\r/)
+        .filter((l) => l.trim().length > 0 && !/\d+%\|/.test(l));
+      const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
+      return tail.length > 0 ? `\nLast lines of the log:\n${tail}` : '';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
