@@ -74,14 +74,15 @@ export function genKwargsFromConfiguration(configuration: Record<string, unknown
   return { genKwargs, ignored };
 }
 
-/** `k=v,k2=v2` for `--model_args`/`--gen_kwargs`; rejects values lm-eval's parser would split. */
+/** `k=v,k2=v2` for `--model_args`/`--gen_kwargs`; rejects values lm-eval's parser would split (',' or whitespace). */
 export function formatKeyValues(values: Record<string, string | number | boolean | undefined>): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
     const text = String(value);
-    if (/[,=\s]/.test(text)) {
-      throw new Error(`Value of '${key}' cannot be passed to lm-eval: it contains ',', '=' or whitespace.`);
+    // lm-eval splits on ',' (and whitespace), then each pair on its first '='
+    if (/[,\s]/.test(text) || /[,=\s]/.test(key)) {
+      throw new Error(`Setting '${key}' cannot be passed to lm-eval: it contains ',' or whitespace.`);
     }
     parts.push(`${key}=${text}`);
   }

@@ -207,5 +207,5 @@ export function checkPromptLogprobs(body: unknown, promptTokens?: number): void 
   const minimum = promptTokens !== undefined ? promptTokens : 2;
   if (values.length < minimum) return fail(`${values.length} token logprobs for a ${promptTokens ?? 'multi'}-token prompt`);
   const missing = values.slice(1).filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
-  if (missing > 0) return fail(`${missing} of ${values.length - 1} prompt token logprobs are null`);
+  if (missing > 0) return fail(`${missing} of the ${values.length - 1} logprobs after the first token are null`);
 }

@@ -332,7 +332,7 @@ function checkSetting(key: string, value: unknown): string | undefined {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'gen_kwargs must be an object.';
       for (const [k, v] of Object.entries(value)) {
         if (!['string', 'number', 'boolean'].includes(typeof v)) return `gen_kwargs.${k} must be a string, number or boolean.`;
-        if (/[,=\s]/.test(String(v)) || /[,=\s]/.test(k)) return `gen_kwargs.${k} cannot contain ',', '=' or whitespace.`;
+        if (/[,\s]/.test(String(v)) || /[,=\s]/.test(k)) return `gen_kwargs.${k} cannot contain ',' or whitespace.`;
       }
       return undefined;
     default:
