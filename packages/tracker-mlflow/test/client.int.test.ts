@@ -28,7 +28,10 @@ function sameDouble(a: number, b: number): boolean {
  * MLflow has answered, or answer 503 itself before forwarding — to exercise retries against real
  * server state.
  */
-async function faultyProxy(faults: { dropAfterForward?: (path: string) => boolean; unavailable?: (path: string) => boolean }) {
+async function faultyProxy(faults: {
+  dropAfterForward?: (path: string) => boolean;
+  unavailable?: (path: string) => boolean;
+}) {
   const seen: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -54,7 +57,11 @@ async function faultyProxy(faults: { dropAfterForward?: (path: string) => boolea
             req.socket.destroy(); // MLflow did the work; the answer is lost on the way back
             return;
           }
-          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') }).end(body);
+          res
+            .writeHead(up.statusCode, {
+              'content-type': String(up.headers['content-type'] ?? 'application/json'),
+            })
+            .end(body);
         },
         () => res.writeHead(502).end('proxy error'),
       );
@@ -79,7 +86,12 @@ describe('MlflowClient against a real MLflow server', () => {
     const name = unique('exp');
     const id = await client.createExperiment(name, { tags: [{ key: 'team', value: 'ml-ops' }] });
     const byName = await client.getExperimentByName(name);
-    expect(byName).toMatchObject({ experiment_id: id, name, lifecycle_stage: 'active', tags: [{ key: 'team', value: 'ml-ops' }] });
+    expect(byName).toMatchObject({
+      experiment_id: id,
+      name,
+      lifecycle_stage: 'active',
+      tags: [{ key: 'team', value: 'ml-ops' }],
+    });
     expect(byName?.artifact_location).toBe(`mlflow-artifacts:/${id}`);
     await client.setExperimentTag(id, 'mlflow.note.content', 'd'.repeat(6000));
     const exp = await client.getExperiment(id);
@@ -120,8 +132,18 @@ describe('MlflowClient against a real MLflow server', () => {
   it('runs the run lifecycle: create, tag, update, search, delete', async () => {
     const expId = await client.createExperiment(unique('runs'));
     const start = Date.now();
-    const run = await client.createRun(expId, { runName: 'granite-abc123', startTime: start, tags: [{ key: 'source', value: 'it' }] });
-    expect(run.info).toMatchObject({ experiment_id: expId, run_name: 'granite-abc123', status: 'RUNNING', start_time: start, lifecycle_stage: 'active' });
+    const run = await client.createRun(expId, {
+      runName: 'granite-abc123',
+      startTime: start,
+      tags: [{ key: 'source', value: 'it' }],
+    });
+    expect(run.info).toMatchObject({
+      experiment_id: expId,
+      run_name: 'granite-abc123',
+      status: 'RUNNING',
+      start_time: start,
+      lifecycle_stage: 'active',
+    });
     expect(run.info.artifact_uri).toBe(`mlflow-artifacts:/${expId}/${run.info.run_id}/artifacts`);
 
     await client.setTag(run.info.run_id, 'temp', 'x');
@@ -134,16 +156,24 @@ describe('MlflowClient against a real MLflow server', () => {
     const got = await client.getRun(run.info.run_id);
     expect(got.data.metrics).toEqual([]);
     expect(got.data.params).toEqual([]);
-    expect(Object.fromEntries(got.data.tags.map((t) => [t.key, t.value]))).toMatchObject({ source: 'it', 'mlflow.runName': 'granite-abc123' });
+    expect(Object.fromEntries(got.data.tags.map((t) => [t.key, t.value]))).toMatchObject({
+      source: 'it',
+      'mlflow.runName': 'granite-abc123',
+    });
     expect(got.data.tags.some((t) => t.key === 'temp')).toBe(false);
 
-    const search = await client.searchRuns({ experimentIds: [expId], filter: "attributes.run_name = 'granite-abc123'" });
+    const search = await client.searchRuns({
+      experimentIds: [expId],
+      filter: "attributes.run_name = 'granite-abc123'",
+    });
     expect(search.items.map((r) => r.info.run_id)).toEqual([run.info.run_id]);
 
     await client.deleteRun(run.info.run_id);
     expect((await client.getRun(run.info.run_id)).info.lifecycle_stage).toBe('deleted');
     expect((await client.searchRuns({ experimentIds: [expId] })).items).toEqual([]);
-    const logToDeleted = (await client.setTag(run.info.run_id, 'k', 'v').catch((e: unknown) => e)) as MlflowError;
+    const logToDeleted = (await client
+      .setTag(run.info.run_id, 'k', 'v')
+      .catch((e: unknown) => e)) as MlflowError;
     expect(logToDeleted.status).toBe(400);
   });
 
@@ -153,8 +183,16 @@ describe('MlflowClient against a real MLflow server', () => {
     const ts = Date.now();
     const special = [NaN, Infinity, -Infinity, 0, Number.MIN_VALUE, -Number.MAX_VALUE, 0.1 + 0.2, 1 / 3];
     // special values first, then random bit patterns (any double, subnormals and NaN payloads included)
-    const values = Array.from({ length: 2500 }, (_, i) => special[i] ?? new Float64Array(randomBytes(8).buffer)[0]!);
-    const metrics = values.map((value, i) => ({ key: `bench_${i % 1250}.acc,none`, value, timestamp: ts, step: Math.floor(i / 1250) }));
+    const values = Array.from(
+      { length: 2500 },
+      (_, i) => special[i] ?? new Float64Array(randomBytes(8).buffer)[0]!,
+    );
+    const metrics = values.map((value, i) => ({
+      key: `bench_${i % 1250}.acc,none`,
+      value,
+      timestamp: ts,
+      step: Math.floor(i / 1250),
+    }));
     const params = Array.from({ length: 150 }, (_, i) => ({ key: `arc_easy.p${i}`, value: `v${i}` }));
     const tags = Array.from({ length: 120 }, (_, i) => ({ key: `t${i}`, value: `tag ${i}` }));
     params.push({ key: 'long', value: 'L'.repeat(7000) });
@@ -172,7 +210,8 @@ describe('MlflowClient against a real MLflow server', () => {
     expect(got.data.tags.filter((t) => t.key.startsWith('t'))).toHaveLength(120);
     expect(got.data.metrics).toHaveLength(1250);
 
-    const expected = (v: number) => (v === Infinity ? Number.MAX_VALUE : v === -Infinity ? -Number.MAX_VALUE : v);
+    const expected = (v: number) =>
+      v === Infinity ? Number.MAX_VALUE : v === -Infinity ? -Number.MAX_VALUE : v;
     for (const k of [0, 1, 2, 3, 7, 500, 1249]) {
       const history: Metric[] = await client.getMetricHistory(run.info.run_id, `bench_${k}.acc_none`);
       expect(history.map((m) => m.step)).toEqual([0, 1]);
@@ -247,7 +286,9 @@ describe('MlflowClient against a real MLflow server', () => {
     try {
       await viaProxy.logBatch(run.info.run_id, { metrics: [{ key: 'acc', value: 0.75, timestamp: 1 }] });
       expect(proxy.seen.filter((s) => s.endsWith('/runs/log-batch'))).toHaveLength(3);
-      expect(await client.getMetricHistory(run.info.run_id, 'acc')).toEqual([{ key: 'acc', value: 0.75, timestamp: 1, step: 0 }]);
+      expect(await client.getMetricHistory(run.info.run_id, 'acc')).toEqual([
+        { key: 'acc', value: 0.75, timestamp: 1, step: 0 },
+      ]);
     } finally {
       await viaProxy.close();
       await proxy.close();
@@ -264,15 +305,25 @@ describe('MlflowClient against a real MLflow server', () => {
         const headers = { ...req.headers };
         delete headers.host;
         delete headers.connection;
-        request(`${trackingUri}${path}`, { method: req.method as 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).then(
-          async (up) => res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') }).end(Buffer.from(await up.body.arrayBuffer())),
+        request(`${trackingUri}${path}`, {
+          method: req.method as 'GET',
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        }).then(
+          async (up) =>
+            res
+              .writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') })
+              .end(Buffer.from(await up.body.arrayBuffer())),
           () => res.writeHead(502).end(),
         );
       });
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const prefixed = new MlflowClient({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mlflow/`, retry: fast });
+    const prefixed = new MlflowClient({
+      trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mlflow/`,
+      retry: fast,
+    });
     try {
       const { experiment } = await prefixed.getOrCreateExperiment(unique('prefix'));
       const { run } = await prefixed.createRunIdempotent(experiment.experiment_id, randomUUID());

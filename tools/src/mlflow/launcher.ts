@@ -59,7 +59,9 @@ export async function resolvePython(): Promise<string> {
   });
   const python = stdout.trim().split('\n').pop()?.trim();
   if (!python || !existsSync(python)) {
-    throw new Error(`tools/python/setup-env.sh did not print a usable python path (got ${JSON.stringify(python)})`);
+    throw new Error(
+      `tools/python/setup-env.sh did not print a usable python path (got ${JSON.stringify(python)})`,
+    );
   }
   return python;
 }

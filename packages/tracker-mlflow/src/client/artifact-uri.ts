@@ -26,7 +26,9 @@ export interface ArtifactLocation {
 export function resolveArtifactLocation(trackingUri: string, artifactUri: string): ArtifactLocation {
   const tracking = new URL(trackingUri);
   if (tracking.protocol !== 'http:' && tracking.protocol !== 'https:') {
-    throw new ArtifactUriError(`tracking URI must be http(s) to reach the artifact proxy, got ${tracking.protocol}`);
+    throw new ArtifactUriError(
+      `tracking URI must be http(s) to reach the artifact proxy, got ${tracking.protocol}`,
+    );
   }
   const prefix = tracking.pathname.replace(/\/+$/, '');
   if (artifactUri.startsWith('mlflow-artifacts:')) {
@@ -78,10 +80,14 @@ export function checkRelativePath(relPath: string): string {
     throw new ArtifactUriError(`artifact path must be relative: ${JSON.stringify(relPath)}`);
   }
   if (p.includes('#')) {
-    throw new ArtifactUriError(`artifact path must not contain '#' (MLflow rejects it): ${JSON.stringify(relPath)}`);
+    throw new ArtifactUriError(
+      `artifact path must not contain '#' (MLflow rejects it): ${JSON.stringify(relPath)}`,
+    );
   }
   if (p.split('/').some((seg) => seg === '..' || seg === '.')) {
-    throw new ArtifactUriError(`artifact path must not contain '.' or '..' segments: ${JSON.stringify(relPath)}`);
+    throw new ArtifactUriError(
+      `artifact path must not contain '.' or '..' segments: ${JSON.stringify(relPath)}`,
+    );
   }
   return trimSlashes(p);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BatchValidationError, chunkBatch, prepareBatch } from './batch.js';
 import { MLFLOW_LIMITS } from './keys.js';
 
-const metrics = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `m${i}`, value: i / 7, timestamp: 1, step: 0 }));
+const metrics = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ key: `m${i}`, value: i / 7, timestamp: 1, step: 0 }));
 
 describe('prepareBatch', () => {
   it('encodes NaN, defaults timestamp and step, sanitises keys', () => {
@@ -11,7 +12,9 @@ describe('prepareBatch', () => {
     expect(p.renamed).toEqual({ 'acc,none': 'acc_none' });
   });
   it('rejects invalid keys in reject mode, naming the key', () => {
-    expect(() => prepareBatch({ tags: [{ key: 'bad key!', value: 'x' }] }, { keyPolicy: 'reject' })).toThrow(BatchValidationError);
+    expect(() => prepareBatch({ tags: [{ key: 'bad key!', value: 'x' }] }, { keyPolicy: 'reject' })).toThrow(
+      BatchValidationError,
+    );
     try {
       prepareBatch({ tags: [{ key: 'bad key!', value: 'x' }] }, { keyPolicy: 'reject' });
     } catch (err) {
@@ -28,11 +31,32 @@ describe('prepareBatch', () => {
     expect(p.truncated).toEqual(['p', 't']);
   });
   it('folds identical duplicate params and refuses conflicting ones', () => {
-    expect(prepareBatch({ params: [{ key: 'a', value: '1' }, { key: 'a', value: '1' }] }).params).toEqual([{ key: 'a', value: '1' }]);
-    expect(() => prepareBatch({ params: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] })).toThrow(/immutable/);
+    expect(
+      prepareBatch({
+        params: [
+          { key: 'a', value: '1' },
+          { key: 'a', value: '1' },
+        ],
+      }).params,
+    ).toEqual([{ key: 'a', value: '1' }]);
+    expect(() =>
+      prepareBatch({
+        params: [
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ],
+      }),
+    ).toThrow(/immutable/);
   });
   it('keeps the last value of a duplicate tag', () => {
-    expect(prepareBatch({ tags: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] }).tags).toEqual([{ key: 'a', value: '2' }]);
+    expect(
+      prepareBatch({
+        tags: [
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ],
+      }).tags,
+    ).toEqual([{ key: 'a', value: '2' }]);
   });
 });
 
@@ -64,7 +88,10 @@ describe('chunkBatch', () => {
     expect(chunks).toHaveLength(3);
   });
   it('splits by bytes below the 1 MB request limit', () => {
-    const p = prepareBatch({ params: Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(6000) })), tags: Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'y'.repeat(8000) })) });
+    const p = prepareBatch({
+      params: Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(6000) })),
+      tags: Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'y'.repeat(8000) })),
+    });
     const chunks = chunkBatch(p);
     expect(chunks.length).toBeGreaterThan(1);
     for (const c of chunks) expect(Buffer.byteLength(JSON.stringify(c))).toBeLessThan(1_000_000);

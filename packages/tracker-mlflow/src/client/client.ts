@@ -1,4 +1,9 @@
-import { artifactFileUrl, artifactListUrl, checkRelativePath, resolveArtifactLocation } from './artifact-uri.js';
+import {
+  artifactFileUrl,
+  artifactListUrl,
+  checkRelativePath,
+  resolveArtifactLocation,
+} from './artifact-uri.js';
 import { chunkBatch, emptyResult, prepareBatch } from './batch.js';
 import { arr, decodeDouble, decodeInt, str } from './codec.js';
 import { MlflowError, clientValidationError } from './errors.js';
@@ -73,7 +78,10 @@ export class MlflowClient {
     return this.http.close();
   }
 
-  private get<T>(rpc: string, query: Record<string, string | number | boolean | string[] | undefined>): Promise<T> {
+  private get<T>(
+    rpc: string,
+    query: Record<string, string | number | boolean | string[] | undefined>,
+  ): Promise<T> {
     return this.http.json<T>({ method: 'GET', url: this.http.url(`${API}/${rpc}`, query) });
   }
 
@@ -104,7 +112,9 @@ export class MlflowClient {
   /** The experiment with that name, including a soft-deleted one (check `lifecycle_stage`); undefined if none. */
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
-      const res = await this.get<{ experiment: unknown }>('experiments/get-by-name', { experiment_name: name });
+      const res = await this.get<{ experiment: unknown }>('experiments/get-by-name', {
+        experiment_name: name,
+      });
       return decodeExperiment(res.experiment);
     } catch (err) {
       if (err instanceof MlflowError && err.isNotFound) return undefined;
@@ -122,13 +132,22 @@ export class MlflowClient {
    * soft-deleted — fails with `RESOURCE_ALREADY_EXISTS` (`MlflowError.isAlreadyExists`).
    * Tag values longer than 5000 chars are truncated with a marker (the server would refuse them).
    */
-  async createExperiment(name: string, opts: { tags?: KeyValue[]; artifactLocation?: string } = {}): Promise<string> {
+  async createExperiment(
+    name: string,
+    opts: { tags?: KeyValue[]; artifactLocation?: string } = {},
+  ): Promise<string> {
     if (name.length === 0 || name.length > MLFLOW_LIMITS.maxExperimentNameLength) {
-      throw clientValidationError(`${API}/experiments/create`, `experiment name must be 1..${MLFLOW_LIMITS.maxExperimentNameLength} characters`);
+      throw clientValidationError(
+        `${API}/experiments/create`,
+        `experiment name must be 1..${MLFLOW_LIMITS.maxExperimentNameLength} characters`,
+      );
     }
     const body: Record<string, unknown> = {
       name,
-      tags: (opts.tags ?? []).map((t) => ({ key: t.key, value: fitValue(t.value, MLFLOW_LIMITS.maxExperimentTagValueLength).value })),
+      tags: (opts.tags ?? []).map((t) => ({
+        key: t.key,
+        value: fitValue(t.value, MLFLOW_LIMITS.maxExperimentTagValueLength).value,
+      })),
     };
     if (opts.artifactLocation) body.artifact_location = opts.artifactLocation;
     const res = await this.post<{ experiment_id: unknown }>('experiments/create', body);
@@ -161,7 +180,10 @@ export class MlflowClient {
     if (input.filter) body.filter = input.filter;
     if (input.orderBy?.length) body.order_by = input.orderBy;
     if (input.pageToken) body.page_token = input.pageToken;
-    const res = await this.post<{ experiments?: unknown; next_page_token?: unknown }>('experiments/search', body);
+    const res = await this.post<{ experiments?: unknown; next_page_token?: unknown }>(
+      'experiments/search',
+      body,
+    );
     return page(arr(res.experiments).map(decodeExperiment), res.next_page_token);
   }
 
@@ -244,7 +266,10 @@ export class MlflowClient {
     if (!RUN_KEY_RE.test(runKey)) {
       throw clientValidationError(`${API}/runs/create`, `run key must match ${RUN_KEY_RE.source}`);
     }
-    const tags = [...(input.tags ?? []).filter((t) => t.key !== RUN_KEY_TAG), { key: RUN_KEY_TAG, value: runKey }];
+    const tags = [
+      ...(input.tags ?? []).filter((t) => t.key !== RUN_KEY_TAG),
+      { key: RUN_KEY_TAG, value: runKey },
+    ];
     const maxAttempts = Math.max(1, this.http.policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
       const found = await this.findRunByKey(experimentId, runKey);
@@ -269,7 +294,10 @@ export class MlflowClient {
     return res.items[0];
   }
 
-  async updateRun(runId: string, update: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+  async updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo> {
     const body: Record<string, unknown> = { run_id: runId };
     if (update.status) body.status = update.status;
     if (update.endTime !== undefined) body.end_time = Math.trunc(update.endTime);
@@ -331,7 +359,11 @@ export class MlflowClient {
 
   /** Sets (upserts) a run tag; values over 8000 chars are truncated with a marker. */
   async setTag(runId: string, key: string, value: string): Promise<void> {
-    await this.post('runs/set-tag', { run_id: runId, key, value: fitValue(value, MLFLOW_LIMITS.maxRunTagValueLength).value });
+    await this.post('runs/set-tag', {
+      run_id: runId,
+      key,
+      value: fitValue(value, MLFLOW_LIMITS.maxRunTagValueLength).value,
+    });
   }
 
   /** Deletes a run tag; a missing tag is not an error. */
@@ -357,7 +389,10 @@ export class MlflowClient {
       });
       const metrics = arr(res.metrics).map(decodeMetric);
       out.push(...metrics);
-      const next = typeof res.next_page_token === 'string' && res.next_page_token !== '' ? res.next_page_token : undefined;
+      const next =
+        typeof res.next_page_token === 'string' && res.next_page_token !== ''
+          ? res.next_page_token
+          : undefined;
       // Guard against servers whose token never advances (mlflow/mlflow#23916).
       if (!next || next === pageToken || metrics.length === 0) return out;
       pageToken = next;
@@ -425,7 +460,12 @@ export function decodeExperiment(raw: unknown): Experiment {
 
 export function decodeMetric(raw: unknown): Metric {
   const m = (raw ?? {}) as Record<string, unknown>;
-  return { key: str(m.key), value: decodeDouble(m.value), timestamp: decodeInt(m.timestamp), step: decodeInt(m.step) };
+  return {
+    key: str(m.key),
+    value: decodeDouble(m.value),
+    timestamp: decodeInt(m.timestamp),
+    step: decodeInt(m.step),
+  };
 }
 
 export function decodeRunInfo(raw: unknown): RunInfo {

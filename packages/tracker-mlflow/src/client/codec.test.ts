@@ -10,7 +10,19 @@ describe('double codec', () => {
     expect(JSON.stringify({ v: encodeDouble(NaN) })).toBe('{"v":"NaN"}');
   });
   it('round-trips every double bit-exactly through JSON', () => {
-    const values = [0, 1e-310, 5e-324, Number.MAX_VALUE, -Number.MIN_VALUE, 0.1, 1 / 3, 123456789.123456789, NaN, Infinity, -Infinity];
+    const values = [
+      0,
+      1e-310,
+      5e-324,
+      Number.MAX_VALUE,
+      -Number.MIN_VALUE,
+      0.1,
+      1 / 3,
+      123456789.123456789,
+      NaN,
+      Infinity,
+      -Infinity,
+    ];
     for (const v of values) {
       const back = decodeDouble(JSON.parse(JSON.stringify(encodeDouble(v))));
       expect(Object.is(back, v) || (Number.isNaN(v) && Number.isNaN(back)), String(v)).toBe(true);

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { MlflowError } from './errors.js';
-import { DEFAULT_RETRY_POLICY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  nextDelay,
+  parseRetryAfter,
+  type RetryPolicy,
+} from './retry.js';
 import type { ClientLogger, MlflowClientOptions } from './options.js';
 
 export interface HttpResponse {
@@ -37,7 +44,10 @@ export class HttpTransport {
   /** Total HTTP requests sent (attempts included); useful for benchmarks. */
   requestCount = 0;
 
-  constructor(opts: MlflowClientOptions, private readonly sleep: (ms: number) => Promise<void> = defaultSleep) {
+  constructor(
+    opts: MlflowClientOptions,
+    private readonly sleep: (ms: number) => Promise<void> = defaultSleep,
+  ) {
     const u = new URL(opts.trackingUri);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
       throw new TypeError(`MLflow tracking URI must be http(s), got ${u.protocol}`);
@@ -206,7 +216,8 @@ export function decodeHttpError(method: string, endpoint: string, status: number
     const parsed = JSON.parse(text) as { error_code?: unknown; message?: unknown; detail?: unknown };
     if (typeof parsed.error_code === 'string') errorCode = parsed.error_code;
     if (typeof parsed.message === 'string') serverMessage = parsed.message;
-    else if (parsed.detail !== undefined) serverMessage = typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
+    else if (parsed.detail !== undefined)
+      serverMessage = typeof parsed.detail === 'string' ? parsed.detail : JSON.stringify(parsed.detail);
   } catch {
     // not JSON: keep the raw text
   }

@@ -3,10 +3,24 @@ import { MLFLOW_LIMITS, fitValue, isValidMlflowKey, sanitizeKey } from './keys.j
 
 describe('isValidMlflowKey', () => {
   it('accepts what MLflow accepts', () => {
-    for (const k of ['acc', 'arc_easy.acc', 'a/b', 'a-b c', 'ünïcode', 'x'.repeat(250)]) expect(isValidMlflowKey(k), k).toBe(true);
+    for (const k of ['acc', 'arc_easy.acc', 'a/b', 'a-b c', 'ünïcode', 'x'.repeat(250)])
+      expect(isValidMlflowKey(k), k).toBe(true);
   });
   it('rejects what MLflow rejects', () => {
-    for (const k of ['', '.', '..a', '/a', 'a/', 'a//b', './a', 'a/./b', 'a/../b', 'acc,none', 'a\\b', 'x'.repeat(251)]) {
+    for (const k of [
+      '',
+      '.',
+      '..a',
+      '/a',
+      'a/',
+      'a//b',
+      './a',
+      'a/./b',
+      'a/../b',
+      'acc,none',
+      'a\\b',
+      'x'.repeat(251),
+    ]) {
       expect(isValidMlflowKey(k), k).toBe(false);
     }
   });

@@ -35,6 +35,8 @@ describe('optionsFromEnv', () => {
     });
   });
   it('refuses a CA bundle together with insecure TLS', () => {
-    expect(() => optionsFromEnv({ MLFLOW_TRACKING_SERVER_CERT_PATH: '/ca.pem', MLFLOW_TRACKING_INSECURE_TLS: '1' })).toThrow(MlflowConfigError);
+    expect(() =>
+      optionsFromEnv({ MLFLOW_TRACKING_SERVER_CERT_PATH: '/ca.pem', MLFLOW_TRACKING_INSECURE_TLS: '1' }),
+    ).toThrow(MlflowConfigError);
   });
 });

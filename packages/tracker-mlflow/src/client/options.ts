@@ -71,7 +71,9 @@ export const DEFAULT_TRACKING_URI = 'http://localhost:5000';
  * | MLFLOW_HTTP_REQUEST_TIMEOUT (seconds) | timeoutMs |
  */
 export function optionsFromEnv(env: Record<string, string | undefined>): MlflowClientOptions {
-  const opts: MlflowClientOptions = { trackingUri: nonEmpty(env.MLFLOW_TRACKING_URI) ?? DEFAULT_TRACKING_URI };
+  const opts: MlflowClientOptions = {
+    trackingUri: nonEmpty(env.MLFLOW_TRACKING_URI) ?? DEFAULT_TRACKING_URI,
+  };
   const username = nonEmpty(env.MLFLOW_TRACKING_USERNAME);
   const password = env.MLFLOW_TRACKING_PASSWORD;
   if (username !== undefined && password !== undefined) {
@@ -97,13 +99,15 @@ export function optionsFromEnv(env: Record<string, string | undefined>): MlflowC
   const retries = nonEmpty(env.MLFLOW_HTTP_REQUEST_MAX_RETRIES);
   if (retries !== undefined) {
     const n = Number(retries);
-    if (!Number.isInteger(n) || n < 0) throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_MAX_RETRIES must be a non-negative integer`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_MAX_RETRIES must be a non-negative integer`);
     opts.retry = { maxAttempts: Math.min(n, 10) + 1 };
   }
   const timeout = nonEmpty(env.MLFLOW_HTTP_REQUEST_TIMEOUT);
   if (timeout !== undefined) {
     const s = Number(timeout);
-    if (!(s > 0)) throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_TIMEOUT must be a positive number of seconds`);
+    if (!(s > 0))
+      throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_TIMEOUT must be a positive number of seconds`);
     opts.timeoutMs = Math.round(s * 1000);
   }
   return opts;

@@ -30,7 +30,13 @@ describe('retry policy', () => {
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 // A local HTTP server that plays MLflow's HTTP failure behaviour (unit tests only).
-async function serve(handler: Handler): Promise<{ uri: string; server: Server; requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] }> {
+async function serve(
+  handler: Handler,
+): Promise<{
+  uri: string;
+  server: Server;
+  requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];
+}> {
   const requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -52,7 +58,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((ok) => s.close(ok))));
 });
 
-function client(uri: string, extra: Partial<ConstructorParameters<typeof MlflowClient>[0]> = {}, sleeps: number[] = []) {
+function client(
+  uri: string,
+  extra: Partial<ConstructorParameters<typeof MlflowClient>[0]> = {},
+  sleeps: number[] = [],
+) {
   const c = new MlflowClient(
     { trackingUri: uri, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 }, ...extra },
     async (ms) => {
@@ -64,7 +74,16 @@ function client(uri: string, extra: Partial<ConstructorParameters<typeof MlflowC
   return c;
 }
 
-const RUN = { info: { run_id: 'r1', experiment_id: '1', status: 'RUNNING', start_time: 1, artifact_uri: 'mlflow-artifacts:/1/r1/artifacts', lifecycle_stage: 'active' } };
+const RUN = {
+  info: {
+    run_id: 'r1',
+    experiment_id: '1',
+    status: 'RUNNING',
+    start_time: 1,
+    artifact_uri: 'mlflow-artifacts:/1/r1/artifacts',
+    lifecycle_stage: 'active',
+  },
+};
 
 describe('MlflowClient retries (local HTTP server)', () => {
   it('retries a 503 and succeeds on the next answer', async () => {
@@ -72,7 +91,9 @@ describe('MlflowClient retries (local HTTP server)', () => {
     const s = await serve((_req, res) => {
       n++;
       if (n === 1) {
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error_code":"TEMPORARILY_UNAVAILABLE","message":"busy"}');
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error_code":"TEMPORARILY_UNAVAILABLE","message":"busy"}');
       } else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ run: RUN }));
     });
     servers.push(s.server);
@@ -99,7 +120,9 @@ describe('MlflowClient retries (local HTTP server)', () => {
   it('gives up after maxAttempts with a typed error', async () => {
     const s = await serve((_req, res) => res.writeHead(502).end('<html>bad gateway</html>'));
     servers.push(s.server);
-    const err = await client(s.uri).getRun('r1').catch((e: unknown) => e);
+    const err = await client(s.uri)
+      .getRun('r1')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MlflowError);
     expect((err as MlflowError).status).toBe(502);
     expect((err as MlflowError).endpoint).toBe('/api/2.0/mlflow/runs/get');
@@ -109,10 +132,14 @@ describe('MlflowClient retries (local HTTP server)', () => {
 
   it('does not retry client errors and decodes MLflow error bodies', async () => {
     const s = await serve((_req, res) =>
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error_code":"INVALID_PARAMETER_VALUE","message":"nope"}'),
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error_code":"INVALID_PARAMETER_VALUE","message":"nope"}'),
     );
     servers.push(s.server);
-    const err = (await client(s.uri).setTag('r1', 'k', 'v').catch((e: unknown) => e)) as MlflowError;
+    const err = (await client(s.uri)
+      .setTag('r1', 'k', 'v')
+      .catch((e: unknown) => e)) as MlflowError;
     expect(err.errorCode).toBe('INVALID_PARAMETER_VALUE');
     expect(err.message).toContain('nope');
     expect(s.requests).toHaveLength(1);
@@ -122,7 +149,9 @@ describe('MlflowClient retries (local HTTP server)', () => {
     const s = await serve((_req, res) => res.end('{}'));
     const uri = s.uri;
     await new Promise((ok) => s.server.close(ok));
-    const err = (await client(uri).getRun('r1').catch((e: unknown) => e)) as MlflowError;
+    const err = (await client(uri)
+      .getRun('r1')
+      .catch((e: unknown) => e)) as MlflowError;
     expect(err).toBeInstanceOf(MlflowError);
     expect(err.status).toBeUndefined();
     expect(err.retryable).toBe(true);
@@ -141,7 +170,9 @@ describe('MlflowClient retries (local HTTP server)', () => {
     servers.push(s.server);
     const c = client(`${s.uri.replace('http://', 'http://alice:s3cret@')}/prefix/`, { token: 'tok-123' });
     const err = (await c.setTag('r', 'k', 'v').catch((e: unknown) => e)) as MlflowError;
-    expect(s.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alice:s3cret').toString('base64')}`);
+    expect(s.requests[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('alice:s3cret').toString('base64')}`,
+    );
     expect(s.requests[0]!.headers['x-mlflow-workspace']).toBeUndefined();
     expect(s.requests[0]!.url).toBe('/prefix/api/2.0/mlflow/runs/set-tag');
     expect(err.status).toBe(403);

@@ -62,7 +62,10 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
  * Parses a `Retry-After` header (delta-seconds or an HTTP date) into milliseconds from `now`.
  * Returns undefined when absent or unparseable.
  */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (v === undefined) return undefined;
   const trimmed = v.trim();
