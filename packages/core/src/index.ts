@@ -65,3 +65,28 @@ export type { LocalRuntimeOptions } from './runtime/local-runtime.js';
 
 export { createRunContext } from './service/run-context.js';
 export type { RunContextOptions } from './service/run-context.js';
+
+export { createHub } from './hub.js';
+export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
+export { loadConfig, CONFIG_FILE_NAMES, PLUGIN_ALIASES } from './config/config.js';
+export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
+export { openApiDocument, assertValid, schemaValidator, compileSchema, toErrorDetails } from './contract/validator.js';
+export { EvaluationService } from './service/evaluation-service.js';
+export type { SubmitOptions } from './service/evaluation-service.js';
+export { EventHub } from './service/event-hub.js';
+export { ProviderRegistry, closestNames } from './service/provider-registry.js';
+export { CollectionCatalog } from './service/collection-catalog.js';
+export { ModelResolver, redactUrl } from './service/model-resolver.js';
+export type { ModelResolution } from './service/model-resolver.js';
+export { TrackingOutbox } from './service/tracking-outbox.js';
+export { evaluationParams, evaluationScores, evaluationSummary, benchmarkBatch, flattenSettings, isSecretKey } from './service/tracking-data.js';
+export { LoggerToken, ServiceSettingsToken } from './service/tokens.js';
+export type { ServiceSettings } from './service/tokens.js';
+export { importPlugin, registerPlugin, discoverPluginPackages } from './plugins/loader.js';
+export { MemoryStore } from './stores/memory-store.js';
+export { SqliteStore } from './stores/sqlite-store.js';
+export type { SqliteStoreOptions } from './stores/sqlite-store.js';
+export { NoneTracker } from './trackers/none-tracker.js';
+export { JsonlTracker } from './trackers/jsonl-tracker.js';
+export type { JsonlTrackerOptions } from './trackers/jsonl-tracker.js';
+export { CORE_VERSION } from './version.js';

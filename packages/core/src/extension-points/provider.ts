@@ -30,6 +30,8 @@ export interface BenchmarkTask {
   benchmark: Required<Pick<BenchmarkSpec, 'benchmark_id' | 'provider_id'>> & { config: Record<string, unknown> };
   model: ResolvedModel;
   experiment?: ExperimentConfig;
+  /** API key of the model server, when configured: pass it via env to child processes, never log or store it. */
+  modelApiKey?: string;
   /** Per-benchmark timeout in milliseconds (also enforced by core through the signal). */
   timeoutMs: number;
 }

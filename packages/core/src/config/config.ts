@@ -1,0 +1,301 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { compileSchema, toErrorDetails } from '../contract/validator.js';
+import { ConfigError } from '../errors.js';
+import type { Collection } from '../types.js';
+import { configFileSchema } from './config-schema.js';
+
+export interface PluginRef {
+  /** npm package name, or a path (relative to the config file) to a module. */
+  name: string;
+  options: Record<string, unknown>;
+}
+
+export interface ModelServerConfig {
+  url: string;
+  /** API key sent to the model server; never logged, never tracked. */
+  apiKey?: string;
+}
+
+export interface HubConfig {
+  configFile?: string;
+  configDir: string;
+  dataDir: string;
+  dataRoot: string;
+  python?: string;
+  logLevel: string;
+  server: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    apiKeys: string[];
+  };
+  store: PluginRef;
+  runtime: PluginRef;
+  tracker: PluginRef;
+  /** False when the tracker is the default (MLflow) rather than chosen in the config or env. */
+  trackerExplicit: boolean;
+  plugins: PluginRef[];
+  discoverPlugins: boolean;
+  modelServers: Record<string, ModelServerConfig>;
+  collections: Collection[];
+  evaluation: {
+    benchmarkConcurrency: number;
+    maxConcurrentEvaluations: number;
+    benchmarkTimeoutSeconds: number;
+    maxAttempts: number;
+  };
+}
+
+/** Short names of the first-party plugins. */
+export const PLUGIN_ALIASES: Readonly<Record<string, string>> = {
+  mlflow: '@evalhub/tracker-mlflow',
+  lmeval: '@evalhub/provider-lmeval',
+  ragas: '@evalhub/provider-ragas',
+};
+
+export const BUILTIN_TRACKERS = ['none', 'jsonl'] as const;
+export const BUILTIN_STORES = ['sqlite', 'memory'] as const;
+export const BUILTIN_RUNTIMES = ['local'] as const;
+
+export const CONFIG_FILE_NAMES = ['evalhub.config.json', 'evalhub.config.yaml', 'evalhub.config.yml'];
+
+export interface LoadConfigOptions {
+  /** Explicit config file; otherwise EVALHUB_CONFIG, then evalhub.config.{json,yaml,yml} in cwd. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Values that win over file and env (e.g. CLI flags), in the file's snake_case shape. */
+  overrides?: Record<string, unknown>;
+}
+
+type Raw = Record<string, unknown>;
+
+function readConfigFile(file: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const parsed: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    return parsed as Raw;
+  } catch (err) {
+    throw new ConfigError(`Config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+function envNumber(env: NodeJS.ProcessEnv, key: string): number | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`${key}='${v}' is not a number.`);
+  return n;
+}
+
+function envBool(env: NodeJS.ProcessEnv, key: string): boolean | undefined {
+  const v = env[key];
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${key}='${v}' must be true or false.`);
+}
+
+/** `EVALHUB_MODEL_SERVERS`: JSON object, or `name=url,name=url`. */
+function parseModelServersEnv(value: string): Record<string, string> {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.parse(trimmed) as Record<string, string>;
+    } catch (err) {
+      throw new ConfigError(`EVALHUB_MODEL_SERVERS is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const part of trimmed.split(',')) {
+    if (!part.trim()) continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`EVALHUB_MODEL_SERVERS entry '${part}' must look like name=http://host:port/v1.`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function pluginRef(value: unknown, defaultsFrom: Raw = {}): PluginRef {
+  if (typeof value === 'string') return { name: value, options: { ...defaultsFrom } };
+  const v = value as { name?: string; kind?: string; options?: Raw };
+  return { name: String(v.name ?? v.kind), options: { ...defaultsFrom, ...(v.options ?? {}) } };
+}
+
+function dropUndefined(obj: Raw): Raw {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Reads the config file and the environment, validates them and returns the normalised config.
+ * The one place where settings are read: plugins receive options from here, never process.env.
+ * Precedence: overrides > environment > config file > defaults.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  let file = options.file ?? env.EVALHUB_CONFIG;
+  if (file) {
+    file = resolve(cwd, file);
+    if (!existsSync(file)) throw new ConfigError(`Config file ${file} does not exist.`);
+  } else {
+    file = CONFIG_FILE_NAMES.map((n) => join(cwd, n)).find((f) => existsSync(f));
+  }
+  const raw: Raw = file ? readConfigFile(file) : {};
+  for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) raw[k] = v;
+
+  const validate = compileSchema(configFileSchema);
+  if (!validate(raw)) {
+    const details = toErrorDetails(validate.errors);
+    throw new ConfigError(
+      `Invalid config${file ? ` in ${file}` : ''}: ${details.map((d) => `${d.pointer || '(root)'} ${d.message}`).join('; ')}`,
+      { details },
+    );
+  }
+
+  const configDir = file ? dirname(file) : cwd;
+  const fromConfigDir = (p: string): string => (isAbsolute(p) ? p : resolve(configDir, p));
+  const server = (raw.server ?? {}) as Raw;
+  const evaluation = (raw.evaluation ?? {}) as Raw;
+  const mlflowFile = (raw.mlflow ?? {}) as Raw;
+
+  // MLflow settings: the spec's env vars, plus MLflow's own client variables for auth and TLS.
+  const mlflow = dropUndefined({
+    tracking_uri: 'http://localhost:5000',
+    experiment_prefix: 'eval-hub',
+    ...mlflowFile,
+    ...dropUndefined({
+      tracking_uri: env.MLFLOW_TRACKING_URI,
+      experiment_prefix: env.MLFLOW_EXPERIMENT_PREFIX,
+      username: env.MLFLOW_TRACKING_USERNAME,
+      password: env.MLFLOW_TRACKING_PASSWORD,
+      token: env.MLFLOW_TRACKING_TOKEN,
+      server_cert_path: env.MLFLOW_TRACKING_SERVER_CERT_PATH,
+      insecure_tls: envBool(env, 'MLFLOW_TRACKING_INSECURE_TLS'),
+      workspace: env.MLFLOW_WORKSPACE,
+    }),
+  });
+
+  const trackerRaw = env.EVALHUB_TRACKER ?? raw.tracker ?? 'mlflow';
+  let tracker = pluginRef(trackerRaw);
+  if (tracker.name === 'mlflow' || tracker.name === PLUGIN_ALIASES.mlflow) {
+    tracker = { name: '@evalhub/tracker-mlflow', options: { ...mlflow, ...tracker.options } };
+  } else if (tracker.name === 'jsonl') {
+    tracker.options = { path: join(fromConfigDir(String(raw.data_dir ?? '.evalhub')), 'tracking.jsonl'), ...tracker.options };
+  }
+
+  const modelServers: Record<string, ModelServerConfig> = {};
+  for (const [name, v] of Object.entries((raw.model_servers ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string') modelServers[name] = { url: v };
+    else {
+      const o = v as { url: string; api_key_env?: string };
+      const apiKey = o.api_key_env ? env[o.api_key_env] : undefined;
+      modelServers[name] = { url: o.url, ...(apiKey ? { apiKey } : {}) };
+    }
+  }
+  if (env.EVALHUB_MODEL_SERVERS) {
+    for (const [name, url] of Object.entries(parseModelServersEnv(env.EVALHUB_MODEL_SERVERS))) modelServers[name] = { url };
+  }
+  for (const [key, value] of Object.entries(env)) {
+    const m = /^EVALHUB_MODEL_SERVER_([A-Z0-9_]+?)(_API_KEY)?$/.exec(key);
+    if (!m || !value || key === 'EVALHUB_MODEL_SERVERS') continue;
+    const name = m[1]!.toLowerCase().replace(/_/g, '-');
+    const existing = Object.keys(modelServers).find((n) => n.toLowerCase().replace(/_/g, '-') === name) ?? name;
+    if (m[2]) {
+      if (modelServers[existing]) modelServers[existing]!.apiKey = value;
+    } else modelServers[existing] = { ...modelServers[existing], url: value };
+  }
+  for (const [name, s] of Object.entries(modelServers)) {
+    if (!/^https?:\/\//.test(s.url)) throw new ConfigError(`Model server '${name}' has URL '${s.url}': it must start with http:// or https://.`);
+  }
+
+  const plugins: PluginRef[] = ((raw.plugins ?? []) as unknown[]).map((p) => pluginRef(p));
+  if (env.EVALHUB_PLUGINS) {
+    for (const name of env.EVALHUB_PLUGINS.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!plugins.some((p) => p.name === name)) plugins.push({ name, options: {} });
+    }
+  }
+  for (const p of plugins) p.name = PLUGIN_ALIASES[p.name] ?? p.name;
+  const pluginOptions = (raw.plugin_options ?? {}) as Record<string, Raw>;
+
+  const apiKeys = [...((server.api_keys ?? []) as string[])];
+  if (env.EVALHUB_API_KEYS) apiKeys.push(...env.EVALHUB_API_KEYS.split(',').map((s) => s.trim()).filter(Boolean));
+  const apiKeysFile = env.EVALHUB_API_KEYS_FILE ?? (server.api_keys_file as string | undefined);
+  if (apiKeysFile) {
+    try {
+      apiKeys.push(
+        ...readFileSync(fromConfigDir(apiKeysFile), 'utf8')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter((s) => s && !s.startsWith('#')),
+      );
+    } catch (err) {
+      throw new ConfigError(`Cannot read the API keys file ${apiKeysFile}: ${(err as Error).message}`);
+    }
+  }
+
+  const dataDir = fromConfigDir(env.EVALHUB_DATA_DIR ?? String(raw.data_dir ?? '.evalhub'));
+  const storeRef = pluginRef(env.EVALHUB_STORE ?? raw.store ?? 'sqlite');
+  if (storeRef.name === 'sqlite' && storeRef.options.path === undefined) storeRef.options.path = join(dataDir, 'evalhub.db');
+  else if (storeRef.name === 'sqlite') storeRef.options.path = fromConfigDir(String(storeRef.options.path));
+
+  const python = env.EVALHUB_PYTHON ?? (raw.python as string | undefined);
+  const collections = ((raw.collections ?? []) as Raw[]).map(
+    (c) => ({ description: '', ...c, builtin: true }) as unknown as Collection,
+  );
+
+  const config: HubConfig = {
+    ...(file ? { configFile: file } : {}),
+    configDir,
+    dataDir,
+    dataRoot: fromConfigDir(env.EVALHUB_DATA_ROOT ?? String(raw.data_root ?? '.')),
+    ...(python ? { python: python.includes('/') ? fromConfigDir(python) : python } : {}),
+    logLevel: env.EVALHUB_LOG_LEVEL ?? String(raw.log_level ?? 'info'),
+    server: {
+      host: env.EVALHUB_HOST ?? String(server.host ?? '0.0.0.0'),
+      port: envNumber(env, 'EVALHUB_PORT') ?? Number(server.port ?? 8000),
+      bodyLimitBytes: envNumber(env, 'EVALHUB_BODY_LIMIT_BYTES') ?? Number(server.body_limit_bytes ?? 1024 * 1024),
+      corsOrigins: env.EVALHUB_CORS_ORIGINS
+        ? env.EVALHUB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)
+        : ((server.cors_origins ?? []) as string[]),
+      apiKeys,
+    },
+    store: storeRef,
+    runtime: pluginRef(env.EVALHUB_RUNTIME ?? raw.runtime ?? 'local'),
+    tracker,
+    trackerExplicit: (env.EVALHUB_TRACKER ?? raw.tracker) !== undefined,
+    plugins: plugins.map((p) => ({ name: p.name, options: { ...(pluginOptions[p.name] ?? {}), ...p.options } })),
+    discoverPlugins: envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
+    modelServers,
+    collections,
+    evaluation: {
+      benchmarkConcurrency: envNumber(env, 'EVALHUB_BENCHMARK_CONCURRENCY') ?? Number(evaluation.benchmark_concurrency ?? 2),
+      maxConcurrentEvaluations:
+        envNumber(env, 'EVALHUB_MAX_CONCURRENT_EVALUATIONS') ?? Number(evaluation.max_concurrent_evaluations ?? 4),
+      benchmarkTimeoutSeconds:
+        envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ?? Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
+      maxAttempts: Number(evaluation.max_attempts ?? 3),
+    },
+  };
+  if (config.evaluation.benchmarkConcurrency < 1 || config.evaluation.maxConcurrentEvaluations < 1) {
+    throw new ConfigError('evaluation.benchmark_concurrency and evaluation.max_concurrent_evaluations must be at least 1.');
+  }
+  return Object.freeze(config);
+}
+
+/** Options the loader passes to a discovered plugin (from `plugin_options`) — exposed for the server's listing. */
+export function pluginOptionsFor(config: HubConfig, name: string): Record<string, unknown> {
+  return config.plugins.find((p) => p.name === name)?.options ?? {};
+}

@@ -1,0 +1,254 @@
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { loadConfig, type HubConfig } from './config/config.js';
+import { PluginError } from './errors.js';
+import type { EvaluationProvider } from './extension-points/provider.js';
+import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
+import { StoreToken, type EvaluationStore } from './extension-points/store.js';
+import { TrackerToken, type Tracker } from './extension-points/tracker.js';
+import { createLogger, type Logger } from './logging.js';
+import type { HttpHandler, Plugin, PluginContext, PluginKind } from './plugins/define-plugin.js';
+import { discoverPluginPackages, importPlugin, registerPlugin } from './plugins/loader.js';
+import { LocalRuntime } from './runtime/local-runtime.js';
+import { CollectionCatalog } from './service/collection-catalog.js';
+import { EvaluationService, type SubmitOptions } from './service/evaluation-service.js';
+import { EventHub } from './service/event-hub.js';
+import { ModelResolver } from './service/model-resolver.js';
+import { ProviderRegistry } from './service/provider-registry.js';
+import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './service/tokens.js';
+import { MemoryStore } from './stores/memory-store.js';
+import { SqliteStore } from './stores/sqlite-store.js';
+import { JsonlTracker } from './trackers/jsonl-tracker.js';
+import { NoneTracker } from './trackers/none-tracker.js';
+import type { ComponentHealth, Evaluation, Health } from './types.js';
+import { CORE_VERSION } from './version.js';
+
+export type PluginInput = Plugin<unknown> | { plugin: Plugin<unknown>; options?: Record<string, unknown> };
+
+export interface CreateHubOptions {
+  /** Normalised config (see loadConfig); by default read from the environment and cwd. */
+  config?: HubConfig;
+  /** Plugin manifests to register directly (library use), in addition to the configured ones. */
+  plugins?: PluginInput[];
+  /** Provider instances to add directly. */
+  providers?: EvaluationProvider[];
+  /** Instances that win over the configured ones. */
+  tracker?: Tracker;
+  store?: EvaluationStore;
+  runtime?: Runtime;
+  logger?: Logger;
+  /** Extra folders to resolve plugin packages from (after the config file's folder and cwd). */
+  resolveFrom?: string[];
+  /** Fine-tuning of the service (tests shorten retry delays). */
+  settings?: Partial<ServiceSettings>;
+  /** Run recovery (resume unfinished evaluations, replay tracking) right away. Default true. */
+  start?: boolean;
+}
+
+export interface LoadedPlugin {
+  name: string;
+  kind: PluginKind;
+  location?: string;
+}
+
+/** A running hub: the service plus what was wired into it. */
+export interface Hub {
+  readonly version: string;
+  readonly config: HubConfig;
+  readonly container: DependencyContainer;
+  readonly logger: Logger;
+  readonly service: EvaluationService;
+  readonly providers: ProviderRegistry;
+  readonly collections: CollectionCatalog;
+  readonly tracker: Tracker;
+  readonly store: EvaluationStore;
+  readonly runtime: Runtime;
+  readonly plugins: readonly LoadedPlugin[];
+  readonly httpHandlers: readonly HttpHandler[];
+  /** Submit and wait for the final result. */
+  evaluate(request: unknown, options?: SubmitOptions & { signal?: AbortSignal }): Promise<Evaluation>;
+  health(): Promise<Health>;
+  /** Graceful stop: interrupt running work (resumed on the next start), flush tracking, close stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a hub from config and plugins: the composition root. Wires a child DI container with the
+ * store, runtime, tracker and providers, and returns the EvaluationService with everything around it.
+ */
+export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
+  const config = options.config ?? loadConfig();
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const searchFrom = [...new Set([config.configDir, process.cwd(), ...(options.resolveFrom ?? [])])];
+
+  const providers = new ProviderRegistry();
+  const httpHandlers: HttpHandler[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const loaded: LoadedPlugin[] = [];
+  let tracker: Tracker | undefined = options.tracker;
+  let store: EvaluationStore | undefined = options.store;
+  let runtime: Runtime | undefined = options.runtime;
+
+  const contextFor = (name: string, kind: PluginKind): PluginContext => ({
+    logger: logger.child({ plugin: name }),
+    hub: {
+      version: CORE_VERSION,
+      dataDir: config.dataDir,
+      configDir: config.configDir,
+      dataRoot: config.dataRoot,
+      ...(config.python ? { python: config.python } : {}),
+    },
+    addProvider: (p) => providers.add(p, name),
+    setTracker: (t) => {
+      if (kind !== 'tracker') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the tracker.`);
+      tracker = t;
+    },
+    setStore: (s) => {
+      if (kind !== 'store') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the store.`);
+      store = s;
+    },
+    setRuntime: (r) => {
+      if (kind !== 'runtime') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the runtime.`);
+      runtime = r;
+    },
+    addHttpHandler: (h) => httpHandlers.push(h),
+    onClose: (fn) => closers.push(fn),
+  });
+
+  const load = async (name: string, pluginOptions: Record<string, unknown>, kind?: PluginKind): Promise<void> => {
+    const mod = await importPlugin(name, searchFrom, kind);
+    await registerPlugin(mod.plugin, name, pluginOptions, contextFor(name, mod.plugin.kind));
+    loaded.push({ name, kind: mod.plugin.kind, location: mod.location });
+  };
+
+  try {
+    // The store, runtime and tracker: explicit instance > built-in > plugin package.
+    if (!store) {
+      if (config.store.name === 'sqlite') store = new SqliteStore({ path: String(config.store.options.path) });
+      else if (config.store.name === 'memory') store = new MemoryStore();
+      else await load(config.store.name, config.store.options, 'store');
+    }
+    if (!runtime) {
+      if (config.runtime.name === 'local') runtime = new LocalRuntime();
+      else await load(config.runtime.name, config.runtime.options, 'runtime');
+    }
+    if (!tracker) {
+      if (config.tracker.name === 'none') tracker = new NoneTracker();
+      else if (config.tracker.name === 'jsonl') tracker = new JsonlTracker({ path: String(config.tracker.options.path) });
+      else {
+        try {
+          await load(config.tracker.name, config.tracker.options, 'tracker');
+        } catch (err) {
+          if (config.trackerExplicit || !(err instanceof PluginError) || !/not installed/.test(err.message)) throw err;
+          logger.warn(`${config.tracker.name} is not installed: tracking is off (set 'tracker' in the config to choose one).`);
+          tracker = new NoneTracker();
+        }
+      }
+    }
+
+    for (const p of options.plugins ?? []) {
+      const plugin = 'plugin' in p ? p.plugin : p;
+      const pluginOptions = 'plugin' in p ? (p.options ?? {}) : {};
+      await registerPlugin(plugin, plugin.name, pluginOptions, contextFor(plugin.name, plugin.kind));
+      loaded.push({ name: plugin.name, kind: plugin.kind });
+    }
+    for (const p of options.providers ?? []) providers.add(p);
+    for (const ref of config.plugins) await load(ref.name, ref.options);
+    if (config.discoverPlugins) {
+      const taken = new Set([...loaded.map((l) => l.name)]);
+      for (const found of discoverPluginPackages(searchFrom)) {
+        if (taken.has(found.name) || found.kind !== 'provider') continue;
+        await load(found.name, config.plugins.find((p) => p.name === found.name)?.options ?? {}, 'provider');
+      }
+    }
+  } catch (err) {
+    for (const c of closers) await c();
+    await store?.close();
+    throw err;
+  }
+  if (!tracker) throw new PluginError(config.tracker.name, `Plugin '${config.tracker.name}' did not set a tracker.`);
+  if (!store) throw new PluginError(config.store.name, `Plugin '${config.store.name}' did not set a store.`);
+  if (!runtime) throw new PluginError(config.runtime.name, `Plugin '${config.runtime.name}' did not set a runtime.`);
+
+  const container = rootContainer.createChildContainer();
+  const settings: ServiceSettings = {
+    dataDir: config.dataDir,
+    benchmarkConcurrency: config.evaluation.benchmarkConcurrency,
+    maxConcurrentEvaluations: config.evaluation.maxConcurrentEvaluations,
+    benchmarkTimeoutSeconds: config.evaluation.benchmarkTimeoutSeconds,
+    maxAttempts: config.evaluation.maxAttempts,
+    hubVersion: CORE_VERSION,
+    ...options.settings,
+  };
+  const collections = new CollectionCatalog(store, config.collections);
+  container.register(StoreToken, { useValue: store });
+  container.register(TrackerToken, { useValue: tracker });
+  container.register(RuntimeToken, { useValue: runtime });
+  container.register(LoggerToken, { useValue: logger });
+  container.register(ServiceSettingsToken, { useValue: settings });
+  container.register(ProviderRegistry, { useValue: providers });
+  container.register(ModelResolver, { useValue: new ModelResolver(config.modelServers) });
+  container.register(CollectionCatalog, { useValue: collections });
+  container.register(EventHub, { useValue: new EventHub() });
+  container.registerSingleton(EvaluationService);
+  const service = container.resolve(EvaluationService);
+
+  const finalTracker = tracker;
+  const finalStore = store;
+  const finalRuntime = runtime;
+  let closed = false;
+  const hub: Hub = {
+    version: CORE_VERSION,
+    config,
+    container,
+    logger,
+    service,
+    providers,
+    collections,
+    tracker: finalTracker,
+    store: finalStore,
+    runtime: finalRuntime,
+    plugins: loaded,
+    httpHandlers,
+    async evaluate(request, submitOptions = {}) {
+      const { evaluation } = await service.submit(request, submitOptions);
+      return service.wait(evaluation.id, submitOptions.signal);
+    },
+    async health(): Promise<Health> {
+      const components: Record<string, ComponentHealth> = {};
+      const s = await finalStore.health();
+      components.store = { status: s.ok ? 'ok' : 'down', name: finalStore.name, ...(s.detail ? { detail: s.detail } : {}) };
+      try {
+        components.tracker = await finalTracker.health();
+      } catch (err) {
+        components.tracker = { status: 'down', name: finalTracker.name, detail: (err as Error).message };
+      }
+      for (const p of providers.providers()) {
+        const id = p.describe().id;
+        if (!p.health) {
+          components[`provider:${id}`] = { status: 'ok', name: id };
+          continue;
+        }
+        try {
+          const h = await p.health();
+          components[`provider:${id}`] = { status: h.ok ? 'ok' : 'degraded', name: id, ...(h.detail ? { detail: h.detail } : {}) };
+        } catch (err) {
+          components[`provider:${id}`] = { status: 'degraded', name: id, detail: (err as Error).message };
+        }
+      }
+      // The tracker being down degrades the hub but never makes it unready: the outbox keeps results.
+      const status = components.store.status === 'down' ? 'down' : Object.values(components).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
+      return { status, version: CORE_VERSION, components };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await service.close();
+      for (const c of closers.reverse()) await c();
+      await finalTracker.close?.();
+      await finalStore.close();
+    },
+  };
+  if (options.start ?? true) await service.start();
+  return hub;
+}

@@ -1,0 +1,104 @@
+import { ConfigError, NotFoundError } from '../errors.js';
+import type { EvaluationProvider, ProviderDescriptor } from '../extension-points/provider.js';
+import type { Benchmark, Provider } from '../types.js';
+
+interface Entry {
+  provider: EvaluationProvider;
+  descriptor: ProviderDescriptor;
+  benchmarks: Map<string, Benchmark>;
+  packageName?: string;
+}
+
+/** The installed providers, keyed by `provider_id`, with their benchmark catalogs. */
+export class ProviderRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  add(provider: EvaluationProvider, packageName?: string): void {
+    const descriptor = provider.describe();
+    if (!/^[A-Za-z0-9_.-]+$/.test(descriptor.id)) {
+      throw new ConfigError(`Provider id '${descriptor.id}'${packageName ? ` (from ${packageName})` : ''} must use only letters, digits, '_', '-', '.'.`);
+    }
+    const existing = this.entries.get(descriptor.id);
+    if (existing) {
+      throw new ConfigError(
+        `Two providers claim the id '${descriptor.id}': ${existing.packageName ?? 'an explicit provider'} and ${
+          packageName ?? 'an explicit provider'
+        }. Remove one of them from the config.`,
+      );
+    }
+    const benchmarks = new Map<string, Benchmark>();
+    for (const b of descriptor.benchmarks) benchmarks.set(b.id, { ...b, provider_id: descriptor.id });
+    this.entries.set(descriptor.id, { provider, descriptor, benchmarks, ...(packageName ? { packageName } : {}) });
+  }
+
+  ids(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  get(id: string): EvaluationProvider | undefined {
+    return this.entries.get(id)?.provider;
+  }
+
+  benchmark(providerId: string, benchmarkId: string): Benchmark | undefined {
+    return this.entries.get(providerId)?.benchmarks.get(benchmarkId);
+  }
+
+  benchmarkIds(providerId: string): string[] {
+    return [...(this.entries.get(providerId)?.benchmarks.keys() ?? [])];
+  }
+
+  describe(id: string): Provider {
+    const e = this.entries.get(id);
+    if (!e) throw new NotFoundError('Provider', id, `Installed providers: ${this.ids().join(', ') || 'none'}.`);
+    const { benchmarks: _omit, ...rest } = e.descriptor;
+    return {
+      ...rest,
+      ...(e.packageName ? { package: e.packageName } : {}),
+      benchmarks: [...e.benchmarks.values()],
+    };
+  }
+
+  list(): Provider[] {
+    return this.ids().map((id) => this.describe(id));
+  }
+
+  allBenchmarks(filter: { provider?: string; category?: string } = {}): Benchmark[] {
+    const out: Benchmark[] = [];
+    for (const [id, e] of this.entries) {
+      if (filter.provider && id !== filter.provider) continue;
+      for (const b of e.benchmarks.values()) if (!filter.category || b.category === filter.category) out.push(b);
+    }
+    return out;
+  }
+
+  providers(): EvaluationProvider[] {
+    return [...this.entries.values()].map((e) => e.provider);
+  }
+}
+
+/** Up to three known names closest to `name` (edit distance), to suggest a fix. */
+export function closestNames(name: string, known: readonly string[], max = 3): string[] {
+  const dist = (a: string, b: string): number => {
+    const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = dp[0]!;
+      dp[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const tmp = dp[j]!;
+        dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = tmp;
+      }
+    }
+    return dp[b.length]!;
+  };
+  return known
+    .map((k) => ({ k, d: dist(name.toLowerCase(), k.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, max)
+    .map((x) => x.k);
+}

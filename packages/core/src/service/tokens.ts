@@ -1,0 +1,19 @@
+import type { InjectionToken } from 'tsyringe';
+import type { Logger } from '../logging.js';
+
+export interface ServiceSettings {
+  /** Folder for per-evaluation work dirs, logs and artifacts. */
+  dataDir: string;
+  benchmarkConcurrency: number;
+  maxConcurrentEvaluations: number;
+  benchmarkTimeoutSeconds: number;
+  /** How many times an interrupted benchmark is started before it is failed. */
+  maxAttempts: number;
+  hubVersion: string;
+  /** Tracking retry delays (tests shorten them). */
+  trackingBaseDelayMs?: number;
+  trackingMaxDelayMs?: number;
+}
+
+export const LoggerToken: InjectionToken<Logger> = Symbol.for('evalhub.logger');
+export const ServiceSettingsToken: InjectionToken<ServiceSettings> = Symbol.for('evalhub.service-settings');

@@ -1,0 +1,222 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  EvaluationPage,
+  EvaluationQuery,
+  EvaluationStore,
+  StoredTrackingOp,
+  TrackingOp,
+} from '../extension-points/store.js';
+import type { Collection, Evaluation } from '../types.js';
+import { decodeCursor, encodeCursor } from './query.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; created with its folder. `:memory:` for a throwaway database. */
+  path: string;
+}
+
+const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE evaluations (
+      ordinal INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      status TEXT NOT NULL,
+      experiment TEXT,
+      model TEXT NOT NULL,
+      providers TEXT NOT NULL,
+      idempotency_key TEXT UNIQUE,
+      doc TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+    CREATE INDEX evaluations_status ON evaluations(status, ordinal);
+    CREATE INDEX evaluations_experiment ON evaluations(experiment, ordinal);
+    CREATE INDEX evaluations_model ON evaluations(model, ordinal);
+    CREATE TABLE collections (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+    CREATE TABLE tracking_ops (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      evaluation_id TEXT NOT NULL,
+      op TEXT NOT NULL
+    );
+    CREATE INDEX tracking_ops_evaluation ON tracking_ops(evaluation_id, seq);
+  `,
+};
+
+interface EvalRow {
+  ordinal: number;
+  doc: string;
+}
+
+/**
+ * The default store: one SQLite file (WAL mode). Evaluations are stored as JSON documents with the
+ * filterable fields in indexed columns; the tracking outbox is a table, so it survives restarts.
+ */
+export class SqliteStore implements EvaluationStore {
+  readonly name = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(readonly options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const db = this.db;
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO evaluations (id, status, experiment, model, providers, idempotency_key, doc, created_at, updated_at)
+         VALUES (@id, @status, @experiment, @model, @providers, @idempotency_key, @doc, @created_at, @updated_at)`,
+      ),
+      byKey: db.prepare<[string], EvalRow>('SELECT ordinal, doc FROM evaluations WHERE idempotency_key = ?'),
+      get: db.prepare<[string], EvalRow>('SELECT ordinal, doc FROM evaluations WHERE id = ?'),
+      update: db.prepare(
+        `UPDATE evaluations SET status = @status, experiment = @experiment, model = @model, providers = @providers,
+         doc = @doc, updated_at = @updated_at WHERE id = @id`,
+      ),
+      unfinished: db.prepare<[], EvalRow>(
+        `SELECT ordinal, doc FROM evaluations WHERE status IN ('pending', 'running') ORDER BY ordinal`,
+      ),
+      collections: db.prepare<[], { doc: string }>('SELECT doc FROM collections ORDER BY id'),
+      collection: db.prepare<[string], { doc: string }>('SELECT doc FROM collections WHERE id = ?'),
+      putCollection: db.prepare('INSERT INTO collections (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc'),
+      deleteCollection: db.prepare('DELETE FROM collections WHERE id = ?'),
+      appendOp: db.prepare('INSERT INTO tracking_ops (evaluation_id, op) VALUES (?, ?)'),
+      opsOf: db.prepare<[string], { seq: number; evaluation_id: string; op: string }>(
+        'SELECT seq, evaluation_id, op FROM tracking_ops WHERE evaluation_id = ? ORDER BY seq',
+      ),
+      allOps: db.prepare<[], { seq: number; evaluation_id: string; op: string }>(
+        'SELECT seq, evaluation_id, op FROM tracking_ops ORDER BY seq',
+      ),
+      deleteOp: db.prepare('DELETE FROM tracking_ops WHERE seq = ?'),
+      countOps: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM tracking_ops'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v}`);
+      })();
+    }
+  }
+
+  private row(e: Evaluation, idempotencyKey?: string): Record<string, unknown> {
+    return {
+      id: e.id,
+      status: e.status,
+      experiment: e.experiment?.name ?? null,
+      model: e.model.name,
+      providers: `,${[...new Set(e.benchmarks.map((b) => b.provider_id))].join(',')},`,
+      idempotency_key: idempotencyKey ?? null,
+      doc: JSON.stringify(e),
+      created_at: e.created_at,
+      updated_at: e.updated_at,
+    };
+  }
+
+  async createEvaluation(evaluation: Evaluation, idempotencyKey?: string): Promise<{ evaluation: Evaluation; created: boolean }> {
+    return this.db.transaction(() => {
+      if (idempotencyKey !== undefined) {
+        const existing = this.stmts.byKey.get(idempotencyKey);
+        if (existing) return { evaluation: JSON.parse(existing.doc) as Evaluation, created: false };
+      }
+      this.stmts.insert.run(this.row(evaluation, idempotencyKey));
+      return { evaluation, created: true };
+    })();
+  }
+
+  async getEvaluation(id: string): Promise<Evaluation | undefined> {
+    const row = this.stmts.get.get(id);
+    return row ? (JSON.parse(row.doc) as Evaluation) : undefined;
+  }
+
+  async saveEvaluation(evaluation: Evaluation): Promise<void> {
+    const info = this.stmts.update.run(this.row(evaluation));
+    if (info.changes === 0) this.stmts.insert.run(this.row(evaluation));
+  }
+
+  async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.status) (where.push('status = ?'), params.push(q.status));
+    if (q.experiment) (where.push('experiment = ?'), params.push(q.experiment));
+    if (q.model) (where.push('model = ?'), params.push(q.model));
+    if (q.provider) (where.push("providers LIKE ? ESCAPE '\\'"), params.push(`%,${q.provider.replace(/[\\%_]/g, '\\$&')},%`));
+    for (const [k, v] of Object.entries(q.tags ?? {})) {
+      where.push('json_extract(doc, ?) = ?');
+      params.push(`$.experiment.tags."${k.replace(/"/g, '\\"')}"`, v);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }).n;
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (q.cursor !== undefined) (pageWhere.push('ordinal < ?'), pageParams.push(decodeCursor(q.cursor)));
+    const sql = `SELECT ordinal, doc FROM evaluations ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+      ORDER BY ordinal DESC LIMIT ? OFFSET ?`;
+    const rows = this.db.prepare(sql).all(...pageParams, q.limit + 1, q.cursor === undefined ? (q.offset ?? 0) : 0) as EvalRow[];
+    const hasMore = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    return {
+      items: page.map((r) => JSON.parse(r.doc) as Evaluation),
+      total,
+      ...(hasMore ? { next_cursor: encodeCursor(page.at(-1)!.ordinal) } : {}),
+    };
+  }
+
+  async listUnfinished(): Promise<Evaluation[]> {
+    return this.stmts.unfinished.all().map((r) => JSON.parse(r.doc) as Evaluation);
+  }
+
+  async listCollections(): Promise<Collection[]> {
+    return this.stmts.collections.all().map((r) => JSON.parse(r.doc) as Collection);
+  }
+  async getCollection(id: string): Promise<Collection | undefined> {
+    const r = this.stmts.collection.get(id);
+    return r ? (JSON.parse(r.doc) as Collection) : undefined;
+  }
+  async putCollection(collection: Collection): Promise<void> {
+    this.stmts.putCollection.run(collection.id, JSON.stringify(collection));
+  }
+  async deleteCollection(id: string): Promise<boolean> {
+    return this.stmts.deleteCollection.run(id).changes > 0;
+  }
+
+  async appendTrackingOps(evaluationId: string, ops: TrackingOp[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const op of ops) this.stmts.appendOp.run(evaluationId, JSON.stringify(op));
+    })();
+  }
+  async pendingTrackingOps(evaluationId?: string): Promise<StoredTrackingOp[]> {
+    const rows = evaluationId === undefined ? this.stmts.allOps.all() : this.stmts.opsOf.all(evaluationId);
+    return rows.map((r) => ({ seq: r.seq, evaluationId: r.evaluation_id, op: JSON.parse(r.op) as TrackingOp }));
+  }
+  async completeTrackingOps(seqs: number[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of seqs) this.stmts.deleteOp.run(s);
+    })();
+  }
+  async countPendingTrackingOps(): Promise<number> {
+    return this.stmts.countOps.get()!.n;
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return { ok: true, detail: this.options.path };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
