@@ -185,6 +185,10 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       server_cert_path: env.MLFLOW_TRACKING_SERVER_CERT_PATH,
       insecure_tls: envBool(env, 'MLFLOW_TRACKING_INSECURE_TLS'),
       workspace: env.MLFLOW_WORKSPACE,
+      client_cert_path: env.MLFLOW_TRACKING_CLIENT_CERT_PATH,
+      http_request_max_retries: envNumber(env, 'MLFLOW_HTTP_REQUEST_MAX_RETRIES'),
+      http_request_timeout: envNumber(env, 'MLFLOW_HTTP_REQUEST_TIMEOUT'),
+      ui_url: env.EVALHUB_MLFLOW_UI_URL,
     }),
   });
 
