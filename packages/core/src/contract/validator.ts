@@ -17,7 +17,7 @@ const TAG_KEY_HELP = "use only letters, digits, '_', '-' and '.' (MLflow's rule)
 let ajvInstance: Ajv2020 | undefined;
 function ajv(): Ajv2020 {
   if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ allErrors: true, strict: false, discriminator: false });
+    ajvInstance = new Ajv2020({ allErrors: true, strict: false, verbose: true });
     addFormats(ajvInstance);
     ajvInstance.addSchema({ ...openapi, $id: SCHEMA_ID });
   }

@@ -1,0 +1,345 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import { ValidationError } from '../errors.js';
+import type { Tracker, TrackerRun, TrackingBatch } from '../extension-points/tracker.js';
+import { createHub, type CreateHubOptions, type Hub } from '../hub.js';
+import { silentLogger } from '../logging.js';
+import { ScriptedProvider } from '../testing/scripted-provider.js';
+import type { ComponentHealth, Evaluation } from '../types.js';
+
+const hubs: Hub[] = [];
+afterEach(async () => {
+  await Promise.all(hubs.splice(0).map((h) => h.close()));
+});
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'evalhub-svc-'));
+}
+
+async function makeHub(dir = tempDir(), env: Record<string, string> = {}, extra: Partial<CreateHubOptions> = {}): Promise<Hub> {
+  const h = await createHub({
+    config: loadConfig({
+      cwd: dir,
+      env: { EVALHUB_TRACKER: 'none', EVALHUB_DISCOVER_PLUGINS: 'false', EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1', ...env },
+    }),
+    providers: [new ScriptedProvider()],
+    logger: silentLogger(),
+    ...extra,
+  });
+  hubs.push(h);
+  return h;
+}
+
+const model = { server: 'vllm', name: 'test-model' };
+const bench = (benchmark_id: string, config: Record<string, unknown> = {}) => ({ benchmark_id, provider_id: 'scripted', config });
+
+function validationOf(fn: () => Promise<unknown>): Promise<ValidationError> {
+  return fn().then(
+    () => {
+      throw new Error('expected a validation error');
+    },
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(ValidationError);
+      return err as ValidationError;
+    },
+  );
+}
+
+describe('EvaluationService: request semantics', () => {
+  it('rejects a request with neither benchmarks nor collection_id, saying how to select', async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model, experiment: { name: 'x' } }));
+    expect(err.code).toBe('nothing_to_evaluate');
+    expect(err.message).toMatch(/collection_id/);
+    expect(err.message).toMatch(/benchmarks/);
+  });
+
+  it('rejects benchmarks and collection_id together', async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('ok')], collection_id: 'c' }));
+    expect(err.details[0]!.pointer).toBe('/collection_id');
+  });
+
+  it('names the known providers and close benchmark ids', async () => {
+    const h = await makeHub();
+    let err = await validationOf(() => h.service.submit({ model, benchmarks: [{ benchmark_id: 'ok', provider_id: 'lmeval' }] }));
+    expect(err.details[0]).toMatchObject({ pointer: '/benchmarks/0/provider_id' });
+    expect(err.details[0]!.message).toMatch(/Installed providers: scripted/);
+    err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('slwo')] }));
+    expect(err.details[0]).toMatchObject({ pointer: '/benchmarks/0/benchmark_id' });
+    expect(err.details[0]!.message).toMatch(/Did you mean 'slow'/);
+  });
+
+  it('rejects a benchmark requested twice (its metric names would collide)', async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('ok'), bench('ok')] }));
+    expect(err.details[0]!.pointer).toBe('/benchmarks/1/benchmark_id');
+  });
+
+  it('rejects an unresolvable model server, listing the configured ones', async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model: { server: 'tgi', name: 'm' }, benchmarks: [bench('ok')] }));
+    expect(err.code).toBe('model_unresolvable');
+    expect(err.details[0]!.pointer).toBe('/model/server');
+    expect(err.details[0]!.message).toMatch(/configured: vllm/);
+  });
+
+  it('lets model.url win over server resolution', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model: { server: 'tgi', name: 'm', url: 'http://10.1.2.3:8000/v1/' }, benchmarks: [bench('ok')] });
+    expect(e.model.url).toBe('http://10.1.2.3:8000/v1');
+  });
+
+  it("maps a provider's validation issues under the benchmark's config pointer", async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('ok', { durationMs: -1 })] }));
+    expect(err.details[0]!.pointer).toBe('/benchmarks/0/config/durationMs');
+  });
+
+  it('stores nothing for a rejected request', async () => {
+    const h = await makeHub();
+    await validationOf(() => h.service.submit({ model, benchmarks: [bench('nope')] }));
+    expect((await h.service.list({ limit: 10 })).total).toBe(0);
+  });
+
+  it('expands a collection and snapshots it: later edits do not change the evaluation', async () => {
+    const h = await makeHub();
+    await h.collections.create({ id: 'suite', name: 'Suite', benchmarks: [bench('ok'), bench('ok2')] });
+    const e = await h.evaluate({ model, collection_id: 'suite', experiment: { name: 'healthcare-certification' } });
+    expect(e.collection_id).toBe('suite');
+    expect(e.benchmarks.map((b) => b.benchmark_id)).toEqual(['ok', 'ok2']);
+    await h.collections.replace('suite', { name: 'Suite', benchmarks: [bench('fail')] });
+    expect((await h.service.get(e.id)).benchmarks.map((b) => b.benchmark_id)).toEqual(['ok', 'ok2']);
+  });
+
+  it('rejects an unknown collection with the available ones', async () => {
+    const h = await makeHub();
+    const err = await validationOf(() => h.service.submit({ model, collection_id: 'nope' }));
+    expect(err.details[0]!.pointer).toBe('/collection_id');
+  });
+});
+
+describe('EvaluationService: state machine', () => {
+  it('completes, with results, artifacts and the execution log kept per benchmark', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.25, f1: 0.5 }, steps: 3 })] });
+    expect(e.status).toBe('completed');
+    const b = e.benchmarks[0]!;
+    expect(b).toMatchObject({ status: 'completed', attempts: 1, results: { metrics: { score: 0.25, f1: 0.5 }, samples: 1 } });
+    expect(b.progress.fraction).toBe(1);
+    expect(b.artifacts?.map((a) => a.name)).toContain('ok/result.json');
+    expect(e.started_at && e.finished_at).toBeTruthy();
+  });
+
+  it('one failing benchmark never loses the others: partially_failed with both outcomes', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model, benchmarks: [bench('ok'), bench('fail', { fail: 'dataset exploded' })] });
+    expect(e.status).toBe('partially_failed');
+    expect(e.benchmarks[0]!.status).toBe('completed');
+    expect(e.benchmarks[1]).toMatchObject({ status: 'failed', error: { message: 'dataset exploded' } });
+    expect(e.error?.message).toMatch(/fail: dataset exploded/);
+  });
+
+  it('all failing → failed', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model, benchmarks: [bench('fail')] });
+    expect(e.status).toBe('failed');
+  });
+
+  it('times a benchmark out and kills its process', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model, timeout_seconds: 1, benchmarks: [bench('command', { command: ['sleep', '30'] }), bench('ok')] });
+    expect(e.benchmarks[0]).toMatchObject({ status: 'failed', error: { code: 'benchmark_timeout' } });
+    expect(e.benchmarks[1]!.status).toBe('completed');
+    expect(e.status).toBe('partially_failed');
+  });
+
+  it('cancels a running evaluation: the process group is killed, pending benchmarks cancelled', async () => {
+    const dir = tempDir();
+    const h = await makeHub(dir, { EVALHUB_BENCHMARK_CONCURRENCY: '1' });
+    const pidFile = join(dir, 'child.pid');
+    const { evaluation } = await h.service.submit({
+      model,
+      benchmarks: [bench('command', { command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`] }), bench('ok')],
+    });
+    for await (const ev of h.service.subscribe(evaluation.id)) if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setImmediate(r));
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const cancelled = await h.service.cancel(evaluation.id);
+    expect(cancelled.benchmarks[1]!.status).toBe('cancelled');
+    const final = await h.service.wait(evaluation.id);
+    expect(final.status).toBe('cancelled');
+    expect(final.benchmarks[0]!.status).toBe('cancelled');
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(h.service.cancel(evaluation.id)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('streams status, progress, log and result events, resumable after a sequence number', async () => {
+    const h = await makeHub();
+    const { evaluation } = await h.service.submit({ model, benchmarks: [bench('ok', { steps: 2 })] });
+    const events = [];
+    for await (const ev of h.service.subscribe(evaluation.id)) events.push(ev);
+    const types = events.map((e) => e.type);
+    expect(types).toContain('progress');
+    expect(types).toContain('log');
+    expect(types.at(-1)).toBe('result');
+    expect(events.at(-1)!.evaluation!.status).toBe('completed');
+    const after = events[2]!.seq;
+    const resumed = [];
+    for await (const ev of h.service.subscribe(evaluation.id, after)) resumed.push(ev.seq);
+    expect(resumed[0]).toBe(after + 1);
+    expect(resumed.length).toBe(events.length - 3);
+  });
+
+  it('bounds concurrency per evaluation', async () => {
+    const h = await makeHub(tempDir(), { EVALHUB_BENCHMARK_CONCURRENCY: '1' });
+    const e = await h.evaluate({ model, benchmarks: [bench('slow', { durationMs: 50 }), bench('ok')] });
+    const [a, b] = e.benchmarks;
+    expect(Date.parse(b!.started_at!)).toBeGreaterThanOrEqual(Date.parse(a!.finished_at!));
+  });
+});
+
+describe('EvaluationService: restart recovery on a real SQLite file', () => {
+  it('resumes an interrupted evaluation: finished benchmarks are kept, unfinished ones re-run', async () => {
+    const dir = tempDir();
+    const first = await makeHub(dir, { EVALHUB_BENCHMARK_CONCURRENCY: '1' });
+    const { evaluation } = await first.service.submit({
+      model,
+      benchmarks: [bench('ok', { metrics: { score: 0.7 } }), bench('slow', { durationMs: 60_000 })],
+    });
+    for await (const ev of first.service.subscribe(evaluation.id)) {
+      if (ev.type === 'benchmark_status' && ev.benchmark_id === 'slow' && ev.status === 'running') break;
+    }
+    await first.close();
+    hubs.splice(hubs.indexOf(first), 1);
+    const stored = (await makeHubStoreRead(dir, evaluation.id)) as Evaluation;
+    expect(stored.status).toBe('running');
+    expect(stored.benchmarks[1]!.status).toBe('pending');
+
+    // Second start on the same SQLite file: the completed result is kept and the slow benchmark starts again.
+    const second = await makeHub(dir, { EVALHUB_BENCHMARK_CONCURRENCY: '1' });
+    const live = await second.service.get(evaluation.id);
+    expect(live.benchmarks[0]).toMatchObject({ status: 'completed', results: { metrics: { score: 0.7 } } });
+    for await (const ev of second.service.subscribe(evaluation.id)) {
+      if (ev.type === 'benchmark_status' && ev.benchmark_id === 'slow' && ev.status === 'running') break;
+    }
+    expect((await second.service.get(evaluation.id)).benchmarks[1]!.attempts).toBe(2);
+    await second.service.cancel(evaluation.id);
+    const final = await second.service.wait(evaluation.id);
+    expect(final.status).toBe('cancelled');
+    expect(final.benchmarks[0]!.results?.metrics).toEqual({ score: 0.7 });
+  });
+
+  it('fails, with a reason, a benchmark interrupted more often than max_attempts', async () => {
+    const dir = tempDir();
+    let h = await makeHub(dir);
+    const { evaluation } = await h.service.submit({ model, benchmarks: [bench('slow', { durationMs: 60_000 })] });
+    for (let i = 0; i < 3; i++) {
+      for await (const ev of h.service.subscribe(evaluation.id)) if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+      await h.close();
+      hubs.splice(hubs.indexOf(h), 1);
+      h = await makeHub(dir);
+    }
+    const final = await h.service.wait(evaluation.id);
+    expect(final.status).toBe('failed');
+    expect(final.benchmarks[0]!.error).toMatchObject({ code: 'interrupted' });
+  });
+});
+
+async function makeHubStoreRead(dir: string, id: string): Promise<Evaluation | undefined> {
+  const { SqliteStore } = await import('../stores/sqlite-store.js');
+  const store = new SqliteStore({ path: join(dir, '.evalhub', 'evalhub.db') });
+  try {
+    return await store.getEvaluation(id);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A tracker that records what it receives and fails its first `failures` deliveries. */
+class FlakyRecordingTracker implements Tracker {
+  readonly name = 'flaky';
+  readonly batches: TrackingBatch[] = [];
+  readonly finished: string[] = [];
+  starts = 0;
+  constructor(public failures: number) {}
+  private fail(): void {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('tracking backend unavailable');
+    }
+  }
+  private run(): TrackerRun {
+    return {
+      info: { run_id: 'r1', experiment_id: '1' },
+      log: async (b) => {
+        this.fail();
+        this.batches.push(b);
+      },
+      logArtifact: async () => this.fail(),
+      finish: async (e) => {
+        this.fail();
+        this.finished.push(e.status);
+      },
+    };
+  }
+  async startRun(): Promise<TrackerRun> {
+    this.fail();
+    this.starts++;
+    return this.run();
+  }
+  async resumeRun(): Promise<TrackerRun> {
+    return this.run();
+  }
+  async health(): Promise<ComponentHealth> {
+    return { status: 'ok' };
+  }
+}
+
+describe('EvaluationService: tracking never fails or loses an evaluation', () => {
+  it('retries deliveries until the tracker accepts them, then reports synced', async () => {
+    const tracker = new FlakyRecordingTracker(3);
+    const h = await makeHub(tempDir(), {}, { tracker, settings: { trackingBaseDelayMs: 5, trackingMaxDelayMs: 20 } });
+    const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.5 } })] });
+    expect(e.status).toBe('completed');
+    while ((await h.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
+    expect(tracker.starts).toBe(1);
+    expect(tracker.finished).toEqual(['completed']);
+    const metrics = Object.assign({}, ...tracker.batches.map((b) => b.metrics));
+    expect(metrics['ok.score']).toBe(0.5);
+    expect(await h.service.trackingQueueDepth()).toBe(0);
+  });
+
+  it('keeps the journal across a restart and delivers it afterwards', async () => {
+    const dir = tempDir();
+    const down = new FlakyRecordingTracker(1_000_000);
+    const first = await makeHub(dir, {}, { tracker: down, settings: { trackingBaseDelayMs: 60_000 } });
+    const e = await first.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.9 } })] });
+    await first.service.trackingIdle();
+    expect((await first.service.get(e.id)).tracking).toMatchObject({ state: 'pending', last_error: 'tracking backend unavailable' });
+    await first.close();
+    hubs.splice(hubs.indexOf(first), 1);
+
+    const up = new FlakyRecordingTracker(0);
+    const second = await makeHub(dir, {}, { tracker: up });
+    while ((await second.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
+    const metrics = Object.assign({}, ...up.batches.map((b) => b.metrics));
+    expect(metrics['ok.score']).toBe(0.9);
+    expect(up.finished).toEqual(['completed']);
+  });
+
+  it('swaps the tracker by config alone: jsonl writes every run event', async () => {
+    const dir = tempDir();
+    const h = await makeHub(dir, { EVALHUB_TRACKER: 'jsonl' });
+    expect(h.tracker.name).toBe('jsonl');
+    const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.5 } })], experiment: { name: 'swap', tags: { a: 'b' } } });
+    while ((await h.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
+    const lines = readFileSync(join(dir, '.evalhub', 'tracking.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ event: 'start', evaluation_id: e.id, experiment: { name: 'swap' } });
+    expect(lines.some((l) => l.event === 'log' && l.metrics['ok.score'] === 0.5)).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ event: 'finish', status: 'completed' });
+  });
+});
