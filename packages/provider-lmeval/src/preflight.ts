@@ -54,7 +54,13 @@ async function probe(
       signal,
     });
   } catch (err) {
-    if (input.signal.aborted) throw input.signal.reason ?? err;
+    if (input.signal.aborted) {
+      const reason: unknown = input.signal.reason;
+      throw new BenchmarkFailedError(
+        `Stopped while checking the model server (${reason instanceof Error ? reason.message : 'cancelled or timed out'}).`,
+        { code: 'benchmark_aborted', cause: reason },
+      );
+    }
     const reason = timeout.aborted ? `no answer within ${Math.round((input.timeoutMs ?? 30_000) / 1000)} s` : describeFetchError(err);
     throw new BenchmarkFailedError(`Model server unreachable: ${init.method} ${redactUrl(url)} failed (${reason}).`, {
       code: 'model_unreachable',

@@ -1,0 +1,269 @@
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BenchmarkFailedError, LocalRuntime, createRunContext, silentLogger } from '@evalhub/core';
+import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
+import { resolvePython } from '@evalhub/tools';
+import { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ARC_JSONL = join(here, 'data', 'arc-sample.jsonl');
+
+let python: string;
+let top: string;
+let dataRoot: string;
+let fixtureUrl: string;
+
+beforeAll(async () => {
+  python = await resolvePython();
+  fixtureUrl = inject('fixtureModelUrl');
+  top = realpathSync(await mkdtemp(join(tmpdir(), 'lmeval-int-')));
+  dataRoot = join(top, 'data');
+  await mkdir(dataRoot, { recursive: true });
+  await copyFile(ARC_JSONL, join(dataRoot, 'arc-sample.jsonl'));
+});
+afterAll(async () => {
+  if (top) await rm(top, { recursive: true, force: true });
+});
+
+function provider(options: LmEvalProviderInit = {}): LmEvalProvider {
+  return new LmEvalProvider({ python, data_root: dataRoot, concurrency: 4, ...options });
+}
+
+function task(benchmarkId: string, config: Record<string, unknown>, url = `${fixtureUrl}/v1`): BenchmarkTask {
+  return {
+    evaluationId: 'ev-test',
+    index: 0,
+    benchmark: { benchmark_id: benchmarkId, provider_id: 'lm_evaluation_harness', config },
+    model: { server: 'fixture', name: 'fixture', url, configuration: {} },
+    timeoutMs: 600_000,
+  };
+}
+
+interface Harness {
+  ctx: RunContext;
+  controller: AbortController;
+  progress: Progress[];
+  artifacts: Map<string, string>;
+  workDir: string;
+  artifactDir: string;
+}
+
+let runs = 0;
+async function harness(signal?: AbortSignal): Promise<Harness> {
+  const dir = join(top, `run-${++runs}`);
+  const controller = new AbortController();
+  const progress: Progress[] = [];
+  const artifacts = new Map<string, string>();
+  const ctx = await createRunContext({
+    runtime: new LocalRuntime(),
+    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    workDir: join(dir, 'work'),
+    artifactDir: join(dir, 'artifacts'),
+    artifactPrefix: 'arc_easy',
+    logFile: join(dir, 'benchmark.log'),
+    logger: silentLogger(),
+    onProgress: (p) => progress.push(p),
+    onArtifact: (a) => artifacts.set(a.name, a.path),
+  });
+  return { ctx, controller, progress, artifacts, workDir: join(dir, 'work'), artifactDir: join(dir, 'artifacts') };
+}
+
+/** Processes whose command line mentions `needle` (the run's private work folder). */
+function processesMentioning(needle: string): { pid: number; pgid: number }[] {
+  const found: { pid: number; pgid: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes(needle)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue; // already dead, waiting to be reaped
+      found.push({ pid: Number(entry), pgid: Number(fields[2]) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 240_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('LmEvalProvider with real lm-eval against the fixture model server', () => {
+  it('runs arc_easy over local data and reports exactly what lm-eval wrote', async () => {
+    const h = await harness();
+    const outcome = await provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }), h.ctx);
+
+    const resultsPath = h.artifacts.get('arc_easy/results.json');
+    expect(resultsPath).toBeDefined();
+    const results = JSON.parse(await readFile(resultsPath ?? '', 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+      'n-samples': Record<string, { effective: number }>;
+    };
+    const block = results.results.evalhub_local_arc_easy;
+    expect(block).toBeDefined();
+    // to the last digit: the same float lm-eval serialised
+    expect(outcome.metrics.acc).toBe(block?.['acc,none']);
+    expect(outcome.metrics.acc_norm).toBe(block?.['acc_norm,none']);
+    expect(outcome.metrics.acc_stderr).toBe(block?.['acc_stderr,none']);
+    expect(outcome.primaryMetric).toBe('acc');
+    expect(outcome.samples).toBe(26);
+    expect(results['n-samples'].evalhub_local_arc_easy?.effective).toBe(26);
+    expect(outcome.params).toMatchObject({ task_version: 1, num_fewshot: 0, model_type: 'local-completions', dataset_path: 'arc-sample.jsonl' });
+
+    // per-document samples and the process log are attached
+    const samples = (await readFile(h.artifacts.get('arc_easy/samples.jsonl') ?? '', 'utf8')).trim().split('\n');
+    expect(samples).toHaveLength(26);
+    const meanAcc = samples.map((l) => (JSON.parse(l) as { acc: number }).acc).reduce((a, b) => a + b, 0) / samples.length;
+    expect(meanAcc).toBe(outcome.metrics.acc);
+    const log = await readFile(h.artifacts.get('arc_easy/lm-eval.log') ?? '', 'utf8');
+    expect(log).toContain('Requesting API');
+
+    // progress came from lm-eval's own request bar and reached the end
+    const requestEvents = h.progress.filter((p) => p.message === 'Requesting API');
+    expect(requestEvents.length).toBeGreaterThan(0);
+    expect(requestEvents.at(-1)).toMatchObject({ fraction: 1, completed: 104, total: 104 });
+  });
+
+  it('runs a custom task YAML from tasks_dir', async () => {
+    const tasksDir = join(top, 'custom-tasks');
+    await mkdir(tasksDir, { recursive: true });
+    await writeFile(
+      join(tasksDir, 'my_science.yaml'),
+      [
+        'task: my_science_quiz',
+        'dataset_path: json',
+        `dataset_kwargs: {data_files: {train: ${JSON.stringify(ARC_JSONL)}}}`,
+        'test_split: train',
+        'output_type: multiple_choice',
+        'doc_to_text: "Q: {{question}}\\nA:"',
+        'doc_to_target: "{{choices.label.index(answerKey)}}"',
+        'doc_to_choice: "{{choices.text}}"',
+        'metric_list: [{metric: acc, aggregation: mean, higher_is_better: true}]',
+        'metadata: {version: 2.0}',
+        '',
+      ].join('\n'),
+    );
+    const p = provider({ tasks_dir: tasksDir });
+    expect(p.describe().benchmarks.map((b) => b.id)).toContain('my_science_quiz');
+    const h = await harness();
+    const outcome = await p.run(task('my_science_quiz', { limit: 10 }), h.ctx);
+    const results = JSON.parse(await readFile(h.artifacts.get('arc_easy/results.json') ?? '', 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+    };
+    expect(outcome.metrics.acc).toBe(results.results.my_science_quiz?.['acc,none']);
+    expect(outcome.samples).toBe(10);
+    expect(outcome.params).toMatchObject({ task_version: 2, limit: 10 });
+  });
+
+  it('fires the chance-level canary against a server without prompt logprobs, before lm-eval starts', async () => {
+    const h = await harness();
+    const run = provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/no-prompt-logprobs/v1`), h.ctx);
+    await expect(run).rejects.toBeInstanceOf(BenchmarkFailedError);
+    await expect(run).rejects.toMatchObject({ code: 'model_no_prompt_logprobs', message: expect.stringMatching(/chance/) });
+    expect(existsSync(join(h.workDir, 'out'))).toBe(false);
+  });
+
+  it('refuses a loglikelihood task on a chat-only server', async () => {
+    const h = await harness();
+    await expect(
+      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/chat-only/v1`), h.ctx),
+    ).rejects.toMatchObject({ code: 'model_chat_only', message: expect.stringMatching(/chat-only/) });
+  });
+
+  it('reports an unreachable model server', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const h = await harness();
+    await expect(
+      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `http://127.0.0.1:${port}/v1`), h.ctx),
+    ).rejects.toMatchObject({ code: 'model_unreachable', message: expect.stringMatching(/unreachable.*ECONNREFUSED/) });
+  });
+
+  it('cancel mid-run kills lm-eval and leaves no process behind', async () => {
+    const h = await harness();
+    const run = provider({ concurrency: 1 }).run(
+      task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/latency=40/v1`),
+      h.ctx,
+    );
+    run.catch(() => undefined);
+    // wait until lm-eval is sending requests (its own progress bar), then cancel
+    await waitFor(() => h.progress.some((p) => p.message === 'Requesting API' && (p.completed ?? 0) > 0), 'lm-eval requests');
+    const running = processesMentioning(h.workDir);
+    expect(running.length).toBeGreaterThan(0);
+    h.controller.abort(new Error('cancelled by the test'));
+    await expect(run).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/cancelled by the test/) });
+    expect(processesMentioning(h.workDir)).toEqual([]);
+    for (const { pgid } of running) expect(groupAlive(pgid)).toBe(false);
+    expect(await readdir(join(h.workDir, 'out')).then((d) => d.length)).toBe(0);
+  });
+
+  it('a timeout during the run (hanging server) kills the process group', async () => {
+    const h = await harness(AbortSignal.timeout(30_000));
+    const started = Date.now();
+    const run = provider({ preflight: false }).run(
+      task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/hang/v1`),
+      h.ctx,
+    );
+    run.catch(() => undefined);
+    await waitFor(() => processesMentioning(h.workDir).length > 0, 'lm-eval to start');
+    const running = processesMentioning(h.workDir);
+    await expect(run).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/timeout|timed out|aborted/i) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
+    expect(processesMentioning(h.workDir)).toEqual([]);
+    for (const { pgid } of running) expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('a timeout while checking a hanging server fails with a clear reason', async () => {
+    const h = await harness(AbortSignal.timeout(2_000));
+    await expect(
+      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/hang/v1`), h.ctx),
+    ).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/checking the model server/) });
+  });
+
+  it('rejects a dataset path outside the data root and an unknown task at validation', async () => {
+    const p = provider();
+    await writeFile(join(top, 'outside.jsonl'), readFileSync(ARC_JSONL));
+    expect(await p.validate(task('arc_easy', { dataset_path: '../outside.jsonl' }))).toEqual([
+      { pointer: '/dataset_path', message: expect.stringMatching(/outside the data root/) },
+    ]);
+    expect(await p.validate(task('arc_easy', { dataset_path: join(top, 'outside.jsonl') }))).toHaveLength(1);
+    expect(await p.validate(task('arc_easy', { dataset_path: 'nope.jsonl' }))).toEqual([
+      { pointer: '/dataset_path', message: expect.stringMatching(/does not exist/) },
+    ]);
+    expect(await p.validate(task('arc_eazy', {}))).toEqual([
+      { pointer: '', message: expect.stringMatching(/Unknown lm-eval task 'arc_eazy'.*'arc_easy'/) },
+    ]);
+    expect(await p.validate(task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }))).toEqual([]);
+    // run re-checks, so a task that skipped validation still fails cleanly before anything starts
+    const h = await harness();
+    await expect(p.run(task('arc_easy', { dataset_path: '../outside.jsonl' }), h.ctx)).rejects.toMatchObject({
+      code: 'benchmark_invalid',
+    });
+  });
+});
