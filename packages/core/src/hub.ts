@@ -37,7 +37,7 @@ export interface CreateHubOptions {
   store?: EvaluationStore;
   runtime?: Runtime;
   logger?: Logger;
-  /** Extra folders to resolve plugin packages from (after the config file's folder and cwd). */
+  /** Extra folders to resolve plugin packages from, after the config file's folder (or cwd without one). */
   resolveFrom?: string[];
   /** Fine-tuning of the service (tests shorten retry delays). */
   settings?: Partial<ServiceSettings>;
@@ -79,7 +79,7 @@ export interface Hub {
 export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const searchFrom = [...new Set([config.configDir, process.cwd(), ...(options.resolveFrom ?? [])])];
+  const searchFrom = [...new Set([config.configDir, ...(options.resolveFrom ?? [])])];
 
   const providers = new ProviderRegistry();
   const httpHandlers: HttpHandler[] = [];

@@ -70,6 +70,7 @@ export class ScriptedProvider implements EvaluationProvider {
 
   async run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
     this.runs.push(task);
+    ctx.signal.throwIfAborted();
     const c = task.benchmark.config as ScriptedBehaviour;
     const steps = c.steps ?? 0;
     for (let i = 1; i <= steps; i++) {
