@@ -215,7 +215,7 @@ def make_llm(judge: dict[str, t.Any]) -> t.Any:
         base_url=judge["base_url"],
         api_key=_api_key(judge),
         timeout=float(judge.get("timeout_seconds") or 180),
-        max_retries=int(judge.get("max_retries", 1)),
+        max_retries=int(judge.get("max_retries", 2)),
     )
     mode = instructor.Mode.MD_JSON if judge.get("json_mode") == "md_json" else instructor.Mode.JSON
     args = InstructorModelArgs(
@@ -232,7 +232,7 @@ def make_embeddings(spec: dict[str, t.Any]) -> t.Any:
     from openai import AsyncOpenAI
     from ragas.embeddings.base import embedding_factory
 
-    client = AsyncOpenAI(base_url=spec["base_url"], api_key=_api_key(spec), max_retries=1)
+    client = AsyncOpenAI(base_url=spec["base_url"], api_key=_api_key(spec), max_retries=int(spec.get("max_retries", 2)))
     return embedding_factory("openai", model=spec["model"], client=client)
 
 

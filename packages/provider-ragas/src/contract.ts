@@ -25,8 +25,10 @@ export interface RunnerSpec {
     max_tokens?: number;
     temperature?: number;
     top_p?: number;
+    /** HTTP retries of the OpenAI client (default 2). */
+    max_retries?: number;
   };
-  embeddings?: { base_url: string; model: string; api_key_env?: string };
+  embeddings?: { base_url: string; model: string; api_key_env?: string; max_retries?: number };
   concurrency: number;
   /** Per scoring call (one metric on one row); the whole run is bounded by the hub's timeout. */
   timeout_seconds?: number;

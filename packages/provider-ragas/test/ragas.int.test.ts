@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,7 @@ interface Run {
   ms: number;
 }
 
-async function run(t: BenchmarkTask, options: { abortOnFirstProgress?: boolean } = {}): Promise<Run> {
+async function run(t: BenchmarkTask, options: { abortOnFirstProgress?: boolean; with?: RagasProvider } = {}): Promise<Run & { dir: string }> {
   const dir = join(scratch, `run-${++runs}`);
   const controller = new AbortController();
   const progress: Progress[] = [];
@@ -69,15 +69,21 @@ async function run(t: BenchmarkTask, options: { abortOnFirstProgress?: boolean }
   });
   const started = performance.now();
   try {
-    const outcome = await provider.run(t, ctx);
-    return { outcome, progress, artifacts, ms: performance.now() - started };
+    const outcome = await (options.with ?? provider).run(t, ctx);
+    return { outcome, progress, artifacts, ms: performance.now() - started, dir };
   } catch (error) {
-    return { error, progress, artifacts, ms: performance.now() - started };
+    return { error, progress, artifacts, ms: performance.now() - started, dir };
   }
 }
 
-/** Scores computed by calling RAGAS directly (independently of the runner) on the same file. */
-async function ragasDirect(path: string): Promise<Record<string, (number | null)[]>> {
+const direct = new Map<string, Promise<Record<string, (number | null)[]>>>();
+/** Scores computed by calling RAGAS directly (independently of the runner) on the same file; once per file. */
+function ragasDirect(path: string): Promise<Record<string, (number | null)[]>> {
+  if (!direct.has(path)) direct.set(path, computeDirect(path));
+  return direct.get(path)!;
+}
+
+async function computeDirect(path: string): Promise<Record<string, (number | null)[]>> {
   const snippet = `
 import json, math, sys, types
 try:
@@ -153,14 +159,40 @@ describe('RAGAS provider with real ragas', () => {
       console.info(`faithfulness (12 rows, fixture judge): ${Math.round(r.ms)} ms`);
     });
 
-    it('works with JSON asked for in the prompt (md_json) and a judge named in the config', async () => {
+    it('works with JSON asked for in the prompt (md_json) and a judge named in the config; the key stays secret', async () => {
       const implied = (await rows()).slice(0, 4).map((row) => impliedFaithfulness(row.response, row.retrieved_contexts));
+      const secret = 'sk-test-secret-4f9c2a';
+      const keyed = new RagasProvider({ python, dataRoot, judgeApiKey: secret });
       const r = await run(
         task('faithfulness', { dataset_path: 'sample.jsonl', limit: 4, json_mode: 'md_json', judge: { url: inject('fixtureModelUrl'), model: 'other-judge' } }),
+        { with: keyed },
       );
       expect(r.error).toBeUndefined();
+      const files = await readdir(r.dir, { recursive: true, withFileTypes: true });
+      const written = files.filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name));
+      expect(written.length).toBeGreaterThan(4);
+      for (const file of written) expect(await readFile(file, 'utf8'), file).not.toContain(secret);
+      expect(JSON.stringify(r.outcome)).not.toContain(secret);
       expect(r.outcome!.metrics.faithfulness).toBeCloseTo(implied.reduce((a, b) => a + b, 0) / 4, 12);
       expect(r.outcome!.params).toMatchObject({ judge_model: 'other-judge', json_mode: 'md_json' });
+    });
+
+    it('runs the rag_default suite (judge and embeddings) in one process', async () => {
+      const data = (await readFile(samplePath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reference: string; retrieved_contexts: string[] });
+      // context recall: share of reference sentences the fixture attributes (same rule as faithfulness' NLI)
+      const recall = data.map((row) => impliedFaithfulness(row.reference, row.retrieved_contexts));
+      const r = await run(task('rag_default', { dataset_path: 'sample.jsonl' }, inject('fixtureModelUrl')));
+      expect(r.error).toBeUndefined();
+      expect(Object.keys(r.outcome!.metrics).sort()).toEqual(
+        ['answer_relevancy', 'context_precision', 'context_recall', 'faithfulness'].flatMap((m) => [m, `${m}_nan_count`]).sort(),
+      );
+      expect(r.outcome!.metrics.context_recall).toBeCloseTo(recall.reduce((a, b) => a + b, 0) / recall.length, 12);
+      for (const m of ['answer_relevancy', 'context_precision']) {
+        expect(r.outcome!.metrics[m]).toBeGreaterThanOrEqual(0);
+        expect(r.outcome!.metrics[m]).toBeLessThanOrEqual(1);
+      }
+      expect(r.outcome!.params).toMatchObject({ embeddings_model: 'fixture-judge' });
+      console.info(`rag_default (4 metrics x 12 rows, fixture judge): ${Math.round(r.ms)} ms`);
     });
 
     it('fails the benchmark with the reason when the judge errors', async () => {
