@@ -1,0 +1,10 @@
+export { createApp, startServer } from './app.js';
+export type { AppOptions, AppState, EvalHubApp, RunningServer, StartServerOptions } from './app.js';
+export { ServerMetrics } from './metrics.js';
+export { HttpError, toErrorResponse } from './http-error.js';
+export type { ErrorBodyJson } from './http-error.js';
+export { renderDocsPage } from './docs-page.js';
+export { readJsonBody, locateJsonError, isJsonContentType } from './body.js';
+export type { JsonSyntaxProblem } from './body.js';
+export { parseListQuery } from './query.js';
+export { ApiKeyAuth } from './auth.js';
