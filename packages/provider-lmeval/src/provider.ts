@@ -118,7 +118,7 @@ export class LmEvalProvider implements EvaluationProvider {
     }
     const benchmarkId = task.benchmark.benchmark_id;
     const needsLoglikelihood = entry?.needs_loglikelihood ?? false;
-    const apiKey = apiKeyOf(task.model);
+    const apiKey = task.modelApiKey && task.modelApiKey.length > 0 ? task.modelApiKey : undefined;
     const backend = this.options.tokenizer_backend ?? 'remote';
 
     ctx.progress({ fraction: 0, message: 'Checking the model server' });
@@ -338,12 +338,6 @@ function checkSetting(key: string, value: unknown): string | undefined {
     default:
       return undefined;
   }
-}
-
-function apiKeyOf(model: BenchmarkTask['model']): string | undefined {
-  const record = model as unknown as Record<string, unknown>;
-  const key = record.api_key ?? record.apiKey;
-  return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
 
 function readCustomTasks(dir: string): string[] {

@@ -267,3 +267,62 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     });
   });
 });
+
+describe('through core (createHub with the plugin, jsonl tracker)', () => {
+  it("runs the spec's single-benchmark payload on local data to a completed evaluation with arc_easy.acc tracked", async () => {
+    const { createHub, loadConfig } = await import('@evalhub/core');
+    const plugin = (await import('../src/index.js')).default;
+    const dir = join(top, 'hub');
+    await mkdir(dir, { recursive: true });
+    const hub = await createHub({
+      config: loadConfig({
+        cwd: dir,
+        env: {
+          EVALHUB_TRACKER: 'jsonl',
+          EVALHUB_DISCOVER_PLUGINS: 'false',
+          EVALHUB_PYTHON: python,
+          EVALHUB_DATA_ROOT: dataRoot,
+          EVALHUB_DATA_DIR: join(dir, 'state'),
+        },
+      }),
+      plugins: [{ plugin: plugin as never, options: { concurrency: 4 } }],
+      logger: silentLogger(),
+    });
+    let acc: number | undefined;
+    try {
+      const evaluation = await hub.evaluate({
+        model: { server: 'vllm', name: 'fixture', url: `${fixtureUrl}/v1`, configuration: { temperature: 0.1, max_tokens: 512 } },
+        benchmarks: [
+          {
+            benchmark_id: 'arc_easy',
+            provider_id: 'lm_evaluation_harness',
+            config: { num_fewshot: 0, dataset_path: 'arc-sample.jsonl' },
+          },
+        ],
+        experiment: { name: 'arc-easy-evaluation', tags: { environment: 'testing', model_family: 'llama-3.1' } },
+      });
+      expect(evaluation.status).toBe('completed');
+      const bench = evaluation.benchmarks[0];
+      acc = bench?.results?.metrics?.acc;
+      expect(typeof acc).toBe('number');
+    } finally {
+      await hub.close();
+    }
+    // the tracker got `{benchmark_id}.{metric}` (flushed by close at the latest)
+    const tracked = await readTrackingLines(dir);
+    const events = tracked
+      .split('\n')
+      .filter((l) => l.trim().length > 0)
+      .map((l) => JSON.parse(l) as { event?: string; metrics?: Record<string, number>; name?: string });
+    const trackedAcc = events.map((e) => e.metrics?.['arc_easy.acc']).find((v) => v !== undefined);
+    expect(trackedAcc).toBe(acc);
+    expect(events.some((e) => e.event === 'artifact' && e.name === 'arc_easy/results.json')).toBe(true);
+  });
+});
+
+async function readTrackingLines(stateDir: string): Promise<string> {
+  const files = await readdir(stateDir, { recursive: true });
+  const tracking = files.filter((f) => String(f).endsWith('.jsonl') && String(f).includes('tracking'));
+  const texts = await Promise.all(tracking.map((f) => readFile(join(stateDir, String(f)), 'utf8')));
+  return texts.join('\n');
+}
