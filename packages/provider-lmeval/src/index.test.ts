@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { isPlugin, silentLogger } from '@evalhub/core';
+import type { EvaluationProvider, PluginContext } from '@evalhub/core';
+import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
+
+function context(hub: Partial<PluginContext['hub']> = {}): { ctx: PluginContext; providers: EvaluationProvider[] } {
+  const providers: EvaluationProvider[] = [];
+  const ctx: PluginContext = {
+    logger: silentLogger(),
+    hub: { version: '0.1.0', dataDir: '/state', configDir: '/etc/evalhub', dataRoot: '/data', ...hub },
+    addProvider: (p) => providers.push(p),
+    setTracker: () => undefined,
+    setStore: () => undefined,
+    setRuntime: () => undefined,
+    addHttpHandler: () => undefined,
+    onClose: () => undefined,
+  };
+  return { ctx, providers };
+}
+
+describe('plugin manifest', () => {
+  it('is a branded provider plugin with an options schema', () => {
+    expect(isPlugin(plugin)).toBe(true);
+    expect(plugin).toMatchObject({ name: '@evalhub/provider-lmeval', kind: 'provider', apiVersion: 1 });
+    expect(Object.keys((optionsSchema.properties as object) ?? {})).toEqual(
+      expect.arrayContaining(['python', 'lm_eval_command', 'data_root', 'tasks_dir', 'concurrency', 'max_retries', 'tokenizer_backend', 'tokenizer', 'batch_size', 'default_limit', 'request_timeout_seconds']),
+    );
+  });
+
+  it('registers one provider with the hub defaults, options winning', async () => {
+    const { ctx, providers } = context({ python: '/venv/bin/python' });
+    await plugin.register(ctx, {});
+    expect(providers).toHaveLength(1);
+    const provider = providers[0] as LmEvalProvider;
+    expect(provider).toBeInstanceOf(LmEvalProvider);
+    expect(await provider.health()).toMatchObject({ ok: false, detail: expect.stringContaining('/venv/bin/python') });
+
+    const second = context({ python: '/venv/bin/python' });
+    await plugin.register(second.ctx, { python: 'python3' });
+    expect(await (second.providers[0] as LmEvalProvider).health()).toMatchObject({ ok: true });
+  });
+});
+
+describe('describe()', () => {
+  it('lists the common lm-eval tasks with metrics and primary metric under provider lm_evaluation_harness', () => {
+    const descriptor = new LmEvalProvider().describe();
+    expect(descriptor.id).toBe('lm_evaluation_harness');
+    const ids = descriptor.benchmarks.map((b) => b.id);
+    for (const id of ['arc_easy', 'arc_challenge', 'hellaswag', 'mmlu', 'gsm8k', 'winogrande', 'truthfulqa_mc2', 'piqa', 'boolq', 'lambada_openai']) {
+      expect(ids).toContain(id);
+    }
+    const arc = descriptor.benchmarks.find((b) => b.id === 'arc_easy');
+    expect(arc).toMatchObject({ metrics: ['acc', 'acc_norm'], primary_metric: 'acc', output_type: 'multiple_choice', category: 'reasoning' });
+    const gsm8k = LMEVAL_CATALOG.find((b) => b.id === 'gsm8k');
+    expect(gsm8k?.metrics).toEqual(['exact_match_strict-match', 'exact_match_flexible-extract']);
+    expect(gsm8k?.needs_loglikelihood).toBe(false);
+  });
+});
+
+describe('validate()', () => {
+  const provider = new LmEvalProvider({ data_root: '/nonexistent-root' });
+  const task = (id: string, config: Record<string, unknown>) => ({
+    evaluationId: 'e',
+    index: 0,
+    benchmark: { benchmark_id: id, provider_id: 'lm_evaluation_harness', config },
+    model: { server: 'vllm', name: 'm', url: 'http://h/v1', configuration: {} },
+    timeoutMs: 1000,
+  });
+  it('reports bad settings with pointers into the benchmark config', () => {
+    expect(provider.validate(task('arc_easy', { num_fewshot: -1, limit: 2.5, chat: true, colour: 'red' }))).toEqual([
+      { pointer: '/num_fewshot', message: expect.any(String) },
+      { pointer: '/limit', message: expect.any(String) },
+      { pointer: '/colour', message: expect.stringContaining('Unknown setting') },
+      { pointer: '/chat', message: expect.stringContaining('loglikelihoods') },
+    ]);
+    expect(provider.validate(task('hellaswag', { dataset_path: 'x.jsonl' }))).toEqual([
+      { pointer: '/dataset_path', message: expect.stringContaining('Python preprocessing') },
+    ]);
+    expect(provider.validate(task('gsm8k', { chat: true, num_fewshot: 0, gen_kwargs: { max_gen_toks: 64 } }))).toEqual([]);
+  });
+  it('names close matches for an unknown task', () => {
+    expect(provider.validate(task('hellaswg', {}))[0]?.message).toMatch(/Did you mean 'hellaswag'/);
+  });
+});
