@@ -51,7 +51,7 @@ export function parseBenchmarkConfig(
   const issues: ValidationIssue[] = [];
   let metrics = benchmarkMetrics(benchmarkId);
   if (metrics === undefined) {
-    issues.push({ pointer: '', message: `Unknown RAGAS benchmark '${benchmarkId}'. Known metrics: ${METRICS.map((m) => m.id).join(', ')}; suites: rag_default, rag_no_llm.` });
+    issues.push({ pointer: '/', message: `Unknown RAGAS benchmark '${benchmarkId}'. Known metrics: ${METRICS.map((m) => m.id).join(', ')}; suites: rag_default, rag_no_llm.` });
   }
   if (config.metrics !== undefined) {
     if (!Array.isArray(config.metrics) || config.metrics.length === 0 || !config.metrics.every((m) => typeof m === 'string')) {

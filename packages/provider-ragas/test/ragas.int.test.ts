@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BenchmarkFailedError, createRunContext, LocalRuntime, silentLogger } from '@evalhub/core';
 import type { BenchmarkOutcome, BenchmarkTask, Progress } from '@evalhub/core';
+import { verifyProvider } from '@evalhub/core/testing';
 import { resolvePython } from '@evalhub/tools';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { impliedFaithfulness } from '../../../tools/src/fixture-model/responders/ragas.js';
@@ -133,6 +134,13 @@ describe('RAGAS provider with real ragas', () => {
     expect(csv).toHaveLength(13);
     expect(r.progress.at(-1)).toMatchObject({ fraction: 1, completed: 12 * NO_LLM.length, total: 12 * NO_LLM.length });
     console.info(`rag_no_llm (7 metrics x 12 rows): ${Math.round(r.ms)} ms`);
+  });
+
+  it('passes core\'s provider conformance kit with a real run', async () => {
+    const checks = await verifyProvider(provider, {
+      run: { benchmark_id: 'exact_match', config: { dataset_path: 'sample.jsonl', limit: 2 }, model: task('x', {}).model },
+    });
+    expect(checks.every((c) => c.ok)).toBe(true);
   });
 
   it('honours limit', async () => {
