@@ -36,7 +36,8 @@ const MAX_ERROR_TEXT = 1_000;
 export class HttpTransport {
   readonly baseUrl: string;
   readonly policy: RetryPolicy;
-  private readonly dispatcher: Dispatcher;
+  /** The connection pool (with the configured TLS settings); shared with the `/mlflow` proxy. */
+  readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
@@ -93,6 +94,14 @@ export class HttpTransport {
       this.dispatcher = new Agent({ connect, keepAliveTimeout: 4_000 });
       this.ownsDispatcher = true;
     }
+  }
+
+  /** Headers carrying the configured credentials and workspace (for the proxy). Never log them. */
+  credentialHeaders(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (this.headers.authorization) out.authorization = this.headers.authorization;
+    if (this.headers['x-mlflow-workspace']) out['x-mlflow-workspace'] = this.headers['x-mlflow-workspace'];
+    return out;
   }
 
   /** `<tracking uri>/<path>` where path starts with `/`. */
