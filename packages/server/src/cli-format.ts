@@ -1,0 +1,70 @@
+import type { Evaluation, EvaluationStatus } from '@evalhub/core';
+
+/** Plain-text table with aligned columns (no colours, so it stays readable in CI logs). */
+export function table(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function formatMetric(value: number | string | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** Final scores: one row per benchmark with its primary metric and the others. */
+export function scoresTable(e: Evaluation): string {
+  return table(
+    ['benchmark', 'provider', 'status', 'score', 'metrics'],
+    e.benchmarks.map((b) => {
+      const metrics = b.results?.metrics ?? {};
+      const primary = b.results?.primary_metric;
+      const others = Object.entries(metrics)
+        .filter(([k]) => k !== primary)
+        .map(([k, v]) => `${k}=${formatMetric(v)}`)
+        .join(' ');
+      return [
+        b.benchmark_id,
+        b.provider_id,
+        b.status,
+        primary !== undefined && metrics[primary] !== undefined ? `${primary}=${formatMetric(metrics[primary])}` : '',
+        b.error ? `${others}${others ? ' ' : ''}error: ${b.error.message}` : others,
+      ];
+    }),
+  );
+}
+
+/** The CLI's exit code for a finished evaluation: 0 only when every benchmark completed. */
+export function exitCodeFor(status: EvaluationStatus): number {
+  return status === 'completed' ? 0 : 1;
+}
+
+export function progressBar(fraction: number, width = 20): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.round(f * 100)).padStart(3)}%`;
+}
+
+/** A human summary of one evaluation (for `evalhub get`). */
+export function describeEvaluation(e: Evaluation): string {
+  const lines = [
+    `Evaluation ${e.id}`,
+    `  status:     ${e.status}`,
+    `  model:      ${e.model.name} (${e.model.server}, ${e.model.url})`,
+    ...(e.experiment ? [`  experiment: ${e.experiment.name}${Object.keys(e.experiment.tags ?? {}).length ? ` ${JSON.stringify(e.experiment.tags)}` : ''}`] : []),
+    ...(e.collection_id ? [`  collection: ${e.collection_id}`] : []),
+    `  created:    ${e.created_at}${e.finished_at ? `  finished: ${e.finished_at}` : ''}`,
+    `  tracking:   ${e.tracking.tracker} (${e.tracking.state})${e.tracking.links?.run ? ` ${e.tracking.links.run}` : ''}`,
+    ...(e.error ? [`  error:      ${e.error.message}`] : []),
+    '',
+    scoresTable(e),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,408 @@
+#!/usr/bin/env node
+/**
+ * `evalhub`: run the hub (`serve`) and script against a running one (`run`, `list`, `get`, `cancel`,
+ * `providers`, `benchmarks`). Exit codes: 0 success (for `run --wait`: the evaluation completed),
+ * 1 the evaluation failed, partially failed or was cancelled, 2 usage or HTTP errors.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Evaluation, EvaluationEvent } from '@evalhub/core';
+import { describeEvaluation, exitCodeFor, progressBar, scoresTable, table } from './cli-format.js';
+
+const USAGE = `Usage: evalhub <command> [options]
+
+Commands:
+  serve                      Start the hub (HTTP API on port 8000 by default)
+      --config FILE          Config file (default: EVALHUB_CONFIG or ./evalhub.config.{json,yaml,yml})
+      --port N               Port (default: config server.port, EVALHUB_PORT or 8000)
+      --host HOST            Interface (default: config server.host, EVALHUB_HOST or 0.0.0.0)
+  run REQUEST.json           Submit an evaluation request ('-' reads stdin)
+      --wait                 Follow it live; exit 0 only when it completed, 1 otherwise
+      --idempotency-key KEY  Make retries safe (the same key returns the first evaluation)
+  list                       List evaluations, newest first
+      --status S --experiment NAME --model NAME --provider ID --tag KEY:VALUE (repeatable)
+      --limit N --cursor C
+  get ID                     Show one evaluation and its scores
+  cancel ID                  Cancel a pending or running evaluation
+  providers                  Installed providers
+  benchmarks                 Benchmarks of every provider
+      --provider ID --category NAME
+
+Options for the client commands:
+  --url URL                  Hub address (default: EVALHUB_URL or http://localhost:8000)
+  --api-key KEY              API key (default: EVALHUB_API_KEY)
+  --json                     Machine-readable output
+  -h, --help                 This help
+`;
+
+class UsageError extends Error {}
+
+/** An HTTP error from the hub, with its error body. */
+class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] }; request_id?: string } | undefined,
+    fallback: string,
+  ) {
+    super(body?.error?.message ?? fallback);
+  }
+}
+
+interface Out {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const io: Out = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+};
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  wait: { type: 'boolean' },
+  'idempotency-key': { type: 'string' },
+  status: { type: 'string' },
+  experiment: { type: 'string' },
+  model: { type: 'string' },
+  provider: { type: 'string' },
+  category: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+class Client {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+  ) {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { Accept: 'application/json', ...(this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {}), ...extra };
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await fetch(new URL(path, this.baseUrl), { ...init, headers: this.headers(init.headers as Record<string, string> | undefined) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new HubError(0, undefined, `Cannot reach the hub at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}. Start it with 'evalhub serve' or pass --url.`);
+    }
+  }
+
+  async json<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+    const res = await this.fetch(path, init);
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (res.status >= 400) throw new HubError(res.status, body as HubError['body'], `HTTP ${res.status} from ${path}`);
+    return { status: res.status, body: body as T };
+  }
+
+  /** Follows an evaluation's event stream, reconnecting with Last-Event-ID until the result arrives. */
+  async *events(id: string): AsyncGenerator<EvaluationEvent> {
+    let lastId = '';
+    let failures = 0;
+    for (;;) {
+      let res: Response;
+      try {
+        res = await this.fetch(`/api/v1/evaluations/${encodeURIComponent(id)}/events`, {
+          headers: { Accept: 'text/event-stream', ...(lastId ? { 'Last-Event-ID': lastId } : {}) },
+        });
+      } catch (err) {
+        if (++failures > 5) throw err;
+        await new Promise((r) => setTimeout(r, 1000 * failures));
+        continue;
+      }
+      if (res.status >= 400) {
+        const text = await res.text();
+        let body: HubError['body'];
+        try {
+          body = JSON.parse(text) as HubError['body'];
+        } catch {
+          body = undefined;
+        }
+        throw new HubError(res.status, body, `HTTP ${res.status} from the event stream`);
+      }
+      failures = 0;
+      let buffer = '';
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          let sep: number;
+          while ((sep = buffer.search(/\r?\n\r?\n/)) >= 0) {
+            const block = buffer.slice(0, sep);
+            buffer = buffer.slice(sep).replace(/^\r?\n\r?\n/, '');
+            let data = '';
+            for (const line of block.split(/\r?\n/)) {
+              if (line.startsWith('id:')) lastId = line.slice(3).trim();
+              else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+            }
+            if (!data) continue;
+            const event = JSON.parse(data) as EvaluationEvent;
+            yield event;
+            if (event.type === 'result') return;
+          }
+        }
+      } catch (err) {
+        if (++failures > 5) throw err;
+      }
+      // The stream ended without a result (hub restarted, proxy timeout): resume where it stopped.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function listQuery(v: Values): string {
+  const p = new URLSearchParams();
+  for (const k of ['status', 'experiment', 'model', 'provider', 'limit', 'cursor'] as const) if (v[k] !== undefined) p.set(k, String(v[k]));
+  for (const t of v.tag ?? []) p.append('tag', t);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+function readRequest(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+async function waitFor(client: Client, evaluation: Evaluation, v: Values, o: Out): Promise<Evaluation> {
+  const human = !v.json;
+  const lastShown = new Map<number, number>();
+  let final: Evaluation | undefined;
+  for await (const ev of client.events(evaluation.id)) {
+    if (ev.type === 'result' && ev.evaluation) {
+      final = ev.evaluation;
+      break;
+    }
+    if (!human) continue;
+    const name = ev.benchmark_id ?? '';
+    if (ev.type === 'status') o.err(`evaluation ${ev.status}`);
+    else if (ev.type === 'benchmark_status') o.err(`  ${name.padEnd(24)} ${ev.status}`);
+    else if (ev.type === 'progress' && ev.progress && ev.benchmark_index !== undefined) {
+      const shown = lastShown.get(ev.benchmark_index) ?? -1;
+      // Every 10 % (and the end), so CI logs stay short.
+      if (ev.progress.fraction >= 1 || ev.progress.fraction - shown >= 0.1) {
+        lastShown.set(ev.benchmark_index, ev.progress.fraction);
+        const counts = ev.progress.total ? ` ${ev.progress.completed ?? 0}/${ev.progress.total}` : '';
+        o.err(`  ${name.padEnd(24)} ${progressBar(ev.progress.fraction)}${counts}${ev.progress.message ? ` ${ev.progress.message}` : ''}`);
+      }
+    }
+  }
+  let e = final ?? (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
+  // The tracker records the run right after the result; give it a moment for the run link.
+  for (let i = 0; i < 20 && e.tracking.state === 'pending'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    e = (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
+  }
+  return e;
+}
+
+function printFinal(e: Evaluation, v: Values, o: Out): void {
+  if (v.json) {
+    o.out(JSON.stringify(e, null, 2));
+    return;
+  }
+  o.out(`\nEvaluation ${e.id}: ${e.status}`);
+  o.out(scoresTable(e));
+  if (e.error) o.out(`\n${e.error.message}`);
+  if (e.tracking.links?.run) o.out(`\nMLflow run: ${e.tracking.links.run}`);
+  else if (e.tracking.state === 'failed') o.out(`\nTracking failed: ${e.tracking.last_error ?? 'see the hub logs'}`);
+}
+
+async function serve(v: Values, o: Out): Promise<number> {
+  const { createLogger, loadConfig } = await import('@evalhub/core');
+  const { startServer } = await import('./app.js');
+  const port = v.port !== undefined ? Number(v.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0-65535, got '${v.port}'.`);
+  const config = loadConfig({ ...(v.config ? { file: v.config } : {}) });
+  const logger = createLogger({ level: config.logLevel });
+  const server = await startServer({ config, hubOptions: { logger }, ...(port !== undefined ? { port } : {}), ...(v.host ? { host: v.host } : {}) });
+  logger.info(
+    { url: server.url, providers: server.hub.providers.ids(), tracker: server.hub.tracker.name, store: server.hub.store.name },
+    `Eval Hub ${server.hub.version} listening on ${server.url} (API docs: ${server.url}/docs)`,
+  );
+  if (v.json) o.out(JSON.stringify({ url: server.url, port: server.port }));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        logger.warn(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info(`${signal}: shutting down (running benchmarks resume on the next start)`);
+      server.close().then(
+        () => {
+          logger.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+export async function main(argv: string[], o: Out = io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    o.err(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (v.help || !command) {
+    (command || v.help ? o.out : o.err)(USAGE);
+    return v.help ? 0 : 2;
+  }
+  const client = new Client((v.url ?? process.env.EVALHUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '') + '/', v['api-key'] ?? process.env.EVALHUB_API_KEY);
+  const needId = (): string => {
+    if (rest.length !== 1) throw new UsageError(`'evalhub ${command}' needs exactly one evaluation id.`);
+    return rest[0]!;
+  };
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(v, o);
+      case 'run': {
+        if (rest.length !== 1) throw new UsageError("'evalhub run' needs one request file (JSON), or '-' for stdin.");
+        const body = readRequest(rest[0]!);
+        const { status, body: evaluation } = await client.json<Evaluation>('/api/v1/evaluations', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}) },
+          body: JSON.stringify(body),
+        });
+        if (!v.wait) {
+          if (v.json) o.out(JSON.stringify(evaluation, null, 2));
+          else o.out(`${status === 200 ? 'Already submitted' : 'Submitted'}: ${evaluation.id} (${evaluation.status})\nFollow it: evalhub get ${evaluation.id}`);
+          return 0;
+        }
+        if (!v.json) o.err(`Submitted ${evaluation.id}; waiting for it to finish (Ctrl-C stops waiting, the evaluation keeps running)`);
+        const final = await waitFor(client, evaluation, v, o);
+        printFinal(final, v, o);
+        return exitCodeFor(final.status);
+      }
+      case 'list': {
+        const { body } = await client.json<{ items: Evaluation[]; next_cursor?: string; total: number }>(`/api/v1/evaluations${listQuery(v)}`);
+        if (v.json) {
+          o.out(JSON.stringify(body, null, 2));
+          return 0;
+        }
+        o.out(
+          table(
+            ['id', 'status', 'experiment', 'model', 'benchmarks', 'created'],
+            body.items.map((e) => [e.id, e.status, e.experiment?.name ?? '', e.model.name, e.benchmarks.map((b) => b.benchmark_id).join(','), e.created_at]),
+          ),
+        );
+        o.out(`\n${body.items.length} of ${body.total}${body.next_cursor ? ` (next page: --cursor ${body.next_cursor})` : ''}`);
+        return 0;
+      }
+      case 'get': {
+        const { body } = await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(needId())}`);
+        o.out(v.json ? JSON.stringify(body, null, 2) : describeEvaluation(body));
+        return 0;
+      }
+      case 'cancel': {
+        const { body } = await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(needId())}`, { method: 'DELETE' });
+        o.out(v.json ? JSON.stringify(body, null, 2) : `Evaluation ${body.id}: ${body.status}`);
+        return 0;
+      }
+      case 'providers': {
+        const { body } = await client.json<{ items: { id: string; name: string; version?: string; package?: string; benchmarks: unknown[] }[] }>('/api/v1/providers');
+        o.out(
+          v.json
+            ? JSON.stringify(body, null, 2)
+            : table(['id', 'name', 'version', 'benchmarks', 'package'], body.items.map((p) => [p.id, p.name, p.version, p.benchmarks.length, p.package])),
+        );
+        return 0;
+      }
+      case 'benchmarks': {
+        const p = new URLSearchParams();
+        if (v.provider) p.set('provider', v.provider);
+        if (v.category) p.set('category', v.category);
+        const { body } = await client.json<{ items: { id: string; provider_id: string; category: string; primary_metric?: string; name: string }[] }>(
+          `/api/v1/benchmarks${p.size ? `?${p}` : ''}`,
+        );
+        o.out(
+          v.json
+            ? JSON.stringify(body, null, 2)
+            : table(['provider', 'benchmark', 'category', 'primary metric'], body.items.map((b) => [b.provider_id, b.id, b.category, b.primary_metric])),
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown command '${command}'.`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      o.err(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof HubError) {
+      if (v.json && err.body) o.out(JSON.stringify(err.body, null, 2));
+      o.err(`Error${err.status ? ` (HTTP ${err.status})` : ''}: ${err.message}`);
+      for (const d of err.body?.error?.details ?? []) if (d.message !== err.message) o.err(`  ${d.pointer || '(body)'}: ${d.message}`);
+      if (err.body?.request_id) o.err(`  request id: ${err.body.request_id}`);
+      return 2;
+    }
+    const name = (err as { name?: string }).name;
+    if (name === 'ConfigError' || name === 'PluginError') {
+      o.err(`Cannot start: ${(err as Error).message}`);
+      return 2;
+    }
+    o.err(`Error: ${(err as Error).stack ?? String(err)}`);
+    return 2;
+  }
+}
+
+const isMain = (() => {
+  try {
+    const entry = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
+    return /\/cli\.(js|ts)$/.test(entry) || /\/evalhub$/.test(entry);
+  } catch {
+    return false;
+  }
+})();
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // `serve` may leave plugin timers behind after a graceful close; the state is persisted by now.
+      if (process.argv[2] === 'serve') process.exit(code);
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
