@@ -61,8 +61,9 @@ LIST_COLUMNS = {"retrieved_contexts", "reference_contexts"}
 
 
 def _ensure_ragas_importable() -> None:
-    """ragas 0.4.3 imports `langchain_community.chat_models.vertexai`, which no released
-    langchain-community ships any more; ragas only uses that class in an isinstance list, so a
+    """ragas 0.4.3 imports `langchain_community.chat_models.vertexai`, which langchain-community
+    0.4 removed (tools/python/requirements.txt pins 0.3.31, which still has it). ragas only uses
+    that class in an isinstance list, so in an environment with a newer langchain-community a
     placeholder module lets ragas import. A no-op when the module exists."""
     try:
         import langchain_community.chat_models.vertexai  # noqa: F401

@@ -146,10 +146,22 @@ export class SqliteStore implements EvaluationStore {
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.status) (where.push('status = ?'), params.push(q.status));
-    if (q.experiment) (where.push('experiment = ?'), params.push(q.experiment));
-    if (q.model) (where.push('model = ?'), params.push(q.model));
-    if (q.provider) (where.push("providers LIKE ? ESCAPE '\\'"), params.push(`%,${q.provider.replace(/[\\%_]/g, '\\$&')},%`));
+    if (q.status) {
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    if (q.experiment) {
+      where.push('experiment = ?');
+      params.push(q.experiment);
+    }
+    if (q.model) {
+      where.push('model = ?');
+      params.push(q.model);
+    }
+    if (q.provider) {
+      where.push("providers LIKE ? ESCAPE '\\'");
+      params.push(`%,${q.provider.replace(/[\\%_]/g, '\\$&')},%`);
+    }
     for (const [k, v] of Object.entries(q.tags ?? {})) {
       where.push('json_extract(doc, ?) = ?');
       params.push(`$.experiment.tags."${k.replace(/"/g, '\\"')}"`, v);
@@ -158,7 +170,10 @@ export class SqliteStore implements EvaluationStore {
     const total = (this.db.prepare(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }).n;
     const pageWhere = [...where];
     const pageParams = [...params];
-    if (q.cursor !== undefined) (pageWhere.push('ordinal < ?'), pageParams.push(decodeCursor(q.cursor)));
+    if (q.cursor !== undefined) {
+      pageWhere.push('ordinal < ?');
+      pageParams.push(decodeCursor(q.cursor));
+    }
     const sql = `SELECT ordinal, doc FROM evaluations ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
       ORDER BY ordinal DESC LIMIT ? OFFSET ?`;
     const rows = this.db.prepare(sql).all(...pageParams, q.limit + 1, q.cursor === undefined ? (q.offset ?? 0) : 0) as EvalRow[];
