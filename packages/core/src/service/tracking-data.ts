@@ -2,7 +2,9 @@ import type { TrackingBatch } from '../extension-points/tracker.js';
 import type { BenchmarkRun, Evaluation } from '../types.js';
 import { redactUrl } from './model-resolver.js';
 
-const SECRET_KEY = /(api[_-]?key|token|secret|password|passwd|authorization|credential|bearer)/i;
+// `token` only as a word of its own (`token`, `hf_token`, `token_path`), so generation settings such
+// as `max_tokens` and `tokenizer` are still tracked.
+const SECRET_KEY = /(api[_-]?key|secret|password|passwd|authorization|credential|bearer|(^|[_.-])token($|[_.-]))/i;
 
 /** True for setting names that must never be tracked or logged. */
 export function isSecretKey(key: string): boolean {
