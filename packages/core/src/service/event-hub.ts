@@ -12,6 +12,10 @@ interface Channel {
 export interface EventHubOptions {
   /** Events kept per evaluation for resumption (older ones are dropped). */
   maxEventsPerEvaluation?: number;
+  /** Finished streams kept for late subscribers; older ones are dropped (their result stays in the store). */
+  maxClosedStreams?: number;
+  /** How long a finished stream stays resumable. */
+  closedRetentionMs?: number;
 }
 
 /**
@@ -20,10 +24,15 @@ export interface EventHubOptions {
  */
 export class EventHub {
   private readonly channels = new Map<string, Channel>();
+  private readonly closedOrder = new Set<string>();
   private readonly max: number;
+  private readonly maxClosed: number;
+  private readonly retentionMs: number;
 
   constructor(options: EventHubOptions = {}) {
     this.max = options.maxEventsPerEvaluation ?? 2000;
+    this.maxClosed = options.maxClosedStreams ?? 500;
+    this.retentionMs = options.closedRetentionMs ?? 10 * 60_000;
   }
 
   private channel(id: string): Channel {
@@ -60,11 +69,18 @@ export class EventHub {
     c.closed = true;
     for (const w of c.waiters) w();
     c.waiters.clear();
+    this.closedOrder.delete(evaluationId);
+    this.closedOrder.add(evaluationId);
+    setTimeout(() => {
+      if (this.channels.get(evaluationId)?.closed) this.forget(evaluationId);
+    }, this.retentionMs).unref();
+    while (this.closedOrder.size > this.maxClosed) this.forget(this.closedOrder.values().next().value!);
   }
 
   /** Drop an evaluation's buffered events (memory bound for long-running hubs). */
   forget(evaluationId: string): void {
     this.channels.delete(evaluationId);
+    this.closedOrder.delete(evaluationId);
   }
 
   /** Events after `afterSeq`, then live ones until the stream closes or `signal` aborts. */
