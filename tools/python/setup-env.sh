@@ -32,5 +32,7 @@ echo "Setting up Python tools in $venv (first run takes a few minutes)..." >&2
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" >&2
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+# Fail here, not in the middle of an evaluation, when the pinned set does not import.
+"$venv/bin/python" -c "import mlflow, lm_eval, ragas" >&2
 echo "$want" > "$stamp"
 echo "$venv/bin/python"
