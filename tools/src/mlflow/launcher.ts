@@ -18,6 +18,8 @@ export interface StartMlflowOptions {
   python?: string;
   /** Folder for the SQLite database and the artifacts. Default: a fresh temp folder. */
   dir?: string;
+  /** Listen on this port instead of a free one (e.g. to restart a stopped server where clients expect it). */
+  port?: number;
   /** How long to wait for `GET /health` to answer `OK` (default 120 s). */
   startTimeoutMs?: number;
   /** Extra `mlflow server` arguments (e.g. `['--app-name', 'basic-auth']`). */
@@ -258,6 +260,7 @@ export async function startMlflowServer(opts: StartMlflowOptions = {}): Promise<
   await mkdir(join(dir, 'artifacts'), { recursive: true });
 
   let lastError: unknown;
+  if (opts.port !== undefined) return startOnce(mlflowCmd, dir, opts.port, opts);
   for (let attempt = 1; attempt <= MAX_PORT_ATTEMPTS; attempt++) {
     const port = await freePort();
     try {
