@@ -339,9 +339,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         app.evalhub.closeStreams();
         server.closeIdleConnections();
+        // Keep-alive connections become idle as their last responses finish (event streams included).
+        const idle = setInterval(() => server.closeIdleConnections(), 25);
         const timer = setTimeout(() => server.closeAllConnections(), closeOptions.timeoutMs ?? 10_000);
         timer.unref();
         await closed;
+        clearInterval(idle);
         clearTimeout(timer);
         if (ownsHub) await hub.close();
       })();

@@ -1,0 +1,166 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { definePlugin, type Evaluation } from '@evalhub/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { http, testServer, type TestServer } from './support/harness.js';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+async function start(...args: Parameters<typeof testServer>): Promise<TestServer> {
+  const s = await testServer(...args);
+  servers.push(s);
+  return s;
+}
+
+const KEY = 'test-key-0123456789abcdef';
+const request = { model: { server: 'vllm', name: 'm' }, benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }] };
+
+describe('API keys', () => {
+  it('require a key on every route but health and metrics; never log it', async () => {
+    const s = await start({ config: { server: { api_keys: [KEY] } } });
+    for (const [method, path] of [
+      ['GET', '/api/v1/evaluations'],
+      ['POST', '/api/v1/evaluations'],
+      ['GET', '/api/v1/providers'],
+      ['GET', '/api/v1/collections'],
+      ['GET', '/openapi.json'],
+      ['GET', '/docs'],
+    ] as const) {
+      const r = await http(s.url, method, path, method === 'POST' ? { json: request } : {});
+      expect(r.status, `${method} ${path}`).toBe(401);
+      expect(r.body.error.code).toBe('unauthorized');
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    const wrong = await http(s.url, 'GET', '/api/v1/providers', { headers: { authorization: 'Bearer not-the-key-000000000' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.message).toMatch(/not valid/);
+
+    expect((await http(s.url, 'GET', '/api/v1/health')).status).toBe(200);
+    expect((await http(s.url, 'GET', '/metrics')).status).toBe(200);
+    const bearer = await http(s.url, 'POST', '/api/v1/evaluations', { json: request, headers: { authorization: `Bearer ${KEY}` } });
+    expect(bearer.status).toBe(202);
+    expect((await http(s.url, 'GET', `/api/v1/evaluations/${bearer.body.id}`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+    await s.hub.service.wait(bearer.body.id);
+    expect(s.logs.raw.length).toBeGreaterThan(5);
+    expect(s.logs.raw.join('\n')).not.toContain(KEY);
+  });
+});
+
+describe('CORS', () => {
+  it('is off by default', async () => {
+    const s = await start();
+    const r = await http(s.url, 'GET', '/api/v1/providers', { headers: { origin: 'https://ui.example' } });
+    expect(r.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows the configured origins only, and answers preflights before auth', async () => {
+    const s = await start({ config: { server: { cors_origins: ['https://ui.example'], api_keys: [KEY] } } });
+    const preflight = await http(s.url, 'OPTIONS', '/api/v1/evaluations', {
+      headers: { origin: 'https://ui.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+    const r = await http(s.url, 'GET', '/api/v1/providers', { headers: { origin: 'https://ui.example', 'x-api-key': KEY } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+    expect(r.headers.get('access-control-expose-headers')).toContain('Location');
+    const other = await http(s.url, 'GET', '/api/v1/providers', { headers: { origin: 'https://evil.example', 'x-api-key': KEY } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('body limit', () => {
+  it('follows server.body_limit_bytes', async () => {
+    const s = await start({ config: { server: { body_limit_bytes: 2048 } } });
+    const body = { ...request, experiment: { name: 'x', tags: { pad: 'y'.repeat(2100) } } };
+    const r = await http(s.url, 'POST', '/api/v1/evaluations', { json: body });
+    expect(r.status).toBe(413);
+    expect(r.body.error.message).toContain('2048');
+    // Chunked upload without Content-Length is cut off while reading.
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(JSON.stringify(body)));
+        c.close();
+      },
+    });
+    const res = await fetch(`${s.url}/api/v1/evaluations`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('plugin HTTP handlers', () => {
+  it('are mounted by prefix and own the response', async () => {
+    const echo = definePlugin({
+      name: 'echo-plugin',
+      kind: 'provider',
+      apiVersion: 1,
+      register(ctx) {
+        ctx.addHttpHandler({
+          prefix: '/echo',
+          description: 'Echoes the request',
+          async handle(req, res, context) {
+            res.writeHead(201, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ method: req.method, url: req.url, path: context.path, requestId: context.requestId }));
+          },
+        });
+      },
+    });
+    const s = await start({ hubOptions: { plugins: [echo] } });
+    const r = await http(s.url, 'POST', '/echo/api/2.0/mlflow/runs/get?run_id=1', { headers: { 'x-request-id': 'rid-1' }, body: 'x' });
+    expect(r.status).toBe(201);
+    expect(r.body).toEqual({ method: 'POST', url: '/echo/api/2.0/mlflow/runs/get?run_id=1', path: '/api/2.0/mlflow/runs/get', requestId: 'rid-1' });
+    expect((await http(s.url, 'GET', '/echo')).body.path).toBe('/');
+    expect((await http(s.url, 'GET', '/echoes')).status).toBe(404);
+    const metrics = await http(s.url, 'GET', '/metrics');
+    expect(metrics.text).toContain('route="/echo/*",status="201"');
+  });
+});
+
+describe('restart', () => {
+  it('a running evaluation interrupted by shutdown completes after a new hub starts on the same SQLite file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalhub-restart-'));
+    const first = await testServer({ dir });
+    const body = {
+      model: { server: 'vllm', name: 'm' },
+      benchmarks: [
+        { benchmark_id: 'ok', provider_id: 'scripted' },
+        { benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 1500 } },
+      ],
+    };
+    const e = (await http<Evaluation>(first.url, 'POST', '/api/v1/evaluations', { json: body })).body;
+    // Wait until the slow benchmark runs (its status, from the API).
+    await expect
+      .poll(async () => (await http<Evaluation>(first.url, 'GET', `/api/v1/evaluations/${e.id}`)).body.benchmarks.map((b) => b.status).join(), {
+        timeout: 30_000,
+        interval: 50,
+      })
+      .toBe('completed,running');
+    await first.stop();
+
+    const second = await start({ dir });
+    expect(second.hub.store.name).toBe('sqlite');
+    const resumed = await http<Evaluation>(second.url, 'GET', `/api/v1/evaluations/${e.id}`);
+    expect(resumed.status).toBe(200);
+    expect(['pending', 'running']).toContain(resumed.body.status);
+    const final = await second.hub.service.wait(e.id);
+    expect(final.status).toBe('completed');
+    expect(final.benchmarks[0]!.attempts).toBe(1);
+    expect(final.benchmarks[1]!.attempts).toBe(2);
+    expect(final.benchmarks.map((b) => b.status)).toEqual(['completed', 'completed']);
+  });
+
+  it('close() ends open event streams and stops accepting connections', async () => {
+    const s = await testServer();
+    const e = (await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', { json: { ...request, benchmarks: [{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }] } })).body;
+    const res = await fetch(`${s.url}/api/v1/evaluations/${e.id}/events`);
+    const text = res.text();
+    await s.stop();
+    await expect(text).resolves.toContain('event: status');
+    await expect(fetch(`${s.url}/api/v1/health`)).rejects.toThrow();
+  });
+});
