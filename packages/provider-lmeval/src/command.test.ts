@@ -12,14 +12,23 @@ const base = {
 
 function modelArgs(args: string[]): Record<string, string> {
   const value = args[args.indexOf('--model_args') + 1] ?? '';
-  return Object.fromEntries(value.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    value.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 describe('buildLmEvalCommand', () => {
   it('runs lm-eval through the interpreter with the full completions URL and remote tokenizer', () => {
     const built = buildLmEvalCommand({ ...base, concurrency: 8, maxRetries: 5 });
     expect(built.command).toBe('/venv/bin/python');
-    expect(built.args.slice(0, 6)).toEqual(['-m', 'lm_eval', 'run', '--model', 'local-completions', '--model_args']);
+    expect(built.args.slice(0, 6)).toEqual([
+      '-m',
+      'lm_eval',
+      'run',
+      '--model',
+      'local-completions',
+      '--model_args',
+    ]);
     expect(modelArgs(built.args)).toEqual({
       model: 'meta-llama/llama-3.1-8b',
       base_url: 'http://vllm:8000/v1/completions',
@@ -29,17 +38,23 @@ describe('buildLmEvalCommand', () => {
       tokenized_requests: 'True',
     });
     expect(built.args).toContain('--log_samples');
-    expect(built.args.slice(built.args.indexOf('--output_path'), built.args.indexOf('--output_path') + 2)).toEqual([
-      '--output_path',
-      '/work/b0/out',
+    expect(
+      built.args.slice(built.args.indexOf('--output_path'), built.args.indexOf('--output_path') + 2),
+    ).toEqual(['--output_path', '/work/b0/out']);
+    expect(built.args.slice(built.args.indexOf('--tasks'), built.args.indexOf('--tasks') + 2)).toEqual([
+      '--tasks',
+      'arc_easy',
     ]);
-    expect(built.args.slice(built.args.indexOf('--tasks'), built.args.indexOf('--tasks') + 2)).toEqual(['--tasks', 'arc_easy']);
     expect(built.args).not.toContain('--apply_chat_template');
   });
 
   it('sets the offline Hugging Face environment and passes the API key only through the environment', () => {
     const built = buildLmEvalCommand({ ...base, apiKey: 'sk-secret-123' });
-    expect(built.env).toMatchObject({ HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' });
+    expect(built.env).toMatchObject({
+      HF_HUB_OFFLINE: '1',
+      HF_DATASETS_OFFLINE: '1',
+      TRANSFORMERS_OFFLINE: '1',
+    });
     expect(built.env.OPENAI_API_KEY).toBe('sk-secret-123');
     expect(built.args.join(' ')).not.toContain('sk-secret-123');
   });
@@ -64,7 +79,12 @@ describe('buildLmEvalCommand', () => {
   });
 
   it('uses the chat endpoint with the chat template, no tokenizer and batch size 1 for chat runs', () => {
-    const built = buildLmEvalCommand({ ...base, modelType: 'local-chat-completions', batchSize: 8, tasks: ['gsm8k'] });
+    const built = buildLmEvalCommand({
+      ...base,
+      modelType: 'local-chat-completions',
+      batchSize: 8,
+      tasks: ['gsm8k'],
+    });
     const args = modelArgs(built.args);
     expect(args.base_url).toBe('http://vllm:8000/v1/chat/completions');
     expect(args.tokenizer_backend).toBe('none');
@@ -74,10 +94,14 @@ describe('buildLmEvalCommand', () => {
   });
 
   it('passes a local Hugging Face tokenizer folder only for the huggingface backend', () => {
-    expect(modelArgs(buildLmEvalCommand({ ...base, tokenizerBackend: 'huggingface', tokenizer: '/models/tok' }).args).tokenizer).toBe(
-      '/models/tok',
-    );
-    expect(modelArgs(buildLmEvalCommand({ ...base, tokenizer: '/models/tok' }).args).tokenizer).toBeUndefined();
+    expect(
+      modelArgs(
+        buildLmEvalCommand({ ...base, tokenizerBackend: 'huggingface', tokenizer: '/models/tok' }).args,
+      ).tokenizer,
+    ).toBe('/models/tok');
+    expect(
+      modelArgs(buildLmEvalCommand({ ...base, tokenizer: '/models/tok' }).args).tokenizer,
+    ).toBeUndefined();
   });
 
   it('supports a command override (lm-eval console script)', () => {
@@ -96,7 +120,15 @@ describe('buildLmEvalCommand', () => {
 
 describe('genKwargsFromConfiguration', () => {
   it('maps the model configuration to lm-eval generation kwargs', () => {
-    expect(genKwargsFromConfiguration({ temperature: 0.1, max_tokens: 512, top_p: 0.9, stream: true, logit_bias: { a: 1 } })).toEqual({
+    expect(
+      genKwargsFromConfiguration({
+        temperature: 0.1,
+        max_tokens: 512,
+        top_p: 0.9,
+        stream: true,
+        logit_bias: { a: 1 },
+      }),
+    ).toEqual({
       genKwargs: { temperature: 0.1, max_gen_toks: 512, top_p: 0.9 },
       ignored: ['stream', 'logit_bias'],
     });

@@ -68,7 +68,8 @@ export function genKwargsFromConfiguration(configuration: Record<string, unknown
       ignored.push(key);
       continue;
     }
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') genKwargs[target] = value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      genKwargs[target] = value;
     else ignored.push(key);
   }
   return { genKwargs, ignored };
@@ -126,7 +127,16 @@ export function buildLmEvalCommand(inv: LmEvalInvocation): BuiltCommand {
     seed: inv.seed,
   });
 
-  const args = [...prefix, 'run', '--model', inv.modelType, '--model_args', modelArgs, '--tasks', inv.tasks.join(',')];
+  const args = [
+    ...prefix,
+    'run',
+    '--model',
+    inv.modelType,
+    '--model_args',
+    modelArgs,
+    '--tasks',
+    inv.tasks.join(','),
+  ];
   if (inv.numFewshot !== undefined) args.push('--num_fewshot', String(inv.numFewshot));
   if (inv.limit !== undefined) args.push('--limit', String(inv.limit));
   args.push('--batch_size', String(chat ? 1 : (inv.batchSize ?? 1)));

@@ -3,7 +3,10 @@ import { isPlugin, silentLogger } from '@evalhub/core';
 import type { EvaluationProvider, PluginContext } from '@evalhub/core';
 import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
 
-function context(hub: Partial<PluginContext['hub']> = {}): { ctx: PluginContext; providers: EvaluationProvider[] } {
+function context(hub: Partial<PluginContext['hub']> = {}): {
+  ctx: PluginContext;
+  providers: EvaluationProvider[];
+} {
   const providers: EvaluationProvider[] = [];
   const ctx: PluginContext = {
     logger: silentLogger(),
@@ -23,7 +26,19 @@ describe('plugin manifest', () => {
     expect(isPlugin(plugin)).toBe(true);
     expect(plugin).toMatchObject({ name: '@evalhub/provider-lmeval', kind: 'provider', apiVersion: 1 });
     expect(Object.keys((optionsSchema.properties as object) ?? {})).toEqual(
-      expect.arrayContaining(['python', 'lm_eval_command', 'data_root', 'tasks_dir', 'concurrency', 'max_retries', 'tokenizer_backend', 'tokenizer', 'batch_size', 'default_limit', 'request_timeout_seconds']),
+      expect.arrayContaining([
+        'python',
+        'lm_eval_command',
+        'data_root',
+        'tasks_dir',
+        'concurrency',
+        'max_retries',
+        'tokenizer_backend',
+        'tokenizer',
+        'batch_size',
+        'default_limit',
+        'request_timeout_seconds',
+      ]),
     );
   });
 
@@ -33,7 +48,10 @@ describe('plugin manifest', () => {
     expect(providers).toHaveLength(1);
     const provider = providers[0] as LmEvalProvider;
     expect(provider).toBeInstanceOf(LmEvalProvider);
-    expect(await provider.health()).toMatchObject({ ok: false, detail: expect.stringContaining('/venv/bin/python') });
+    expect(await provider.health()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('/venv/bin/python'),
+    });
 
     const second = context({ python: '/venv/bin/python' });
     await plugin.register(second.ctx, { python: 'python3' });
@@ -46,11 +64,27 @@ describe('describe()', () => {
     const descriptor = new LmEvalProvider().describe();
     expect(descriptor.id).toBe('lm_evaluation_harness');
     const ids = descriptor.benchmarks.map((b) => b.id);
-    for (const id of ['arc_easy', 'arc_challenge', 'hellaswag', 'mmlu', 'gsm8k', 'winogrande', 'truthfulqa_mc2', 'piqa', 'boolq', 'lambada_openai']) {
+    for (const id of [
+      'arc_easy',
+      'arc_challenge',
+      'hellaswag',
+      'mmlu',
+      'gsm8k',
+      'winogrande',
+      'truthfulqa_mc2',
+      'piqa',
+      'boolq',
+      'lambada_openai',
+    ]) {
       expect(ids).toContain(id);
     }
     const arc = descriptor.benchmarks.find((b) => b.id === 'arc_easy');
-    expect(arc).toMatchObject({ metrics: ['acc', 'acc_norm'], primary_metric: 'acc', output_type: 'multiple_choice', category: 'reasoning' });
+    expect(arc).toMatchObject({
+      metrics: ['acc', 'acc_norm'],
+      primary_metric: 'acc',
+      output_type: 'multiple_choice',
+      category: 'reasoning',
+    });
     const gsm8k = LMEVAL_CATALOG.find((b) => b.id === 'gsm8k');
     expect(gsm8k?.metrics).toEqual(['exact_match_strict-match', 'exact_match_flexible-extract']);
     expect(gsm8k?.needs_loglikelihood).toBe(false);
@@ -67,7 +101,9 @@ describe('validate()', () => {
     timeoutMs: 1000,
   });
   it('reports bad settings with pointers into the benchmark config', () => {
-    expect(provider.validate(task('arc_easy', { num_fewshot: -1, limit: 2.5, chat: true, colour: 'red' }))).toEqual([
+    expect(
+      provider.validate(task('arc_easy', { num_fewshot: -1, limit: 2.5, chat: true, colour: 'red' })),
+    ).toEqual([
       { pointer: '/num_fewshot', message: expect.any(String) },
       { pointer: '/limit', message: expect.any(String) },
       { pointer: '/colour', message: expect.stringContaining('Unknown setting') },
@@ -76,7 +112,9 @@ describe('validate()', () => {
     expect(provider.validate(task('hellaswag', { dataset_path: 'x.jsonl' }))).toEqual([
       { pointer: '/dataset_path', message: expect.stringContaining('Python preprocessing') },
     ]);
-    expect(provider.validate(task('gsm8k', { chat: true, num_fewshot: 0, gen_kwargs: { max_gen_toks: 64 } }))).toEqual([]);
+    expect(
+      provider.validate(task('gsm8k', { chat: true, num_fewshot: 0, gen_kwargs: { max_gen_toks: 64 } })),
+    ).toEqual([]);
   });
   it('names close matches for an unknown task', () => {
     expect(provider.validate(task('hellaswg', {}))[0]?.message).toMatch(/Did you mean 'hellaswag'/);

@@ -23,19 +23,40 @@ afterAll(async () => rm(top, { recursive: true, force: true }));
 
 describe('resolveDatasetPath', () => {
   it('accepts relative and absolute paths inside the root, following symlinks', () => {
-    expect(resolveDatasetPath(root, 'sub/arc.jsonl')).toEqual({ ok: true, path: join(root, 'sub', 'arc.jsonl') });
-    expect(resolveDatasetPath(root, './sub/../sub/arc.jsonl')).toEqual({ ok: true, path: join(root, 'sub', 'arc.jsonl') });
+    expect(resolveDatasetPath(root, 'sub/arc.jsonl')).toEqual({
+      ok: true,
+      path: join(root, 'sub', 'arc.jsonl'),
+    });
+    expect(resolveDatasetPath(root, './sub/../sub/arc.jsonl')).toEqual({
+      ok: true,
+      path: join(root, 'sub', 'arc.jsonl'),
+    });
     expect(resolveDatasetPath(root, join(root, 'sub', 'arc.jsonl')).ok).toBe(true);
-    expect(resolveDatasetPath(root, 'inside-link.jsonl')).toEqual({ ok: true, path: join(root, 'sub', 'arc.jsonl') });
+    expect(resolveDatasetPath(root, 'inside-link.jsonl')).toEqual({
+      ok: true,
+      path: join(root, 'sub', 'arc.jsonl'),
+    });
   });
   it('rejects traversal, absolute paths outside, symlinks out of the root, missing files and non-JSONL', () => {
-    expect(resolveDatasetPath(root, '../secret.jsonl')).toMatchObject({ ok: false, message: expect.stringMatching(/outside/) });
+    expect(resolveDatasetPath(root, '../secret.jsonl')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/outside/),
+    });
     expect(resolveDatasetPath(root, 'sub/../../secret.jsonl').ok).toBe(false);
     expect(resolveDatasetPath(root, join(top, 'secret.jsonl')).ok).toBe(false);
     expect(resolveDatasetPath(root, '/etc/passwd').ok).toBe(false);
-    expect(resolveDatasetPath(root, 'escape.jsonl')).toMatchObject({ ok: false, message: expect.stringMatching(/resolves outside/) });
-    expect(resolveDatasetPath(root, 'missing.jsonl')).toMatchObject({ ok: false, message: expect.stringMatching(/does not exist/) });
-    expect(resolveDatasetPath(root, 'sub')).toMatchObject({ ok: false, message: expect.stringMatching(/not a file/) });
+    expect(resolveDatasetPath(root, 'escape.jsonl')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/resolves outside/),
+    });
+    expect(resolveDatasetPath(root, 'missing.jsonl')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/does not exist/),
+    });
+    expect(resolveDatasetPath(root, 'sub')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not a file/),
+    });
     expect(resolveDatasetPath(root, 'notes.txt').ok).toBe(false);
     expect(resolveDatasetPath(root, '.').ok).toBe(false);
     expect(resolveDatasetPath(undefined, 'sub/arc.jsonl').ok).toBe(false);
@@ -72,9 +93,8 @@ describe('buildLocalTaskConfig', () => {
 
 describe('scanTaskNames', () => {
   it('finds task and group names in YAML text', () => {
-    expect(scanTaskNames(['task: my_task\ndataset_path: json\n', 'group: "my_group"  # comment\ntask:\n  - a\n'])).toEqual([
-      'my_group',
-      'my_task',
-    ]);
+    expect(
+      scanTaskNames(['task: my_task\ndataset_path: json\n', 'group: "my_group"  # comment\ntask:\n  - a\n']),
+    ).toEqual(['my_group', 'my_task']);
   });
 });

@@ -9,7 +9,8 @@ export type DatasetPathResult = { ok: true; path: string } | { ok: false; messag
  * are followed (realpath), and the result must be a regular file inside the root's real path.
  */
 export function resolveDatasetPath(dataRoot: string | undefined, datasetPath: string): DatasetPathResult {
-  if (!dataRoot) return { ok: false, message: 'dataset_path is not allowed: the provider has no data root configured.' };
+  if (!dataRoot)
+    return { ok: false, message: 'dataset_path is not allowed: the provider has no data root configured.' };
   if (datasetPath.includes('\0')) return { ok: false, message: 'dataset_path contains a NUL byte.' };
   let root: string;
   try {
@@ -18,16 +19,19 @@ export function resolveDatasetPath(dataRoot: string | undefined, datasetPath: st
     return { ok: false, message: `The data root '${dataRoot}' does not exist.` };
   }
   const candidate = isAbsolute(datasetPath) ? resolve(datasetPath) : resolve(root, datasetPath);
-  if (!isInside(root, candidate)) return { ok: false, message: `dataset_path '${datasetPath}' is outside the data root.` };
+  if (!isInside(root, candidate))
+    return { ok: false, message: `dataset_path '${datasetPath}' is outside the data root.` };
   let real: string;
   try {
     real = realpathSync(candidate);
   } catch {
     return { ok: false, message: `dataset_path '${datasetPath}' does not exist under the data root.` };
   }
-  if (!isInside(root, real)) return { ok: false, message: `dataset_path '${datasetPath}' resolves outside the data root.` };
+  if (!isInside(root, real))
+    return { ok: false, message: `dataset_path '${datasetPath}' resolves outside the data root.` };
   if (!statSync(real).isFile()) return { ok: false, message: `dataset_path '${datasetPath}' is not a file.` };
-  if (!/\.jsonl?$/i.test(real)) return { ok: false, message: `dataset_path '${datasetPath}' must be a .jsonl (or .json) file.` };
+  if (!/\.jsonl?$/i.test(real))
+    return { ok: false, message: `dataset_path '${datasetPath}' must be a .jsonl (or .json) file.` };
   return { ok: true, path: real };
 }
 

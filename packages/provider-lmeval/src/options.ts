@@ -61,9 +61,22 @@ export const benchmarkConfigSchema: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    num_fewshot: { type: 'integer', minimum: 0, maximum: 100, description: 'Few-shot examples (default: the task default).' },
-    limit: { type: 'number', exclusiveMinimum: 0, description: 'Documents per task (<1: a fraction). For testing only.' },
-    dataset_path: { type: 'string', minLength: 1, description: 'JSONL file under the data root, run with the task template.' },
+    num_fewshot: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      description: 'Few-shot examples (default: the task default).',
+    },
+    limit: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'Documents per task (<1: a fraction). For testing only.',
+    },
+    dataset_path: {
+      type: 'string',
+      minLength: 1,
+      description: 'JSONL file under the data root, run with the task template.',
+    },
     batch_size: { type: 'integer', minimum: 1, maximum: 1024 },
     seed: { type: 'integer', minimum: 0 },
     chat: { type: 'boolean', description: 'Use /v1/chat/completions (generate_until tasks only).' },

@@ -9,7 +9,9 @@ describe('checkPromptLogprobs (chance-level canary)', () => {
   });
   it('fires when only the generated token has a logprob, or prompt logprobs are null', () => {
     expect(() => checkPromptLogprobs(body([-0.5]), 3)).toThrow(/chance/);
-    expect(() => checkPromptLogprobs(body([null, null, null, -0.5]), 3)).toThrow(/2 of the 3 logprobs after the first token are null/);
+    expect(() => checkPromptLogprobs(body([null, null, null, -0.5]), 3)).toThrow(
+      /2 of the 3 logprobs after the first token are null/,
+    );
     expect(() => checkPromptLogprobs({ choices: [{ logprobs: null }] })).toThrow(/no logprobs/);
   });
 });

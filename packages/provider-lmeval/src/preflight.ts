@@ -61,11 +61,16 @@ async function probe(
         { code: 'benchmark_aborted', cause: reason },
       );
     }
-    const reason = timeout.aborted ? `no answer within ${Math.round((input.timeoutMs ?? 30_000) / 1000)} s` : describeFetchError(err);
-    throw new BenchmarkFailedError(`Model server unreachable: ${init.method} ${redactUrl(url)} failed (${reason}).`, {
-      code: 'model_unreachable',
-      cause: err,
-    });
+    const reason = timeout.aborted
+      ? `no answer within ${Math.round((input.timeoutMs ?? 30_000) / 1000)} s`
+      : describeFetchError(err);
+    throw new BenchmarkFailedError(
+      `Model server unreachable: ${init.method} ${redactUrl(url)} failed (${reason}).`,
+      {
+        code: 'model_unreachable',
+        cause: err,
+      },
+    );
   }
   let body: unknown;
   const text = await response.text();
@@ -118,21 +123,38 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
 
   const models = await probe(`${base}/models`, input, { method: 'GET' });
   if (models.status === 401 || models.status === 403) {
-    throw new BenchmarkFailedError(`Model server refused the request (HTTP ${models.status}): check the API key.`, {
-      code: 'model_unauthorized',
-    });
+    throw new BenchmarkFailedError(
+      `Model server refused the request (HTTP ${models.status}): check the API key.`,
+      {
+        code: 'model_unauthorized',
+      },
+    );
   }
   if (models.status >= 500) {
-    throw new BenchmarkFailedError(`Model server error on GET /models (HTTP ${models.status}): ${errorText(models.body)}`, {
-      code: 'model_unavailable',
-    });
+    throw new BenchmarkFailedError(
+      `Model server error on GET /models (HTTP ${models.status}): ${errorText(models.body)}`,
+      {
+        code: 'model_unavailable',
+      },
+    );
   }
   const served = (models.body as { data?: { id?: unknown }[] } | undefined)?.data;
-  if (models.status === 200 && Array.isArray(served) && served.length > 0 && !served.some((m) => m?.id === input.model)) {
-    const names = served.map((m) => String(m?.id)).slice(0, 10).join(', ');
-    throw new BenchmarkFailedError(`Model '${input.model}' is not served by ${redactUrl(base)} (it serves: ${names}).`, {
-      code: 'model_not_served',
-    });
+  if (
+    models.status === 200 &&
+    Array.isArray(served) &&
+    served.length > 0 &&
+    !served.some((m) => m?.id === input.model)
+  ) {
+    const names = served
+      .map((m) => String(m?.id))
+      .slice(0, 10)
+      .join(', ');
+    throw new BenchmarkFailedError(
+      `Model '${input.model}' is not served by ${redactUrl(base)} (it serves: ${names}).`,
+      {
+        code: 'model_not_served',
+      },
+    );
   }
 
   if (input.chat) {
@@ -143,11 +165,20 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   const completion = await probe(`${base}/completions`, input, {
     method: 'POST',
     body: input.needsLoglikelihood
-      ? { model: input.model, prompt: PROBE_PROMPT, max_tokens: 1, temperature: 0, echo: true, logprobs: 1, seed: 1234 }
+      ? {
+          model: input.model,
+          prompt: PROBE_PROMPT,
+          max_tokens: 1,
+          temperature: 0,
+          echo: true,
+          logprobs: 1,
+          seed: 1234,
+        }
       : { model: input.model, prompt: PROBE_PROMPT, max_tokens: 1, temperature: 0 },
   });
   if (completion.status === 404 || completion.status === 405 || completion.status === 501) {
-    if (input.needsLoglikelihood) throw chatOnlyError(`POST /v1/completions answered HTTP ${completion.status}`);
+    if (input.needsLoglikelihood)
+      throw chatOnlyError(`POST /v1/completions answered HTTP ${completion.status}`);
     notes.push(`The server has no /v1/completions (HTTP ${completion.status}): using /v1/chat/completions.`);
     return { modelType: 'local-chat-completions', notes };
   }
@@ -199,7 +230,8 @@ function chatOnlyError(why: string): BenchmarkFailedError {
  * would make every multiple-choice answer look alike, scoring at chance without any error.
  */
 export function checkPromptLogprobs(body: unknown, promptTokens?: number): void {
-  const choice = (body as { choices?: { logprobs?: { token_logprobs?: unknown } | null }[] } | undefined)?.choices?.[0];
+  const choice = (body as { choices?: { logprobs?: { token_logprobs?: unknown } | null }[] } | undefined)
+    ?.choices?.[0];
   const values = choice?.logprobs?.token_logprobs;
   const fail = (detail: string): never => {
     throw new BenchmarkFailedError(
@@ -211,7 +243,9 @@ export function checkPromptLogprobs(body: unknown, promptTokens?: number): void 
   };
   if (!Array.isArray(values)) return fail('no logprobs.token_logprobs in an echo+logprobs completion');
   const minimum = promptTokens !== undefined ? promptTokens : 2;
-  if (values.length < minimum) return fail(`${values.length} token logprobs for a ${promptTokens ?? 'multi'}-token prompt`);
+  if (values.length < minimum)
+    return fail(`${values.length} token logprobs for a ${promptTokens ?? 'multi'}-token prompt`);
   const missing = values.slice(1).filter((v) => typeof v !== 'number' || !Number.isFinite(v)).length;
-  if (missing > 0) return fail(`${missing} of the ${values.length - 1} logprobs after the first token are null`);
+  if (missing > 0)
+    return fail(`${missing} of the ${values.length - 1} logprobs after the first token are null`);
 }

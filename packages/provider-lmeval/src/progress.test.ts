@@ -9,11 +9,17 @@ describe('parseProgressLine', () => {
       total: 104,
       message: 'Requesting API',
     });
-    expect(parseProgressLine('Running loglikelihood requests: 100%|██████████| 80/80 [00:03<00:00]')?.fraction).toBe(1);
+    expect(
+      parseProgressLine('Running loglikelihood requests: 100%|██████████| 80/80 [00:03<00:00]')?.fraction,
+    ).toBe(1);
   });
   it('ignores other bars and log lines', () => {
-    expect(parseProgressLine('Tokenizing inputs:  44%|████▍     | 46/104 [00:00<00:00, 456.47it/s]')).toBeUndefined();
+    expect(
+      parseProgressLine('Tokenizing inputs:  44%|████▍     | 46/104 [00:00<00:00, 456.47it/s]'),
+    ).toBeUndefined();
     expect(parseProgressLine('  0%|          | 0/26 [00:00<?, ?it/s]')).toBeUndefined();
-    expect(parseProgressLine('2026-11-27:00:57:56 INFO     [evaluator:589] Running loglikelihood requests')).toBeUndefined();
+    expect(
+      parseProgressLine('2026-11-27:00:57:56 INFO     [evaluator:589] Running loglikelihood requests'),
+    ).toBeUndefined();
   });
 });

@@ -60,13 +60,17 @@ export class LmEvalProvider implements EvaluationProvider {
     const baseDir = options.base_dir ?? process.cwd();
     const fromBase = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
     if (options.lm_eval_command !== undefined) {
-      this.launcher = Array.isArray(options.lm_eval_command) ? [...options.lm_eval_command] : [options.lm_eval_command];
+      this.launcher = Array.isArray(options.lm_eval_command)
+        ? [...options.lm_eval_command]
+        : [options.lm_eval_command];
     } else {
       this.launcher = [options.python ?? 'python3', '-m', 'lm_eval'];
     }
     this.dataRoot = options.data_root ? fromBase(options.data_root) : undefined;
     this.tasksDir = options.tasks_dir ? fromBase(options.tasks_dir) : undefined;
-    this.customTasks = this.tasksDir ? readCustomTasks(this.tasksDir).filter((t) => !this.catalog.has(t)) : [];
+    this.customTasks = this.tasksDir
+      ? readCustomTasks(this.tasksDir).filter((t) => !this.catalog.has(t))
+      : [];
   }
 
   describe(): ProviderDescriptor {
@@ -105,7 +109,8 @@ export class LmEvalProvider implements EvaluationProvider {
 
   async health(): Promise<{ ok: boolean; detail?: string }> {
     const command = this.launcher[0] ?? '';
-    if (isAbsolute(command) && !existsSync(command)) return { ok: false, detail: `${command} does not exist` };
+    if (isAbsolute(command) && !existsSync(command))
+      return { ok: false, detail: `${command} does not exist` };
     return { ok: true, detail: `lm-eval ${LMEVAL_VERSION} via ${basename(command)}` };
   }
 
@@ -124,7 +129,10 @@ export class LmEvalProvider implements EvaluationProvider {
     ctx.progress({ fraction: 0, message: 'Checking the model server' });
     const checked =
       this.options.preflight === false
-        ? { modelType: settings.chat ? ('local-chat-completions' as const) : ('local-completions' as const), notes: [] }
+        ? {
+            modelType: settings.chat ? ('local-chat-completions' as const) : ('local-completions' as const),
+            notes: [],
+          }
         : await preflight({
             baseUrl: task.model.url,
             model: task.model.name,
@@ -179,7 +187,9 @@ export class LmEvalProvider implements EvaluationProvider {
       apiKey,
     });
 
-    ctx.log(`Running lm-eval ${checked.modelType} on task ${lmTask}${datasetFile ? ` over ${settings.dataset_path}` : ''}`);
+    ctx.log(
+      `Running lm-eval ${checked.modelType} on task ${lmTask}${datasetFile ? ` over ${settings.dataset_path}` : ''}`,
+    );
     ctx.logger.debug({ command: built.command, args: built.args }, 'lm-eval command');
     ctx.progress({ fraction: 0, message: 'Starting lm-eval' });
     const started = Date.now();
@@ -205,13 +215,18 @@ export class LmEvalProvider implements EvaluationProvider {
     const resultsFile = await findNewestResultsFile(outputPath, started - 1000);
     if (!resultsFile) {
       const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-      throw new BenchmarkFailedError(`lm-eval ${how} without writing a results file.${await logTail(ctx.logFile)}`, {
-        code: 'lmeval_failed',
-      });
+      throw new BenchmarkFailedError(
+        `lm-eval ${how} without writing a results file.${await logTail(ctx.logFile)}`,
+        {
+          code: 'lmeval_failed',
+        },
+      );
     }
     if (result.exitCode !== 0) {
       // lm-eval saves results before printing its summary table; a failure after that point keeps the results
-      ctx.log(`lm-eval exited with code ${result.exitCode} after writing ${basename(resultsFile)}; using those results.`);
+      ctx.log(
+        `lm-eval exited with code ${result.exitCode} after writing ${basename(resultsFile)}; using those results.`,
+      );
     }
 
     let file: LmEvalResultsFile;
@@ -220,10 +235,13 @@ export class LmEvalProvider implements EvaluationProvider {
       file = JSON.parse(await readFile(resultsFile, 'utf8')) as LmEvalResultsFile;
       parsed = parseResults(file, lmTask);
     } catch (err) {
-      throw new BenchmarkFailedError(`Cannot read lm-eval's results: ${describeError(err)}${await logTail(ctx.logFile)}`, {
-        code: 'lmeval_results_invalid',
-        cause: err,
-      });
+      throw new BenchmarkFailedError(
+        `Cannot read lm-eval's results: ${describeError(err)}${await logTail(ctx.logFile)}`,
+        {
+          code: 'lmeval_results_invalid',
+          cause: err,
+        },
+      );
     }
 
     await ctx.artifact({ name: 'results.json', path: resultsFile, contentType: 'application/json' });
@@ -232,7 +250,8 @@ export class LmEvalProvider implements EvaluationProvider {
       const name = parsed.leafTasks.length === 1 ? 'samples.jsonl' : `samples/${leaf}.jsonl`;
       await ctx.artifact({ name, path, contentType: 'application/x-ndjson' });
     }
-    if (existsSync(ctx.logFile)) await ctx.artifact({ name: 'lm-eval.log', path: ctx.logFile, contentType: 'text/plain' });
+    if (existsSync(ctx.logFile))
+      await ctx.artifact({ name: 'lm-eval.log', path: ctx.logFile, contentType: 'text/plain' });
 
     const entryPrimary = entry?.primary_metric ?? undefined;
     const primaryMetric =
@@ -272,7 +291,9 @@ export class LmEvalProvider implements EvaluationProvider {
         pointer: '',
         message:
           `Unknown lm-eval task '${id}'.` +
-          (close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(', ')}?` : ` Known tasks: ${known.join(', ')}.`),
+          (close.length > 0
+            ? ` Did you mean ${close.map((c) => `'${c}'`).join(', ')}?`
+            : ` Known tasks: ${known.join(', ')}.`),
       });
     }
 
@@ -280,7 +301,10 @@ export class LmEvalProvider implements EvaluationProvider {
     const settings: BenchmarkSettings = {};
     for (const [key, value] of Object.entries(config)) {
       if (!CONFIG_KEYS.has(key)) {
-        issues.push({ pointer: `/${key}`, message: `Unknown setting '${key}' (allowed: ${[...CONFIG_KEYS].join(', ')}).` });
+        issues.push({
+          pointer: `/${key}`,
+          message: `Unknown setting '${key}' (allowed: ${[...CONFIG_KEYS].join(', ')}).`,
+        });
         continue;
       }
       const problem = checkSetting(key, value);
@@ -291,7 +315,10 @@ export class LmEvalProvider implements EvaluationProvider {
     let datasetFile: string | undefined;
     if (settings.dataset_path !== undefined) {
       if (custom) {
-        issues.push({ pointer: '/dataset_path', message: `Custom task '${id}' reads its own data; dataset_path applies to catalog tasks.` });
+        issues.push({
+          pointer: '/dataset_path',
+          message: `Custom task '${id}' reads its own data; dataset_path applies to catalog tasks.`,
+        });
       } else if (entry && !entry.local_template) {
         issues.push({
           pointer: '/dataset_path',
@@ -318,7 +345,9 @@ function checkSetting(key: string, value: unknown): string | undefined {
     case 'num_fewshot':
     case 'batch_size':
     case 'seed':
-      return Number.isInteger(value) && (value as number) >= (key === 'batch_size' ? 1 : 0) ? undefined : `${key} must be a non-negative integer.`;
+      return Number.isInteger(value) && (value as number) >= (key === 'batch_size' ? 1 : 0)
+        ? undefined
+        : `${key} must be a non-negative integer.`;
     case 'limit':
       return typeof value === 'number' && value > 0 && (value < 1 || Number.isInteger(value))
         ? undefined
@@ -329,10 +358,13 @@ function checkSetting(key: string, value: unknown): string | undefined {
     case 'chat':
       return typeof value === 'boolean' ? undefined : 'chat must be a boolean.';
     case 'gen_kwargs':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'gen_kwargs must be an object.';
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return 'gen_kwargs must be an object.';
       for (const [k, v] of Object.entries(value)) {
-        if (!['string', 'number', 'boolean'].includes(typeof v)) return `gen_kwargs.${k} must be a string, number or boolean.`;
-        if (/[,\s]/.test(String(v)) || /[,=\s]/.test(k)) return `gen_kwargs.${k} cannot contain ',' or whitespace.`;
+        if (!['string', 'number', 'boolean'].includes(typeof v))
+          return `gen_kwargs.${k} must be a string, number or boolean.`;
+        if (/[,\s]/.test(String(v)) || /[,=\s]/.test(k))
+          return `gen_kwargs.${k} cannot contain ',' or whitespace.`;
       }
       return undefined;
     default:

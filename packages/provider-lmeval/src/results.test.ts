@@ -38,7 +38,12 @@ describe('parseResults (real lm-eval 0.4.13 output)', () => {
       acc_norm_stderr: block['acc_norm_stderr,none'],
     });
     expect(parsed.samples).toBe(26);
-    expect(parsed.params).toMatchObject({ task_version: 1, num_fewshot: 0, lm_eval_version: '0.4.13', samples_original: 26 });
+    expect(parsed.params).toMatchObject({
+      task_version: 1,
+      num_fewshot: 0,
+      lm_eval_version: '0.4.13',
+      samples_original: 26,
+    });
     expect(parsed.leafTasks).toEqual(['evalhub_local_arc_easy']);
   });
 
@@ -56,7 +61,11 @@ describe('parseResults (real lm-eval 0.4.13 output)', () => {
   it('drops N/A stderr values and sums samples over a group', () => {
     const parsed = parseResults(
       {
-        results: { g: { 'acc,none': 0.5, 'acc_stderr,none': 'N/A', alias: 'g' }, a: { 'acc,none': 0.4 }, b: { 'acc,none': 0.6 } },
+        results: {
+          g: { 'acc,none': 0.5, 'acc_stderr,none': 'N/A', alias: 'g' },
+          a: { 'acc,none': 0.4 },
+          b: { 'acc,none': 0.6 },
+        },
         group_subtasks: { g: ['a', 'b'] },
         'n-samples': { a: { original: 10, effective: 5 }, b: { original: 20, effective: 5 } },
         versions: { g: 2 },

@@ -44,7 +44,8 @@ export async function findNewestResultsFile(dir: string, since?: number): Promis
       else if (entry.isFile() && /^results_.*\.json$/.test(entry.name)) {
         const { mtimeMs } = await stat(full);
         if (since !== undefined && mtimeMs < since) continue;
-        if (!best || mtimeMs > best.mtime || (mtimeMs === best.mtime && full > best.path)) best = { path: full, mtime: mtimeMs };
+        if (!best || mtimeMs > best.mtime || (mtimeMs === best.mtime && full > best.path))
+          best = { path: full, mtime: mtimeMs };
       }
     }
   };

@@ -1,17 +1,46 @@
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BenchmarkFailedError, LocalRuntime, createRunContext, silentLogger } from '@evalhub/core';
+import {
+  BenchmarkFailedError,
+  LocalRuntime,
+  createHub,
+  createRunContext,
+  loadConfig,
+  silentLogger,
+} from '@evalhub/core';
 import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
-import { resolvePython } from '@evalhub/tools';
-import { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
+import lmEvalPlugin, { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ARC_JSONL = join(here, 'data', 'arc-sample.jsonl');
+const REPO_ROOT = join(here, '..', '..', '..');
+
+/** The project's Python (lm-eval installed) from tools/python/setup-env.sh, which prints its path. */
+function projectPython(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      [join(REPO_ROOT, 'tools', 'python', 'setup-env.sh')],
+      { maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const path = String(stdout).trim().split('\n').pop()?.trim();
+        if (err || !path || !existsSync(path))
+          reject(
+            new Error(
+              `tools/python/setup-env.sh failed: ${err?.message ?? ''} ${String(stderr).slice(-2000)}`,
+            ),
+          );
+        else resolve(path);
+      },
+    );
+  });
+}
 
 let python: string;
 let top: string;
@@ -19,7 +48,7 @@ let dataRoot: string;
 let fixtureUrl: string;
 
 beforeAll(async () => {
-  python = await resolvePython();
+  python = await projectPython();
   fixtureUrl = inject('fixtureModelUrl');
   top = realpathSync(await mkdtemp(join(tmpdir(), 'lmeval-int-')));
   dataRoot = join(top, 'data');
@@ -70,7 +99,14 @@ async function harness(signal?: AbortSignal): Promise<Harness> {
     onProgress: (p) => progress.push(p),
     onArtifact: (a) => artifacts.set(a.name, a.path),
   });
-  return { ctx, controller, progress, artifacts, workDir: join(dir, 'work'), artifactDir: join(dir, 'artifacts') };
+  return {
+    ctx,
+    controller,
+    progress,
+    artifacts,
+    workDir: join(dir, 'work'),
+    artifactDir: join(dir, 'artifacts'),
+  };
 }
 
 /** Processes whose command line mentions `needle` (the run's private work folder). */
@@ -101,7 +137,11 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 240_000): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 240_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -112,7 +152,10 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ti
 describe('LmEvalProvider with real lm-eval against the fixture model server', () => {
   it('runs arc_easy over local data and reports exactly what lm-eval wrote', async () => {
     const h = await harness();
-    const outcome = await provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }), h.ctx);
+    const outcome = await provider().run(
+      task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }),
+      h.ctx,
+    );
 
     const resultsPath = h.artifacts.get('arc_easy/results.json');
     expect(resultsPath).toBeDefined();
@@ -129,12 +172,20 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     expect(outcome.primaryMetric).toBe('acc');
     expect(outcome.samples).toBe(26);
     expect(results['n-samples'].evalhub_local_arc_easy?.effective).toBe(26);
-    expect(outcome.params).toMatchObject({ task_version: 1, num_fewshot: 0, model_type: 'local-completions', dataset_path: 'arc-sample.jsonl' });
+    expect(outcome.params).toMatchObject({
+      task_version: 1,
+      num_fewshot: 0,
+      model_type: 'local-completions',
+      dataset_path: 'arc-sample.jsonl',
+    });
 
     // per-document samples and the process log are attached
-    const samples = (await readFile(h.artifacts.get('arc_easy/samples.jsonl') ?? '', 'utf8')).trim().split('\n');
+    const samples = (await readFile(h.artifacts.get('arc_easy/samples.jsonl') ?? '', 'utf8'))
+      .trim()
+      .split('\n');
     expect(samples).toHaveLength(26);
-    const meanAcc = samples.map((l) => (JSON.parse(l) as { acc: number }).acc).reduce((a, b) => a + b, 0) / samples.length;
+    const meanAcc =
+      samples.map((l) => (JSON.parse(l) as { acc: number }).acc).reduce((a, b) => a + b, 0) / samples.length;
     expect(meanAcc).toBe(outcome.metrics.acc);
     const log = await readFile(h.artifacts.get('arc_easy/lm-eval.log') ?? '', 'utf8');
     expect(log).toContain('Requesting API');
@@ -178,16 +229,25 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
 
   it('fires the chance-level canary against a server without prompt logprobs, before lm-eval starts', async () => {
     const h = await harness();
-    const run = provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/no-prompt-logprobs/v1`), h.ctx);
+    const run = provider().run(
+      task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/no-prompt-logprobs/v1`),
+      h.ctx,
+    );
     await expect(run).rejects.toBeInstanceOf(BenchmarkFailedError);
-    await expect(run).rejects.toMatchObject({ code: 'model_no_prompt_logprobs', message: expect.stringMatching(/chance/) });
+    await expect(run).rejects.toMatchObject({
+      code: 'model_no_prompt_logprobs',
+      message: expect.stringMatching(/chance/),
+    });
     expect(existsSync(join(h.workDir, 'out'))).toBe(false);
   });
 
   it('refuses a loglikelihood task on a chat-only server', async () => {
     const h = await harness();
     await expect(
-      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/chat-only/v1`), h.ctx),
+      provider().run(
+        task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/chat-only/v1`),
+        h.ctx,
+      ),
     ).rejects.toMatchObject({ code: 'model_chat_only', message: expect.stringMatching(/chat-only/) });
   });
 
@@ -201,8 +261,14 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     });
     const h = await harness();
     await expect(
-      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `http://127.0.0.1:${port}/v1`), h.ctx),
-    ).rejects.toMatchObject({ code: 'model_unreachable', message: expect.stringMatching(/unreachable.*ECONNREFUSED/) });
+      provider().run(
+        task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `http://127.0.0.1:${port}/v1`),
+        h.ctx,
+      ),
+    ).rejects.toMatchObject({
+      code: 'model_unreachable',
+      message: expect.stringMatching(/unreachable.*ECONNREFUSED/),
+    });
   });
 
   it('cancel mid-run kills lm-eval and leaves no process behind', async () => {
@@ -213,11 +279,17 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     );
     run.catch(() => undefined);
     // wait until lm-eval is sending requests (its own progress bar), then cancel
-    await waitFor(() => h.progress.some((p) => p.message === 'Requesting API' && (p.completed ?? 0) > 0), 'lm-eval requests');
+    await waitFor(
+      () => h.progress.some((p) => p.message === 'Requesting API' && (p.completed ?? 0) > 0),
+      'lm-eval requests',
+    );
     const running = processesMentioning(h.workDir);
     expect(running.length).toBeGreaterThan(0);
     h.controller.abort(new Error('cancelled by the test'));
-    await expect(run).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/cancelled by the test/) });
+    await expect(run).rejects.toMatchObject({
+      code: 'benchmark_aborted',
+      message: expect.stringMatching(/cancelled by the test/),
+    });
     expect(processesMentioning(h.workDir)).toEqual([]);
     for (const { pgid } of running) expect(groupAlive(pgid)).toBe(false);
     expect(await readdir(join(h.workDir, 'out')).then((d) => d.length)).toBe(0);
@@ -233,7 +305,10 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     run.catch(() => undefined);
     await waitFor(() => processesMentioning(h.workDir).length > 0, 'lm-eval to start');
     const running = processesMentioning(h.workDir);
-    await expect(run).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/timeout|timed out|aborted/i) });
+    await expect(run).rejects.toMatchObject({
+      code: 'benchmark_aborted',
+      message: expect.stringMatching(/timeout|timed out|aborted/i),
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
     expect(processesMentioning(h.workDir)).toEqual([]);
     for (const { pgid } of running) expect(groupAlive(pgid)).toBe(false);
@@ -242,24 +317,30 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
   it('a timeout while checking a hanging server fails with a clear reason', async () => {
     const h = await harness(AbortSignal.timeout(2_000));
     await expect(
-      provider().run(task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/hang/v1`), h.ctx),
-    ).rejects.toMatchObject({ code: 'benchmark_aborted', message: expect.stringMatching(/checking the model server/) });
+      provider().run(
+        task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/hang/v1`),
+        h.ctx,
+      ),
+    ).rejects.toMatchObject({
+      code: 'benchmark_aborted',
+      message: expect.stringMatching(/checking the model server/),
+    });
   });
 
   it('rejects a dataset path outside the data root and an unknown task at validation', async () => {
     const p = provider();
     await writeFile(join(top, 'outside.jsonl'), readFileSync(ARC_JSONL));
-    expect(await p.validate(task('arc_easy', { dataset_path: '../outside.jsonl' }))).toEqual([
+    expect(p.validate(task('arc_easy', { dataset_path: '../outside.jsonl' }))).toEqual([
       { pointer: '/dataset_path', message: expect.stringMatching(/outside the data root/) },
     ]);
-    expect(await p.validate(task('arc_easy', { dataset_path: join(top, 'outside.jsonl') }))).toHaveLength(1);
-    expect(await p.validate(task('arc_easy', { dataset_path: 'nope.jsonl' }))).toEqual([
+    expect(p.validate(task('arc_easy', { dataset_path: join(top, 'outside.jsonl') }))).toHaveLength(1);
+    expect(p.validate(task('arc_easy', { dataset_path: 'nope.jsonl' }))).toEqual([
       { pointer: '/dataset_path', message: expect.stringMatching(/does not exist/) },
     ]);
-    expect(await p.validate(task('arc_eazy', {}))).toEqual([
+    expect(p.validate(task('arc_eazy', {}))).toEqual([
       { pointer: '', message: expect.stringMatching(/Unknown lm-eval task 'arc_eazy'.*'arc_easy'/) },
     ]);
-    expect(await p.validate(task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }))).toEqual([]);
+    expect(p.validate(task('arc_easy', { dataset_path: 'arc-sample.jsonl', num_fewshot: 0 }))).toEqual([]);
     // run re-checks, so a task that skipped validation still fails cleanly before anything starts
     const h = await harness();
     await expect(p.run(task('arc_easy', { dataset_path: '../outside.jsonl' }), h.ctx)).rejects.toMatchObject({
@@ -270,8 +351,6 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
 
 describe('through core (createHub with the plugin, jsonl tracker)', () => {
   it("runs the spec's single-benchmark payload on local data to a completed evaluation with arc_easy.acc tracked", async () => {
-    const { createHub, loadConfig } = await import('@evalhub/core');
-    const plugin = (await import('../src/index.js')).default;
     const dir = join(top, 'hub');
     await mkdir(dir, { recursive: true });
     const hub = await createHub({
@@ -285,13 +364,18 @@ describe('through core (createHub with the plugin, jsonl tracker)', () => {
           EVALHUB_DATA_DIR: join(dir, 'state'),
         },
       }),
-      plugins: [{ plugin: plugin as never, options: { concurrency: 4 } }],
+      plugins: [{ plugin: lmEvalPlugin as never, options: { concurrency: 4 } }],
       logger: silentLogger(),
     });
     let acc: number | undefined;
     try {
       const evaluation = await hub.evaluate({
-        model: { server: 'vllm', name: 'fixture', url: `${fixtureUrl}/v1`, configuration: { temperature: 0.1, max_tokens: 512 } },
+        model: {
+          server: 'vllm',
+          name: 'fixture',
+          url: `${fixtureUrl}/v1`,
+          configuration: { temperature: 0.1, max_tokens: 512 },
+        },
         benchmarks: [
           {
             benchmark_id: 'arc_easy',
@@ -299,12 +383,16 @@ describe('through core (createHub with the plugin, jsonl tracker)', () => {
             config: { num_fewshot: 0, dataset_path: 'arc-sample.jsonl' },
           },
         ],
-        experiment: { name: 'arc-easy-evaluation', tags: { environment: 'testing', model_family: 'llama-3.1' } },
+        experiment: {
+          name: 'arc-easy-evaluation',
+          tags: { environment: 'testing', model_family: 'llama-3.1' },
+        },
       });
       expect(evaluation.status).toBe('completed');
       const bench = evaluation.benchmarks[0];
-      acc = bench?.results?.metrics?.acc;
-      expect(typeof acc).toBe('number');
+      const value = bench?.results?.metrics?.acc;
+      expect(typeof value).toBe('number');
+      acc = value as number;
     } finally {
       await hub.close();
     }

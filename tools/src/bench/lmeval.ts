@@ -38,19 +38,32 @@ const concurrency = Number(values.concurrency);
 
 /** An ARC-format file of `n` questions, cycling the project's test set with numbered ids. */
 async function writeArcFile(path: string, n: number): Promise<void> {
-  const source = (await readFile(join(repoRoot, 'packages/provider-lmeval/test/data/arc-sample.jsonl'), 'utf8'))
+  const source = (
+    await readFile(join(repoRoot, 'packages/provider-lmeval/test/data/arc-sample.jsonl'), 'utf8')
+  )
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { question: string });
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const row = source[i % source.length]!;
-    lines.push(JSON.stringify({ ...row, id: `bench-${i + 1}`, question: i < source.length ? row.question : `${row.question} (${Math.floor(i / source.length)})` }));
+    lines.push(
+      JSON.stringify({
+        ...row,
+        id: `bench-${i + 1}`,
+        question: i < source.length ? row.question : `${row.question} (${Math.floor(i / source.length)})`,
+      }),
+    );
   }
   await writeFile(path, `${lines.join('\n')}\n`);
 }
 
-function runByHand(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<number> {
+function runByHand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'ignore'] });
@@ -122,11 +135,18 @@ async function main(): Promise<void> {
       const started = performance.now();
       const evaluation = await hub.evaluate({
         model: { server: 'vllm', name: 'fixture', url: fixture.baseUrl },
-        benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0, dataset_path: 'arc-bench.jsonl' } }],
+        benchmarks: [
+          {
+            benchmark_id: 'arc_easy',
+            provider_id: 'lm_evaluation_harness',
+            config: { num_fewshot: 0, dataset_path: 'arc-bench.jsonl' },
+          },
+        ],
         experiment: { name: 'bench-lmeval', tags: { round: String(round) } },
       });
       const hubMs = performance.now() - started;
-      if (evaluation.status !== 'completed') throw new Error(`hub run ${evaluation.status}: ${JSON.stringify(evaluation.benchmarks[0])}`);
+      if (evaluation.status !== 'completed')
+        throw new Error(`hub run ${evaluation.status}: ${JSON.stringify(evaluation.benchmarks[0])}`);
       if (!captured) throw new Error('the provider did not log its lm-eval command (debug level)');
 
       // same argv; only the output folder differs so the runs do not share files

@@ -5,7 +5,9 @@ Reads the task YAMLs of the lm-eval found on this interpreter (through its own T
 `include:` chains are resolved exactly as lm-eval resolves them) and writes
 packages/provider-lmeval/src/catalog.generated.ts.
 
-Run with the project's venv:  .venv/bin/python tools/src/catalog/lmeval-catalog.py [--out FILE]
+Run with the project's venv, then format:
+  .venv/bin/python tools/src/catalog/lmeval-catalog.py [--out FILE]
+  npx prettier --write packages/provider-lmeval/src/catalog.generated.ts
 
 What comes from lm-eval: output type, metrics (with filters), higher-is-better, version, default
 n-shot, dataset, and the prompt template used for local-data runs. What is curated here: the task
