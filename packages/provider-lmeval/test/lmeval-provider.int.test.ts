@@ -227,6 +227,63 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     expect(outcome.params).toMatchObject({ task_version: 2, limit: 10 });
   });
 
+  it('runs a generation task on a chat-only server through local-chat-completions, with filters in metric names', async () => {
+    await copyFile(join(here, 'data', 'gsm-sample.jsonl'), join(dataRoot, 'gsm-sample.jsonl'));
+    const h = await harness();
+    const t = task(
+      'gsm8k',
+      { dataset_path: 'gsm-sample.jsonl', num_fewshot: 0 },
+      `${fixtureUrl}/_/chat-only/v1`,
+    );
+    t.model.configuration = { temperature: 0, max_tokens: 24 };
+    const outcome = await provider().run(t, h.ctx);
+    const results = JSON.parse(await readFile(h.artifacts.get('arc_easy/results.json') ?? '', 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+      config: { model: string };
+    };
+    expect(results.config.model).toBe('local-chat-completions');
+    const block = results.results.evalhub_local_gsm8k;
+    expect(outcome.metrics['exact_match_strict-match']).toBe(block?.['exact_match,strict-match']);
+    expect(outcome.metrics['exact_match_flexible-extract']).toBe(block?.['exact_match,flexible-extract']);
+    expect(outcome.primaryMetric).toBe('exact_match_strict-match');
+    expect(outcome.samples).toBe(6);
+    expect(outcome.params).toMatchObject({
+      model_type: 'local-chat-completions',
+      num_fewshot: 0,
+      task_version: 3,
+    });
+  });
+
+  it('passes the model API key through the environment only: not in argv, log or artifacts', async () => {
+    const secret = 'sk-evalhub-test-5ecret-value';
+    const h = await harness();
+    const t = { ...task('arc_easy', { dataset_path: 'arc-sample.jsonl', limit: 5 }), modelApiKey: secret };
+    const seenArgv: string[] = [];
+    const seenEnv: string[] = [];
+    const watcher = setInterval(() => {
+      for (const { pid } of processesMentioning(h.workDir)) {
+        try {
+          seenArgv.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+          seenEnv.push(...readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'));
+        } catch {
+          // ended meanwhile
+        }
+      }
+    }, 50);
+    try {
+      const outcome = await provider().run(t, h.ctx);
+      expect(outcome.samples).toBe(5);
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(seenArgv.length).toBeGreaterThan(0);
+    expect(seenArgv.join('\n')).not.toContain(secret);
+    expect(seenEnv).toContain(`OPENAI_API_KEY=${secret}`);
+    expect(seenEnv).toContain('HF_DATASETS_OFFLINE=1');
+    for (const path of h.artifacts.values()) expect(await readFile(path, 'utf8')).not.toContain(secret);
+    expect(await readFile(h.ctx.logFile, 'utf8')).not.toContain(secret);
+  });
+
   it('fires the chance-level canary against a server without prompt logprobs, before lm-eval starts', async () => {
     const h = await harness();
     const run = provider().run(
