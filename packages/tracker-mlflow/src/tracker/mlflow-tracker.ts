@@ -239,14 +239,17 @@ class MlflowRun implements TrackerRun {
   async finish(e: Evaluation): Promise<void> {
     const status = runStatusFor(e.status);
     await guard(`Cannot finish MLflow run ${this.info.run_id}`, async () => {
-      await this.client.logBatch(this.info.run_id, {
-        tags: Object.entries(finishTags(e)).map(([key, value]) => ({ key, value })),
-      });
       const end = Date.parse(e.finished_at ?? '');
-      await this.client.updateRun(this.info.run_id, {
-        ...(status ? { status } : {}),
-        endTime: Number.isFinite(end) ? end : Date.now(),
-      });
+      // Independent and both idempotent: sent together (a replay after a partial failure redoes both).
+      await Promise.all([
+        this.client.logBatch(this.info.run_id, {
+          tags: Object.entries(finishTags(e)).map(([key, value]) => ({ key, value })),
+        }),
+        this.client.updateRun(this.info.run_id, {
+          ...(status ? { status } : {}),
+          endTime: Number.isFinite(end) ? end : Date.now(),
+        }),
+      ]);
     });
   }
 }
