@@ -189,6 +189,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics: requests, latency, evaluations by state, benchmark durations, tracking queue depth */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI document */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document as a readable HTML page (self-contained, works offline) */
+        get: operations["getDocsPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -503,6 +554,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "model": {
+                 *         "server": "vllm",
+                 *         "name": "meta-llama/llama-3.1-8b",
+                 *         "configuration": {
+                 *           "temperature": 0.1,
+                 *           "max_tokens": 512
+                 *         }
+                 *       },
+                 *       "benchmarks": [
+                 *         {
+                 *           "benchmark_id": "arc_easy",
+                 *           "provider_id": "lm_evaluation_harness",
+                 *           "config": {
+                 *             "num_fewshot": 0
+                 *           }
+                 *         }
+                 *       ],
+                 *       "experiment": {
+                 *         "name": "arc-easy-evaluation",
+                 *         "tags": {
+                 *           "environment": "testing",
+                 *           "model_family": "llama-3.1"
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["EvaluationRequest"];
             };
         };
@@ -583,6 +662,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Resume after this event id (the seq of the last event received). */
                 "Last-Event-ID"?: string;
             };
             path: {
@@ -592,15 +672,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream; each event's data is an EvaluationEvent. */
+            /** @description An event stream. Each event: `id` is the event's seq (send it back as Last-Event-ID to resume), `event` its type, `data` the EvaluationEvent as JSON. Comment lines are heartbeats. The stream ends after the `result` event. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        id?: string;
+                        /** @enum {string} */
+                        event?: "status" | "benchmark_status" | "progress" | "log" | "result" | "tracking";
+                        data?: string;
+                        retry?: number;
+                    };
                 };
             };
+            400: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -627,6 +714,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationLogs"];
                 };
             };
+            400: components["responses"]["Error"];
             404: components["responses"]["Error"];
         };
     };
@@ -732,6 +820,7 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -843,6 +932,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    getDocsPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
