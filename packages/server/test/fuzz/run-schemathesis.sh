@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# API fuzzing: schemathesis generates requests from /openapi.json for every operation and checks
+# that the server never answers 5xx and that every response matches the document.
+#
+#   packages/server/test/fuzz/run-schemathesis.sh [--max-examples N] [extra schemathesis args]
+#
+# Installs schemathesis into its own venv (.venv-fuzz at the repository root, git-ignored), starts
+# the server with scripted providers, SQLite in a temp folder and tracker none on a free port, runs
+# schemathesis, and exits non-zero on any server error or contract violation.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)"
+VENV="${EVALHUB_FUZZ_VENV:-$ROOT/.venv-fuzz}"
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+MAX_EXAMPLES=50
+if [[ "${1:-}" == "--max-examples" ]]; then
+  MAX_EXAMPLES="$2"
+  shift 2
+fi
+
+if [[ ! -x "$VENV/bin/schemathesis" ]] || ! "$VENV/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "Installing schemathesis $SCHEMATHESIS_VERSION into $VENV" >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+SERVER_OUT="$(mktemp)"
+cleanup() {
+  if [[ -n "${SERVER_PID:-}" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -f "$SERVER_OUT"
+}
+trap cleanup EXIT
+
+cd "$ROOT"
+node --conditions=@evalhub/source --import tsx packages/server/test/support/serve-scripted.ts --log-level warn >"$SERVER_OUT" &
+SERVER_PID=$!
+
+# Wait for the server to print its URL (it does once listening).
+URL=""
+for _ in $(seq 1 600); do
+  URL="$(head -n 1 "$SERVER_OUT" | sed -n 's/.*"url":"\([^"]*\)".*/\1/p')"
+  [[ -n "$URL" ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "The server exited before listening" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n "$URL" ]] || { echo "The server did not start" >&2; exit 1; }
+echo "Fuzzing $URL (max $MAX_EXAMPLES examples per operation)" >&2
+
+"$VENV/bin/schemathesis" run "$URL/openapi.json" \
+  --url "$URL" \
+  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,response_headers_conformance \
+  --max-examples "$MAX_EXAMPLES" \
+  --max-response-time 10 \
+  --workers 2 \
+  "$@"
