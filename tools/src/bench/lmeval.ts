@@ -28,7 +28,7 @@ interface Captured {
 const { values } = parseArgs({
   options: {
     questions: { type: 'string', default: '200' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '4' },
   },
 });
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const handTimes: number[] = [];
   const lines: string[] = [];
   try {
-    for (let round = 0; round < rounds; round++) {
+    const hubRun = async (round: number): Promise<{ ms: number; acc: unknown }> => {
       const started = performance.now();
       const evaluation = await hub.evaluate({
         model: { server: 'vllm', name: 'fixture', url: fixture.baseUrl },
@@ -144,16 +144,16 @@ async function main(): Promise<void> {
         ],
         experiment: { name: 'bench-lmeval', tags: { round: String(round) } },
       });
-      const hubMs = performance.now() - started;
+      const ms = performance.now() - started;
       if (evaluation.status !== 'completed')
         throw new Error(`hub run ${evaluation.status}: ${JSON.stringify(evaluation.benchmarks[0])}`);
+      return { ms, acc: evaluation.benchmarks[0]?.results?.metrics?.acc };
+    };
+    const handRun = async (round: number): Promise<number> => {
       if (!captured) throw new Error('the provider did not log its lm-eval command (debug level)');
-
       // same argv; only the output folder differs so the runs do not share files
       const args = [...captured.args];
-      const out = args.indexOf('--output_path');
-      const handOut = join(top, `by-hand-${round}`);
-      args[out + 1] = handOut;
+      args[args.indexOf('--output_path') + 1] = join(top, `by-hand-${round}`);
       const include = args.indexOf('--include_path');
       const cwd = include >= 0 ? dirname(args[include + 1]!) : top;
       const env: Record<string, string> = {
@@ -169,11 +169,27 @@ async function main(): Promise<void> {
         PYTHONIOENCODING: 'utf-8',
         OPENAI_API_KEY: '',
       };
-      const handMs = await runByHand(captured.command, args, env, cwd);
-      hubTimes.push(hubMs);
+      return runByHand(captured.command, args, env, cwd);
+    };
+
+    // warm-up (imports, dataset cache) and command capture; not counted
+    await hubRun(-1);
+    await handRun(-1);
+    for (let round = 0; round < rounds; round++) {
+      // alternate the order so neither side always runs on a warmer machine
+      let hubResult: { ms: number; acc: unknown };
+      let handMs: number;
+      if (round % 2 === 0) {
+        hubResult = await hubRun(round);
+        handMs = await handRun(round);
+      } else {
+        handMs = await handRun(round);
+        hubResult = await hubRun(round);
+      }
+      hubTimes.push(hubResult.ms);
       handTimes.push(handMs);
       lines.push(
-        `round ${round + 1}: hub ${(hubMs / 1000).toFixed(2)} s, by hand ${(handMs / 1000).toFixed(2)} s, acc ${evaluation.benchmarks[0]?.results?.metrics?.acc}`,
+        `round ${round + 1}: hub ${(hubResult.ms / 1000).toFixed(2)} s, by hand ${(handMs / 1000).toFixed(2)} s, acc ${String(hubResult.acc)}`,
       );
       process.stdout.write(`${lines.at(-1)}\n`);
     }
