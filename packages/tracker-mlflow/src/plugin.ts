@@ -17,7 +17,10 @@ export const mlflowTrackerPlugin: Plugin<MlflowTrackerOptions> = definePlugin<Ml
     ctx.setTracker(tracker);
     if (options.proxy_enabled !== false) {
       ctx.addHttpHandler(
-        createMlflowProxy(tracker.client, { allowWrites: options.proxy_allow_writes === true, logger: ctx.logger }),
+        createMlflowProxy(tracker.client, {
+          allowWrites: options.proxy_allow_writes === true,
+          logger: ctx.logger,
+        }),
       );
     }
   },

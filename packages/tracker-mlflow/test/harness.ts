@@ -21,7 +21,13 @@ import {
   type RunContext,
 } from '@evalhub/core';
 import { ScriptedProvider } from '@evalhub/core/testing';
-import { MlflowClient, mlflowTrackerPlugin, type MlflowTracker, type MlflowTrackerOptions, type Run } from '../src/index.js';
+import {
+  MlflowClient,
+  mlflowTrackerPlugin,
+  type MlflowTracker,
+  type MlflowTrackerOptions,
+  type Run,
+} from '../src/index.js';
 
 /** Exact numbers an engine might report (not round: the value in MLflow must equal them bit for bit). */
 export const ENGINE_METRICS: Record<string, Record<string, number>> = {
@@ -118,7 +124,11 @@ export async function startHub(
           description: 'Benchmarks required for the healthcare certification.',
           benchmarks: [
             { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
-            { benchmark_id: 'faithfulness', provider_id: 'ragas', config: { dataset_path: './data/test.jsonl' } },
+            {
+              benchmark_id: 'faithfulness',
+              provider_id: 'ragas',
+              config: { dataset_path: './data/test.jsonl' },
+            },
           ],
         },
       ],
@@ -131,7 +141,12 @@ export async function startHub(
     plugins: [
       {
         plugin: mlflowTrackerPlugin as never,
-        options: { tracking_uri: trackingUri, http_retry_base_delay_ms: 50, http_retry_max_delay_ms: 500, ...options },
+        options: {
+          tracking_uri: trackingUri,
+          http_retry_base_delay_ms: 50,
+          http_retry_max_delay_ms: 500,
+          ...options,
+        },
       },
     ],
     providers: [
@@ -165,7 +180,9 @@ export async function trackingSettled(
     const e = await hub.service.get(id);
     if (states.includes(e.tracking.state)) return e;
     if (Date.now() > deadline) {
-      throw new Error(`tracking of ${id} stayed '${e.tracking.state}' (last error: ${e.tracking.last_error ?? 'none'})`);
+      throw new Error(
+        `tracking of ${id} stayed '${e.tracking.state}' (last error: ${e.tracking.last_error ?? 'none'})`,
+      );
     }
     await new Promise((ok) => setTimeout(ok, 50));
   }
@@ -175,7 +192,8 @@ export async function trackingSettled(
 export async function evaluateAndSync(hub: Hub, request: unknown): Promise<Evaluation> {
   const done = await hub.evaluate(request);
   const e = await trackingSettled(hub, done.id);
-  if (e.tracking.state !== 'synced') throw new Error(`tracking ${e.tracking.state}: ${e.tracking.last_error}`);
+  if (e.tracking.state !== 'synced')
+    throw new Error(`tracking ${e.tracking.state}: ${e.tracking.last_error}`);
   return e;
 }
 
@@ -188,7 +206,11 @@ export async function runsOf(client: MlflowClient, experimentId: string): Promis
   const out: Run[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await client.searchRuns({ experimentIds: [experimentId], maxResults: 1000, ...(pageToken ? { pageToken } : {}) });
+    const page = await client.searchRuns({
+      experimentIds: [experimentId],
+      maxResults: 1000,
+      ...(pageToken ? { pageToken } : {}),
+    });
     out.push(...page.items);
     pageToken = page.next_page_token;
   } while (pageToken);
@@ -214,7 +236,9 @@ export const SINGLE_BENCHMARK = {
     name: 'meta-llama/llama-3.1-8b',
     configuration: { temperature: 0.1, max_tokens: 512 },
   },
-  benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } }],
+  benchmarks: [
+    { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
+  ],
   experiment: { name: 'arc-easy-evaluation', tags: { environment: 'testing', model_family: 'llama-3.1' } },
 };
 

@@ -20,7 +20,12 @@ async function serve(handler: HttpHandler): Promise<string> {
   let n = 0;
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
-    if (url === handler.prefix || url.startsWith(`${handler.prefix}/`) || url.startsWith(`${handler.prefix}?`) || !url.startsWith('/')) {
+    if (
+      url === handler.prefix ||
+      url.startsWith(`${handler.prefix}/`) ||
+      url.startsWith(`${handler.prefix}?`) ||
+      !url.startsWith('/')
+    ) {
       void handler.handle(req, res, { requestId: `req-${++n}`, path: url.split('?')[0]! });
     } else res.writeHead(404).end();
   });
@@ -41,8 +46,15 @@ async function recorder(): Promise<{ uri: string; seen: IncomingHttpHeaders[] }>
       const headers = { ...req.headers };
       delete headers.host;
       delete headers.connection;
-      request(`${trackingUri}${req.url}`, { method: req.method as 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).then(
-        async (up) => res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') }).end(Buffer.from(await up.body.arrayBuffer())),
+      request(`${trackingUri}${req.url}`, {
+        method: req.method as 'GET',
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      }).then(
+        async (up) =>
+          res
+            .writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') })
+            .end(Buffer.from(await up.body.arrayBuffer())),
         () => res.writeHead(502).end(),
       );
     });
@@ -54,7 +66,11 @@ async function recorder(): Promise<{ uri: string; seen: IncomingHttpHeaders[] }>
 }
 
 /** Sends a raw request line (for request targets undici would never produce). */
-async function raw(base: string, line: string, headers = 'Connection: close'): Promise<{ status: number; body: string; head: string }> {
+async function raw(
+  base: string,
+  line: string,
+  headers = 'Connection: close',
+): Promise<{ status: number; body: string; head: string }> {
   const { port } = new URL(base);
   const socket = connect(Number(port), '127.0.0.1');
   await once(socket, 'connect');
@@ -64,7 +80,11 @@ async function raw(base: string, line: string, headers = 'Connection: close'): P
   await once(socket, 'end');
   const text = Buffer.concat(chunks).toString('utf8');
   const end = text.indexOf('\r\n\r\n');
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), head: text.slice(0, end), body: text.slice(end + 4) };
+  return {
+    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]),
+    head: text.slice(0, end),
+    body: text.slice(end + 4),
+  };
 }
 
 const HUB_TOKEN = 'mlflow-hub-secret-token';
@@ -87,7 +107,10 @@ beforeAll(async () => {
   base = await serve(handler!);
   mlflow = new MlflowClient({ trackingUri });
   cleanup.push(() => mlflow.close());
-  const e = await evaluateAndSync(t.hub, { ...SINGLE_BENCHMARK, experiment: { name: `proxy-${randomUUID().slice(0, 8)}` } });
+  const e = await evaluateAndSync(t.hub, {
+    ...SINGLE_BENCHMARK,
+    experiment: { name: `proxy-${randomUUID().slice(0, 8)}` },
+  });
   runId = e.tracking.run_id!;
   experimentId = e.tracking.experiment_id!;
   artifactUri = (await mlflow.getRun(runId)).info.artifact_uri;
@@ -102,11 +125,17 @@ describe('the /mlflow proxy', () => {
   it('reads experiments, runs, metric history and artifacts with the hub credentials', async () => {
     seen.length = 0;
     const exp = await request(`${base}/mlflow/api/2.0/mlflow/experiments/get?experiment_id=${experimentId}`, {
-      headers: { authorization: 'Bearer the-clients-own-hub-key', cookie: 'session=1', origin: 'http://evil.example' },
+      headers: {
+        authorization: 'Bearer the-clients-own-hub-key',
+        cookie: 'session=1',
+        origin: 'http://evil.example',
+      },
     });
     expect(exp.statusCode).toBe(200);
     expect(exp.headers['x-request-id']).toMatch(/^req-/);
-    expect(((await exp.body.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id).toBe(experimentId);
+    expect(
+      ((await exp.body.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id,
+    ).toBe(experimentId);
     // MLflow got the hub's credentials, not the client's; no cookie, no Origin.
     expect(seen.at(-1)?.authorization).toBe(`Bearer ${HUB_TOKEN}`);
     expect(seen.at(-1)?.cookie).toBeUndefined();
@@ -124,7 +153,9 @@ describe('the /mlflow proxy', () => {
     expect(ajax.statusCode).toBe(200);
     await ajax.body.dump();
 
-    const history = await request(`${base}/mlflow/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=arc_easy.acc&max_results=100`);
+    const history = await request(
+      `${base}/mlflow/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=arc_easy.acc&max_results=100`,
+    );
     expect(history.statusCode).toBe(200);
     const h = (await history.body.json()) as { metrics: { value: number }[] };
     expect(h.metrics[0]!.value).toBe(0.7803030303030303);
@@ -167,7 +198,10 @@ describe('the /mlflow proxy', () => {
       body: JSON.stringify({ run_id: runId, key: 'via-proxy', value: 'x' }),
     });
     expect(res.statusCode).toBe(403);
-    const body = (await res.body.json()) as { error: { code: string; message: string; details: unknown[] }; request_id: string };
+    const body = (await res.body.json()) as {
+      error: { code: string; message: string; details: unknown[] };
+      request_id: string;
+    };
     expect(body.error.code).toBe('mlflow_proxy_forbidden');
     expect(body.error.message).toContain('proxy_allow_writes');
     expect(body.error.details).toEqual([]);
@@ -179,7 +213,10 @@ describe('the /mlflow proxy', () => {
       ['GET', '/mlflow/static-files/index.html'],
       ['GET', '/mlflow/api/2.0/mlflow/users/get'],
     ] as const) {
-      const r = await request(`${base}${path}`, { method, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }) });
+      const r = await request(`${base}${path}`, {
+        method,
+        ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+      });
       expect(r.statusCode, `${method} ${path}`).toBe(403);
       await r.body.dump();
     }
@@ -227,7 +264,10 @@ describe('the /mlflow proxy', () => {
     const dbase = await serve(d.hub.httpHandlers.find((h) => h.prefix === '/mlflow')!);
     const res = await request(`${dbase}/mlflow/api/2.0/mlflow/experiments/get?experiment_id=0`);
     expect(res.statusCode).toBe(502);
-    const body = (await res.body.json()) as { error: { code: string; message: string; details: unknown[] }; request_id: string };
+    const body = (await res.body.json()) as {
+      error: { code: string; message: string; details: unknown[] };
+      request_id: string;
+    };
     expect(body.error.code).toBe('mlflow_unreachable');
     expect(body.error.message).toContain(`127.0.0.1:${port}`);
     expect(body.error.details).toEqual([]);

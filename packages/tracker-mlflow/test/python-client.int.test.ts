@@ -18,8 +18,11 @@ afterAll(async () => {
 
 function runPython(python: string, input: unknown): Promise<string> {
   return new Promise((ok, fail) => {
-    const child = execFile(python, [script], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true' } }, (err, stdout, stderr) =>
-      err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(stdout),
+    const child = execFile(
+      python,
+      [script],
+      { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true' } },
+      (err, stdout, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : ok(stdout)),
     );
     child.stdin!.end(JSON.stringify(input));
   });
@@ -37,13 +40,23 @@ it('MlflowClient reads back the spec structure of a multi-provider evaluation', 
     run_status: 'FINISHED',
     model_name: 'meta-llama/llama-3.1-8b',
     benchmarks: ['arc_easy', 'faithfulness'],
-    params: { 'model.name': 'meta-llama/llama-3.1-8b', 'arc_easy.num_fewshot': '0', 'faithfulness.dataset_path': './data/test.jsonl' },
+    params: {
+      'model.name': 'meta-llama/llama-3.1-8b',
+      'arc_easy.num_fewshot': '0',
+      'faithfulness.dataset_path': './data/test.jsonl',
+    },
     metrics: {
       ...Object.fromEntries(Object.entries(ENGINE_METRICS.arc_easy!).map(([k, v]) => [`arc_easy.${k}`, v])),
       'faithfulness.faithfulness': ENGINE_METRICS.faithfulness!.faithfulness,
       'evaluation.benchmarks_completed': 2,
     },
-    artifacts: ['summary.json', 'arc_easy/results.json', 'arc_easy/execution.log', 'faithfulness/results.json', 'faithfulness/execution.log'],
+    artifacts: [
+      'summary.json',
+      'arc_easy/results.json',
+      'arc_easy/execution.log',
+      'faithfulness/results.json',
+      'faithfulness/execution.log',
+    ],
   });
   const result = JSON.parse(out.trim().split('\n').pop()!) as {
     ok: boolean;

@@ -9,7 +9,15 @@ import { startMlflowServer, type MlflowServer } from '@evalhub/tools';
 import { request } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
-import { ENGINE_METRICS, evaluateAndSync, expectedMetrics, runsOf, startHub, tagsOf, trackingSettled } from './harness.js';
+import {
+  ENGINE_METRICS,
+  evaluateAndSync,
+  expectedMetrics,
+  runsOf,
+  startHub,
+  tagsOf,
+  trackingSettled,
+} from './harness.js';
 
 const trackingUri = inject('mlflowTrackingUri');
 const cleanup: (() => Promise<void>)[] = [];
@@ -17,7 +25,11 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -31,7 +43,10 @@ describe('MLflow stopped mid-evaluation, then restarted', () => {
   it('keeps the tracking in the durable outbox across a hub restart and loses nothing', async () => {
     const mlflowDir = await mkdtemp(join(tmpdir(), 'evalhub-mlflow-outage-'));
     const hubDir = await mkdtemp(join(tmpdir(), 'evalhub-hub-outage-'));
-    cleanup.push(() => rm(mlflowDir, { recursive: true, force: true }), () => rm(hubDir, { recursive: true, force: true }));
+    cleanup.push(
+      () => rm(mlflowDir, { recursive: true, force: true }),
+      () => rm(hubDir, { recursive: true, force: true }),
+    );
     let server: MlflowServer = await startMlflowServer({ dir: mlflowDir });
     cleanup.push(() => server.stop());
     const options = { http_request_max_retries: 1, http_request_timeout: 10 };
@@ -50,7 +65,10 @@ describe('MLflow stopped mid-evaluation, then restarted', () => {
         {
           benchmark_id: 'command',
           provider_id: 'scripted',
-          config: { command: ['sh', '-c', `while [ ! -f '${gate}' ]; do sleep 0.05; done`], metrics: { score: 0.123456789 } },
+          config: {
+            command: ['sh', '-c', `while [ ! -f '${gate}' ]; do sleep 0.05; done`],
+            metrics: { score: 0.123456789 },
+          },
         },
         { benchmark_id: 'faithfulness', provider_id: 'ragas', config: {} },
       ],
@@ -134,7 +152,11 @@ async function flakyNetwork(unavailable: (n: number, path: string) => 'before' |
             res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
             return;
           }
-          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') }).end(body);
+          res
+            .writeHead(up.statusCode, {
+              'content-type': String(up.headers['content-type'] ?? 'application/json'),
+            })
+            .end(body);
         },
         () => res.writeHead(502).end('proxy error'),
       );
@@ -165,7 +187,9 @@ describe('MLflow answering 503', () => {
     cleanup.push(() => h.close());
     const e = await evaluateAndSync(h.hub, {
       model: { server: 'vllm', name: 'acme/flaky' },
-      benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } }],
+      benchmarks: [
+        { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
+      ],
       experiment: { name: `flaky-${randomUUID().slice(0, 8)}` },
     });
     expect(net.answered503.length).toBe(9);
@@ -178,6 +202,8 @@ describe('MLflow answering 503', () => {
     expect(runs[0]!.info.run_id).toBe(e.tracking.run_id);
     const run = await mlflow.getRun(e.tracking.run_id!);
     expect(run.info.status).toBe('FINISHED');
-    expect(Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]))['arc_easy.acc']).toBe(ENGINE_METRICS.arc_easy!.acc);
+    expect(Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]))['arc_easy.acc']).toBe(
+      ENGINE_METRICS.arc_easy!.acc,
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError, type Evaluation } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, MlflowClient, MlflowTracker, NOTE_TAG, type Run } from '../src/index.js';
+import {
+  EXPERIMENT_KIND,
+  EXPERIMENT_KIND_TAG,
+  MlflowClient,
+  MlflowTracker,
+  NOTE_TAG,
+  type Run,
+} from '../src/index.js';
 import {
   COLLECTION,
   ENGINE_METRICS,
@@ -73,7 +80,9 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
   expect(run.info.experiment_id).toBe(experiment!.experiment_id);
   expect(run.info.run_name).toBe(`llama-3.1-8b-${e.id.replace(/-/g, '').slice(0, 8)}`);
   expect(e.tracking.experiment_name).toBe(experimentName);
-  expect(e.tracking.links?.run).toBe(`${trackingUri}/#/experiments/${experiment!.experiment_id}/runs/${run.info.run_id}`);
+  expect(e.tracking.links?.run).toBe(
+    `${trackingUri}/#/experiments/${experiment!.experiment_id}/runs/${run.info.run_id}`,
+  );
   expect(e.tracking.links?.experiment).toBe(`${trackingUri}/#/experiments/${experiment!.experiment_id}`);
 
   // Run tags: experiment tags, model configuration, benchmark details, generated metadata.
@@ -83,7 +92,9 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
   expect(rtags['evalhub.model.name']).toBe(e.model.name);
   expect(rtags['evalhub.model.url_host']).toBe('127.0.0.1:9');
   expect(rtags['evalhub.benchmarks']).toBe(e.benchmarks.map((b) => b.benchmark_id).join(','));
-  expect(rtags['evalhub.providers']).toBe([...new Set(e.benchmarks.map((b) => b.provider_id))].sort().join(','));
+  expect(rtags['evalhub.providers']).toBe(
+    [...new Set(e.benchmarks.map((b) => b.provider_id))].sort().join(','),
+  );
   expect(rtags['evalhub.benchmark_count']).toBe(String(e.benchmarks.length));
   expect(rtags['evalhub.evaluation_id']).toBe(e.id);
   expect(rtags['evalhub.hub_version']).toBe(t.hub.version);
@@ -99,7 +110,8 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
   expect(params['model.server']).toBe('vllm');
   expect(params['model.url']).toBe('http://127.0.0.1:9/v1');
   for (const b of e.benchmarks) {
-    for (const [k, v] of Object.entries(b.config)) expect(params[`${b.benchmark_id}.${k}`]).toBe(typeof v === 'string' ? v : JSON.stringify(v));
+    for (const [k, v] of Object.entries(b.config))
+      expect(params[`${b.benchmark_id}.${k}`]).toBe(typeof v === 'string' ? v : JSON.stringify(v));
   }
 
   // Metrics: the engine's numbers exactly, plus performance data.
@@ -117,17 +129,23 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
     expect(names).toContain(`${b.benchmark_id}/execution.log`);
     if (b.status === 'completed') expect(names).toContain(`${b.benchmark_id}/results.json`);
   }
-  const summary = JSON.parse((await mlflow.downloadArtifact(run.info.artifact_uri, 'summary.json')).toString('utf8'));
+  const summary = JSON.parse(
+    (await mlflow.downloadArtifact(run.info.artifact_uri, 'summary.json')).toString('utf8'),
+  );
   expect(summary.evaluation_id).toBe(e.id);
   expect(summary.status).toBe(e.status);
-  const log = (await mlflow.downloadArtifact(run.info.artifact_uri, `${e.benchmarks[0]!.benchmark_id}/execution.log`)).toString('utf8');
+  const log = (
+    await mlflow.downloadArtifact(run.info.artifact_uri, `${e.benchmarks[0]!.benchmark_id}/execution.log`)
+  ).toString('utf8');
   expect(log).toContain(`running ${e.benchmarks[0]!.benchmark_id}`);
 
   // Secrets never reach params, tags or artifacts.
   const everything = [
     JSON.stringify(run.data),
     JSON.stringify(experiment!.tags),
-    ...(await Promise.all(names.map(async (n) => (await mlflow.downloadArtifact(run.info.artifact_uri, n)).toString('utf8')))),
+    ...(await Promise.all(
+      names.map(async (n) => (await mlflow.downloadArtifact(run.info.artifact_uri, n)).toString('utf8')),
+    )),
   ].join('\n');
   expect(everything).not.toContain(MODEL_API_KEY);
   expect(everything).not.toContain(MLFLOW_TOKEN);
@@ -138,7 +156,11 @@ describe('the spec payloads in a real MLflow', () => {
   it('single benchmark evaluation', async () => {
     const e = await evaluateAndSync(t.hub, SINGLE_BENCHMARK);
     expect(e.status).toBe('completed');
-    const { run, rtags, params, metrics } = await assertRunStructure(e, 'eval-hub_arc-easy-evaluation', SINGLE_BENCHMARK.experiment.tags);
+    const { run, rtags, params, metrics } = await assertRunStructure(
+      e,
+      'eval-hub_arc-easy-evaluation',
+      SINGLE_BENCHMARK.experiment.tags,
+    );
     expect(run.info.status).toBe('FINISHED');
     expect(run.info.end_time).toBeGreaterThanOrEqual(run.info.start_time);
     expect(rtags['evalhub.model.config.temperature']).toBe('0.1');
@@ -157,7 +179,11 @@ describe('the spec payloads in a real MLflow', () => {
   it('multi-provider evaluation', async () => {
     const e = await evaluateAndSync(t.hub, MULTI_PROVIDER);
     expect(e.status).toBe('completed');
-    const { run, params, metrics } = await assertRunStructure(e, 'eval-hub_comprehensive-evaluation', MULTI_PROVIDER.experiment.tags);
+    const { run, params, metrics } = await assertRunStructure(
+      e,
+      'eval-hub_comprehensive-evaluation',
+      MULTI_PROVIDER.experiment.tags,
+    );
     expect(run.info.status).toBe('FINISHED');
     expect(params['faithfulness.dataset_path']).toBe('./data/test.jsonl');
     expect(metrics['faithfulness.faithfulness']).toBe(ENGINE_METRICS.faithfulness!.faithfulness);
@@ -167,7 +193,11 @@ describe('the spec payloads in a real MLflow', () => {
     const e = await evaluateAndSync(t.hub, COLLECTION);
     expect(e.status).toBe('completed');
     expect(e.benchmarks.map((b) => b.benchmark_id)).toEqual(['arc_easy', 'faithfulness']);
-    const { run, rtags, params } = await assertRunStructure(e, 'eval-hub_healthcare-certification', COLLECTION.experiment.tags);
+    const { run, rtags, params } = await assertRunStructure(
+      e,
+      'eval-hub_healthcare-certification',
+      COLLECTION.experiment.tags,
+    );
     expect(run.info.status).toBe('FINISHED');
     expect(rtags['evalhub.collection_id']).toBe('healthcare');
     expect(params['collection_id']).toBe('healthcare');
@@ -176,7 +206,10 @@ describe('the spec payloads in a real MLflow', () => {
   });
 
   it('names the experiment after the model when the request has no experiment', async () => {
-    const e = await evaluateAndSync(t.hub, { model: SINGLE_BENCHMARK.model, benchmarks: SINGLE_BENCHMARK.benchmarks });
+    const e = await evaluateAndSync(t.hub, {
+      model: SINGLE_BENCHMARK.model,
+      benchmarks: SINGLE_BENCHMARK.benchmarks,
+    });
     expect(e.tracking.experiment_name).toBe('eval-hub_meta-llama-llama-3.1-8b');
     const experiment = await mlflow.getExperimentByName('eval-hub_meta-llama-llama-3.1-8b');
     expect(experiment?.experiment_id).toBe(e.tracking.experiment_id);
@@ -185,9 +218,15 @@ describe('the spec payloads in a real MLflow', () => {
 
   it('keeps experiment tags current on every request (changed values set, new ones added)', async () => {
     const name = `tags-${randomUUID().slice(0, 8)}`;
-    const base = { model: { server: 'vllm', name: 'm/tags-model' }, benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }] };
+    const base = {
+      model: { server: 'vllm', name: 'm/tags-model' },
+      benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }],
+    };
     await evaluateAndSync(t.hub, { ...base, experiment: { name, tags: { team: 'a', stage: 'dev' } } });
-    const e2 = await evaluateAndSync(t.hub, { ...base, experiment: { name, tags: { team: 'b', owner: 'ml-ops' } } });
+    const e2 = await evaluateAndSync(t.hub, {
+      ...base,
+      experiment: { name, tags: { team: 'b', owner: 'ml-ops' } },
+    });
     const experiment = await mlflow.getExperimentByName(`eval-hub_${name}`);
     const tags = tagsOf(experiment!.tags);
     expect(tags.team).toBe('b');
@@ -207,7 +246,11 @@ describe('failures in the MLflow run', () => {
       model,
       benchmarks: [
         { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
-        { benchmark_id: 'faithfulness', provider_id: 'ragas', config: { fail: 'judge model returned no verdicts' } },
+        {
+          benchmark_id: 'faithfulness',
+          provider_id: 'ragas',
+          config: { fail: 'judge model returned no verdicts' },
+        },
       ],
       experiment: { name: 'partial-failure' },
     });
@@ -250,7 +293,9 @@ describe('failures in the MLflow run', () => {
   it('cancelled evaluation: run KILLED', async () => {
     const { evaluation } = await t.hub.service.submit({
       model,
-      benchmarks: [{ benchmark_id: 'command', provider_id: 'scripted', config: { command: ['sleep', '60'] } }],
+      benchmarks: [
+        { benchmark_id: 'command', provider_id: 'scripted', config: { command: ['sleep', '60'] } },
+      ],
       experiment: { name: 'cancelled' },
     });
     // Cancel once the benchmark is running (the hub's own state, not a timer).
@@ -272,7 +317,10 @@ describe('failures in the MLflow run', () => {
     const name = `invalid-tags-${randomUUID().slice(0, 8)}`;
     const err = await t.hub.service
       .submit({ ...SINGLE_BENCHMARK, experiment: { name, tags: { 'cost center!': 'x', ok_key: 'y' } } })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(ValidationError);
     const text = JSON.stringify((err as ValidationError).details) + (err as Error).message;
     expect(text).toContain('cost center!');
@@ -322,7 +370,9 @@ describe('experiments', () => {
       expect(experiments.items).toHaveLength(1);
       const runs = await runsOf(mlflow, experiments.items[0]!.experiment_id);
       expect(runs).toHaveLength(10);
-      expect(new Set(runs.map((r) => tagsOf(r.data.tags)['evalhub.evaluation_id']))).toEqual(new Set(all.map((e) => e.id)));
+      expect(new Set(runs.map((r) => tagsOf(r.data.tags)['evalhub.evaluation_id']))).toEqual(
+        new Set(all.map((e) => e.id)),
+      );
       expect(runs.every((r) => r.info.status === 'FINISHED')).toBe(true);
     } finally {
       await c.close();
@@ -355,12 +405,15 @@ describe('request budget', () => {
       started_at: now,
     };
     // Make sure the experiment exists with current tags, so only the per-evaluation requests are counted.
-    await (await tracker.startRun({ ...e, id: randomUUID() })).finish({ ...e, status: 'completed', finished_at: now });
+    await (
+      await tracker.startRun({ ...e, id: randomUUID() })
+    ).finish({ ...e, status: 'completed', finished_at: now });
     const before = tracker.client.http.requestCount;
     const run = await tracker.startRun(e);
     const metrics: Record<string, number> = {};
     const params: Record<string, string> = {};
-    for (const b of benchmarks) for (let m = 0; m < metricsPerBenchmark; m++) metrics[`${b.benchmark_id}.metric_${m}`] = Math.random();
+    for (const b of benchmarks)
+      for (let m = 0; m < metricsPerBenchmark; m++) metrics[`${b.benchmark_id}.metric_${m}`] = Math.random();
     for (let p = 0; p < 20; p++) params[`model.setting_${p}`] = String(p);
     await run.log({ metrics, params, timestamp: Date.now() });
     await run.finish({ ...e, status: 'completed', finished_at: new Date().toISOString() });

@@ -52,7 +52,15 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 /** The client's own credentials for the hub, and browser headers MLflow's CSRF guard reacts to. */
-const REQUEST_DROP = new Set(['authorization', 'x-api-key', 'cookie', 'origin', 'referer', 'x-mlflow-workspace', 'expect']);
+const REQUEST_DROP = new Set([
+  'authorization',
+  'x-api-key',
+  'cookie',
+  'origin',
+  'referer',
+  'x-mlflow-workspace',
+  'expect',
+]);
 /** MLflow's auth challenges and cookies stay behind the proxy: clients never deal with MLflow credentials. */
 const RESPONSE_DROP = new Set(['set-cookie', 'www-authenticate']);
 
@@ -75,7 +83,13 @@ function stripHeaders(
   return out;
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -102,7 +116,8 @@ export function parseTarget(rawUrl: string, prefix: string): { path: string; que
   const query = q >= 0 ? rawUrl.slice(q) : '';
   if (path === prefix || path.startsWith(`${prefix}/`)) path = path.slice(prefix.length);
   if (path === '') path = '/';
-  if (/%2e|%2f|%5c|\\|#/i.test(path)) return 'encoded dots, slashes and backslashes are not allowed in the path';
+  if (/%2e|%2f|%5c|\\|#/i.test(path))
+    return 'encoded dots, slashes and backslashes are not allowed in the path';
   const segments = path.split('/').slice(1);
   if (segments.some((s, i) => s === '..' || s === '.' || (s === '' && i < segments.length - 1))) {
     return "'.', '..' and empty path segments are not allowed";
@@ -113,7 +128,8 @@ export function parseTarget(rawUrl: string, prefix: string): { path: string; que
 
 /** Whether a method+path may be forwarded. */
 export function isAllowed(method: string, path: string, allowWrites: boolean): boolean {
-  if (method === 'GET' || method === 'HEAD') return READ_GET.test(path) || ARTIFACTS.test(path) || MISC_GET.test(path);
+  if (method === 'GET' || method === 'HEAD')
+    return READ_GET.test(path) || ARTIFACTS.test(path) || MISC_GET.test(path);
   if (method === 'POST' && READ_POST.test(path)) return true;
   if (allowWrites && ['POST', 'PUT', 'DELETE', 'PATCH'].includes(method)) return WRITABLE.test(path);
   return false;
@@ -141,20 +157,38 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
       const method = (req.method ?? 'GET').toUpperCase();
       const target = parseTarget(req.url ?? context.path, prefix);
       if (typeof target === 'string') {
-        sendError(res, 400, 'mlflow_proxy_bad_path', `The MLflow proxy refused the request: ${target}.`, requestId);
+        sendError(
+          res,
+          400,
+          'mlflow_proxy_bad_path',
+          `The MLflow proxy refused the request: ${target}.`,
+          requestId,
+        );
         return;
       }
       if (!isAllowed(method, target.path, allowWrites)) {
         const hint = allowWrites
           ? 'Only the MLflow tracking and artifact APIs are proxied.'
           : "The proxy is read-only: it forwards reads of experiments, runs, metric history and artifacts. Set 'proxy_allow_writes: true' in the MLflow tracker options to forward writes.";
-        sendError(res, 403, 'mlflow_proxy_forbidden', `${method} ${target.path} is not allowed through the MLflow proxy. ${hint}`, requestId);
+        sendError(
+          res,
+          403,
+          'mlflow_proxy_forbidden',
+          `${method} ${target.path} is not allowed through the MLflow proxy. ${hint}`,
+          requestId,
+        );
         return;
       }
       const url = `${base}${target.path}${target.query}`;
       // The URL is the configured server's: nothing in the request can change its origin.
       if (new URL(url).origin !== origin) {
-        sendError(res, 400, 'mlflow_proxy_bad_path', 'The MLflow proxy refused the request: it would leave the tracking server.', requestId);
+        sendError(
+          res,
+          400,
+          'mlflow_proxy_bad_path',
+          'The MLflow proxy refused the request: it would leave the tracking server.',
+          requestId,
+        );
         return;
       }
       const headers = {
@@ -176,7 +210,10 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
         const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-        options.logger?.warn({ request_id: requestId, code, path: target.path }, 'mlflow proxy upstream failed');
+        options.logger?.warn(
+          { request_id: requestId, code, path: target.path },
+          'mlflow proxy upstream failed',
+        );
         sendError(
           res,
           timeout ? 504 : 502,
@@ -186,11 +223,17 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
         );
         return;
       }
-      res.writeHead(upstream.statusCode, { ...stripHeaders(upstream.headers, RESPONSE_DROP), 'x-request-id': requestId });
+      res.writeHead(upstream.statusCode, {
+        ...stripHeaders(upstream.headers, RESPONSE_DROP),
+        'x-request-id': requestId,
+      });
       try {
         await pipeline(upstream.body, res);
       } catch (err) {
-        options.logger?.warn({ request_id: requestId, err: (err as Error).message }, 'mlflow proxy stream interrupted');
+        options.logger?.warn(
+          { request_id: requestId, err: (err as Error).message },
+          'mlflow proxy stream interrupted',
+        );
         res.destroy();
       }
     },

@@ -15,14 +15,7 @@ import { MlflowError } from '../client/errors.js';
 import { MLFLOW_LIMITS, fitValue, sanitizeKey } from '../client/keys.js';
 import type { Experiment, KeyValue } from '../client/types.js';
 import { DEFAULT_EXPERIMENT_PREFIX, clientOptionsFrom, type MlflowTrackerOptions } from './options.js';
-import {
-  experimentName,
-  experimentTags,
-  finishTags,
-  runName,
-  runStatusFor,
-  runTags,
-} from './structure.js';
+import { experimentName, experimentTags, finishTags, runName, runStatusFor, runTags } from './structure.js';
 
 export interface MlflowTrackerInit {
   options: MlflowTrackerOptions;
@@ -88,26 +81,37 @@ export class MlflowTracker implements Tracker {
     const name = experimentName(this.prefix, e);
     const experiment = await this.experimentFor(name, e);
     const startTime = Date.parse(e.started_at ?? e.created_at);
-    const { run } = await guard(`Cannot create the MLflow run of evaluation ${e.id} in experiment '${name}'`, () =>
-      this.client.createRunIdempotent(experiment.experiment_id, e.id, {
-        runName: runName(e),
-        startTime: Number.isFinite(startTime) ? startTime : Date.now(),
-        tags: runTags(e, this.init.hubVersion),
-      }),
+    const { run } = await guard(
+      `Cannot create the MLflow run of evaluation ${e.id} in experiment '${name}'`,
+      () =>
+        this.client.createRunIdempotent(experiment.experiment_id, e.id, {
+          runName: runName(e),
+          startTime: Number.isFinite(startTime) ? startTime : Date.now(),
+          tags: runTags(e, this.init.hubVersion),
+        }),
     );
-    return new MlflowRun(this, {
-      experiment_name: name,
-      experiment_id: experiment.experiment_id,
-      run_id: run.info.run_id,
-      links: this.links(experiment.experiment_id, run.info.run_id),
-    }, run.info.artifact_uri);
+    return new MlflowRun(
+      this,
+      {
+        experiment_name: name,
+        experiment_id: experiment.experiment_id,
+        run_id: run.info.run_id,
+        links: this.links(experiment.experiment_id, run.info.run_id),
+      },
+      run.info.artifact_uri,
+    );
   }
 
   async resumeRun(e: Evaluation, info: TrackerRunInfo): Promise<TrackerRun> {
     if (!info.run_id || !info.experiment_id) return this.startRun(e);
     return new MlflowRun(
       this,
-      { ...info, run_id: info.run_id, experiment_id: info.experiment_id, links: this.links(info.experiment_id, info.run_id) },
+      {
+        ...info,
+        run_id: info.run_id,
+        experiment_id: info.experiment_id,
+        links: this.links(info.experiment_id, info.run_id),
+      },
       undefined,
     );
   }
@@ -159,7 +163,15 @@ export class MlflowTracker implements Tracker {
         try {
           const id = await this.client.createExperiment(name, { tags: desired });
           const now = Date.now();
-          return { experiment_id: id, name, artifact_location: '', lifecycle_stage: 'active', creation_time: now, last_update_time: now, tags: desired };
+          return {
+            experiment_id: id,
+            name,
+            artifact_location: '',
+            lifecycle_stage: 'active',
+            creation_time: now,
+            last_update_time: now,
+            tags: desired,
+          };
         } catch (err) {
           if (!(err instanceof MlflowError && err.isAlreadyExists)) throw err;
         }
@@ -172,7 +184,8 @@ export class MlflowTracker implements Tracker {
       }
       const current = new Map(experiment.tags.map((t) => [t.key, t.value]));
       for (const t of desired) {
-        if (current.get(t.key) !== t.value) await this.client.setExperimentTag(experiment.experiment_id, t.key, t.value);
+        if (current.get(t.key) !== t.value)
+          await this.client.setExperimentTag(experiment.experiment_id, t.key, t.value);
       }
       return experiment;
     });
@@ -194,14 +207,24 @@ class MlflowRun implements TrackerRun {
   async log(batch: TrackingBatch): Promise<void> {
     const input = {
       params: Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value })),
-      metrics: Object.entries(batch.metrics ?? {}).map(([key, value]) => ({ key, value, timestamp: batch.timestamp, step: 0 })),
+      metrics: Object.entries(batch.metrics ?? {}).map(([key, value]) => ({
+        key,
+        value,
+        timestamp: batch.timestamp,
+        step: 0,
+      })),
       tags: Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value })),
     };
     await guard(`Cannot log to MLflow run ${this.info.run_id}`, async () => {
       try {
         await this.client.logBatch(this.info.run_id, input);
       } catch (err) {
-        if (!(err instanceof MlflowError && err.status === 400 && PARAM_CONFLICT.test(err.serverMessage ?? ''))) throw err;
+        if (!(
+          err instanceof MlflowError &&
+          err.status === 400 &&
+          PARAM_CONFLICT.test(err.serverMessage ?? '')
+        ))
+          throw err;
         // A param already holds another value (MLflow params are immutable): keep the first value,
         // record the new one as a tag, and log everything else.
         const run = await this.client.getRun(this.info.run_id);
@@ -213,7 +236,10 @@ class MlflowRun implements TrackerRun {
           const old = existing.get(key);
           if (old !== undefined && old !== fitValue(p.value, MLFLOW_LIMITS.maxParamValueLength).value) {
             tags.push({ key: `evalhub.param_conflict.${key}`, value: p.value });
-            this.tracker.logger?.warn({ run_id: this.info.run_id, param: key }, 'param already logged with another value; new value kept as a tag');
+            this.tracker.logger?.warn(
+              { run_id: this.info.run_id, param: key },
+              'param already logged with another value; new value kept as a tag',
+            );
           } else params.push(p);
         }
         await this.client.logBatch(this.info.run_id, { ...input, params, tags });
@@ -227,12 +253,20 @@ class MlflowRun implements TrackerRun {
       data = await readFile(a.path);
     } catch (err) {
       // The hub's copy is gone (data folder cleaned): nothing to upload, and retrying cannot help.
-      this.tracker.logger?.warn({ run_id: this.info.run_id, artifact: a.name, err: (err as Error).message }, 'artifact file missing; skipped');
+      this.tracker.logger?.warn(
+        { run_id: this.info.run_id, artifact: a.name, err: (err as Error).message },
+        'artifact file missing; skipped',
+      );
       return;
     }
     await guard(`Cannot upload artifact '${a.name}' to MLflow run ${this.info.run_id}`, async () => {
       this.artifactUri ??= (await this.client.getRun(this.info.run_id)).info.artifact_uri;
-      await this.client.uploadArtifact(this.artifactUri, a.name, this.tracker.redact(data), a.contentType ?? 'application/octet-stream');
+      await this.client.uploadArtifact(
+        this.artifactUri,
+        a.name,
+        this.tracker.redact(data),
+        a.contentType ?? 'application/octet-stream',
+      );
     });
   }
 

@@ -68,7 +68,10 @@ export const optionsSchema: Record<string, unknown> = {
 export const DEFAULT_EXPERIMENT_PREFIX = 'eval-hub';
 
 /** Maps the plugin's snake_case options to the REST client's options. */
-export function clientOptionsFrom(o: MlflowTrackerOptions, extra: { userAgent?: string; logger?: ClientLogger } = {}): MlflowClientOptions {
+export function clientOptionsFrom(
+  o: MlflowTrackerOptions,
+  extra: { userAgent?: string; logger?: ClientLogger } = {},
+): MlflowClientOptions {
   const opts: MlflowClientOptions = { trackingUri: o.tracking_uri ?? DEFAULT_TRACKING_URI };
   if (o.username !== undefined && o.password !== undefined) {
     opts.username = o.username;
@@ -82,7 +85,8 @@ export function clientOptionsFrom(o: MlflowTrackerOptions, extra: { userAgent?: 
   if (Object.keys(tls).length) opts.tls = tls;
   if (o.workspace) opts.workspace = o.workspace;
   const retry: NonNullable<MlflowClientOptions['retry']> = {};
-  if (o.http_request_max_retries !== undefined) retry.maxAttempts = Math.min(10, o.http_request_max_retries) + 1;
+  if (o.http_request_max_retries !== undefined)
+    retry.maxAttempts = Math.min(10, o.http_request_max_retries) + 1;
   if (o.http_retry_base_delay_ms !== undefined) retry.baseDelayMs = o.http_retry_base_delay_ms;
   if (o.http_retry_max_delay_ms !== undefined) retry.maxDelayMs = o.http_retry_max_delay_ms;
   if (Object.keys(retry).length) opts.retry = retry;

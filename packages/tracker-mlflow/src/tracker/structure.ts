@@ -50,7 +50,9 @@ function benchmarkCount(n: number): string {
 
 /** Auto-generated experiment description (markdown): purpose, the latest evaluation's model and benchmarks. */
 export function experimentDescription(e: Evaluation): string {
-  const title = e.experiment ? `Eval Hub experiment **${e.experiment.name}**` : `Eval Hub evaluations of model \`${e.model.name}\``;
+  const title = e.experiment
+    ? `Eval Hub experiment **${e.experiment.name}**`
+    : `Eval Hub evaluations of model \`${e.model.name}\``;
   const lines = [
     `${title}: one run per evaluation request.`,
     '',
@@ -68,7 +70,10 @@ export function experimentTags(e: Evaluation): KeyValue[] {
   const tags: KeyValue[] = Object.entries(e.experiment?.tags ?? {}).map(([key, value]) => ({ key, value }));
   tags.push({ key: NOTE_TAG, value: experimentDescription(e) });
   tags.push({ key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND });
-  return tags.map((t) => ({ key: t.key, value: fitValue(t.value, MLFLOW_LIMITS.maxExperimentTagValueLength).value }));
+  return tags.map((t) => ({
+    key: t.key,
+    value: fitValue(t.value, MLFLOW_LIMITS.maxExperimentTagValueLength).value,
+  }));
 }
 
 /** A readable run name: the model's last path segment and the evaluation id's first 8 characters. */
@@ -134,7 +139,8 @@ export function finishTags(e: Evaluation): Record<string, string> {
 
 export function toTags(t: Record<string, string>): KeyValue[] {
   const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(t)) out.set(sanitizeKey(k), fitValue(v, MLFLOW_LIMITS.maxRunTagValueLength).value);
+  for (const [k, v] of Object.entries(t))
+    out.set(sanitizeKey(k), fitValue(v, MLFLOW_LIMITS.maxRunTagValueLength).value);
   return [...out].map(([key, value]) => ({ key, value }));
 }
 
@@ -198,7 +204,10 @@ export function runDescription(e: Evaluation): string {
     if (b.results) {
       const primary = b.results.primary_metric;
       const v = primary !== undefined ? b.results.metrics[primary] : undefined;
-      result = primary !== undefined && v !== undefined ? `${primary} = ${fmt(v)}` : `${Object.keys(b.results.metrics).length} metrics`;
+      result =
+        primary !== undefined && v !== undefined
+          ? `${primary} = ${fmt(v)}`
+          : `${Object.keys(b.results.metrics).length} metrics`;
     } else if (b.error) result = b.error.message.slice(0, 200);
     lines.push(`| ${cell(b.benchmark_id)} | ${cell(b.provider_id)} | ${b.status} | ${cell(result)} |`);
   }
@@ -208,13 +217,19 @@ export function runDescription(e: Evaluation): string {
     lines.push('');
     lines.push(`**What failed (${failed.length} of ${e.benchmarks.length}):**`);
     for (const b of failed.slice(0, MAX_LISTED)) {
-      lines.push(`- \`${b.benchmark_id}\` (${b.provider_id}): ${b.error?.message ?? 'failed'}${b.error?.code ? ` [${b.error.code}]` : ''}`);
+      lines.push(
+        `- \`${b.benchmark_id}\` (${b.provider_id}): ${b.error?.message ?? 'failed'}${b.error?.code ? ` [${b.error.code}]` : ''}`,
+      );
     }
     lines.push('');
-    lines.push('Per-benchmark execution logs are in the artifacts (`{benchmark_id}/execution.log`), the whole outcome in `summary.json`.');
+    lines.push(
+      'Per-benchmark execution logs are in the artifacts (`{benchmark_id}/execution.log`), the whole outcome in `summary.json`.',
+    );
   } else if (e.status === 'cancelled') {
     lines.push('');
-    lines.push(`Cancelled on request; ${e.benchmarks.filter((b) => b.status === 'completed').length} benchmark(s) had completed and keep their results.`);
+    lines.push(
+      `Cancelled on request; ${e.benchmarks.filter((b) => b.status === 'completed').length} benchmark(s) had completed and keep their results.`,
+    );
   }
   return lines.join('\n');
 }
