@@ -52,11 +52,22 @@ async function main(): Promise<void> {
       delete headers.host;
       delete headers.connection;
       const tq = performance.now();
-      request(`${server.trackingUri}${req.url}`, { method: req.method as 'GET', headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).then(
+      request(`${server.trackingUri}${req.url}`, {
+        method: req.method as 'GET',
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      }).then(
         async (up) => {
           const body = Buffer.from(await up.body.arrayBuffer());
-          if (process.env.BENCH_TRACE) process.stderr.write(`${(performance.now() - tq).toFixed(1)}ms ${req.method} ${(req.url ?? '').split('?')[0]} ${req.headers['user-agent']}\n`);
-          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') }).end(body);
+          if (process.env.BENCH_TRACE)
+            process.stderr.write(
+              `${(performance.now() - tq).toFixed(1)}ms ${req.method} ${(req.url ?? '').split('?')[0]} ${req.headers['user-agent']}\n`,
+            );
+          res
+            .writeHead(up.statusCode, {
+              'content-type': String(up.headers['content-type'] ?? 'application/json'),
+            })
+            .end(body);
         },
         () => res.writeHead(502).end(),
       );
@@ -83,9 +94,20 @@ async function main(): Promise<void> {
     return {
       id: randomUUID(),
       status: 'running',
-      model: { server: 'vllm', name: 'meta-llama/llama-3.1-8b', url: 'http://127.0.0.1:9/v1', configuration: { temperature: 0.1, max_tokens: 512 } },
+      model: {
+        server: 'vllm',
+        name: 'meta-llama/llama-3.1-8b',
+        url: 'http://127.0.0.1:9/v1',
+        configuration: { temperature: 0.1, max_tokens: 512 },
+      },
       experiment: { name: experiment, tags: { environment: 'bench', team: 'ml-ops' } },
-      benchmarks: Array.from({ length: BENCHMARKS }, (_, i) => ({ benchmark_id: `bench${i}`, provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 }, status: 'completed' as const, progress: { fraction: 1 } })),
+      benchmarks: Array.from({ length: BENCHMARKS }, (_, i) => ({
+        benchmark_id: `bench${i}`,
+        provider_id: 'lm_evaluation_harness',
+        config: { num_fewshot: 0 },
+        status: 'completed' as const,
+        progress: { fraction: 1 },
+      })),
       tracking: { tracker: 'mlflow', state: 'pending' },
       created_at: now,
       updated_at: now,
@@ -110,10 +132,12 @@ async function main(): Promise<void> {
     const e = evaluation(experiment);
     const t0 = performance.now();
     const run = await tracker.startRun(e);
-    if (shape === 'one-batch') await run.log({ params, metrics: metricsOf(perBenchmark), timestamp: Date.now() });
+    if (shape === 'one-batch')
+      await run.log({ params, metrics: metricsOf(perBenchmark), timestamp: Date.now() });
     else {
       await run.log({ params, timestamp: Date.now() });
-      for (let b = 0; b < BENCHMARKS; b++) await run.log({ metrics: metricsOf(perBenchmark, b), timestamp: Date.now() });
+      for (let b = 0; b < BENCHMARKS; b++)
+        await run.log({ metrics: metricsOf(perBenchmark, b), timestamp: Date.now() });
     }
     for (const a of artifacts) await run.logArtifact(a);
     await run.finish({ ...e, status: 'completed', finished_at: new Date().toISOString() });
@@ -151,7 +175,10 @@ async function main(): Promise<void> {
       const child = execFile(
         python,
         [join(here, 'mlflow_python.py')],
-        { env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' }, maxBuffer: 16 * 1024 * 1024 },
+        {
+          env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
         (err, stdout, stderr) => {
           if (err) return fail(new Error(`${err.message}\n${stderr}`));
           const out = JSON.parse(stdout.trim().split('\n').pop()!) as { times_ms: number[] };
@@ -168,15 +195,41 @@ async function main(): Promise<void> {
   const oursMs = median(oursWarm.length ? oursWarm.map((r) => r.ms) : [oursFirst.ms]);
   const pyMs = median(pyRest.times_ms);
   const result = {
-    data: { benchmarks: BENCHMARKS, metrics: BENCHMARKS * 40, params: PARAMS, artifacts: artifacts.length, iterations: ITERATIONS },
+    data: {
+      benchmarks: BENCHMARKS,
+      metrics: BENCHMARKS * 40,
+      params: PARAMS,
+      artifacts: artifacts.length,
+      iterations: ITERATIONS,
+    },
     ours: {
-      new_experiment: { api_requests: oursFirst.api, artifact_requests: oursFirst.artifacts, ms: Math.round(oursFirst.ms) },
-      existing_experiment: { api_requests: oursRuns.at(-1)!.api, artifact_requests: oursRuns.at(-1)!.artifacts, median_ms: Math.round(oursMs) },
-      at_1000_metrics: { api_requests: at1000.api, artifact_requests: at1000.artifacts, ms: Math.round(at1000.ms) },
-      per_benchmark_batches: { api_requests: perBenchmark.api, artifact_requests: perBenchmark.artifacts, ms: Math.round(perBenchmark.ms) },
+      new_experiment: {
+        api_requests: oursFirst.api,
+        artifact_requests: oursFirst.artifacts,
+        ms: Math.round(oursFirst.ms),
+      },
+      existing_experiment: {
+        api_requests: oursRuns.at(-1)!.api,
+        artifact_requests: oursRuns.at(-1)!.artifacts,
+        median_ms: Math.round(oursMs),
+      },
+      at_1000_metrics: {
+        api_requests: at1000.api,
+        artifact_requests: at1000.artifacts,
+        ms: Math.round(at1000.ms),
+      },
+      per_benchmark_batches: {
+        api_requests: perBenchmark.api,
+        artifact_requests: perBenchmark.artifacts,
+        ms: Math.round(perBenchmark.ms),
+      },
     },
     python: {
-      new_experiment: { api_requests: pyFirst.api, artifact_requests: pyFirst.artifacts, ms: Math.round(pyFirst.times_ms[0]!) },
+      new_experiment: {
+        api_requests: pyFirst.api,
+        artifact_requests: pyFirst.artifacts,
+        ms: Math.round(pyFirst.times_ms[0]!),
+      },
       existing_experiment: {
         api_requests: Math.round(pyRest.api / ITERATIONS),
         artifact_requests: Math.round(pyRest.artifacts / ITERATIONS),
