@@ -99,4 +99,23 @@ describe('MLflow structure', () => {
     expect(finishTags(e)['evalhub.partial_failure']).toBe('true');
     expect(finishTags(e)['evalhub.failed_benchmarks']).toBe('b');
   });
+
+  it('names rows that scored NaN in the description when there are any', () => {
+    const e = evaluation({
+      status: 'completed',
+      benchmarks: [
+        {
+          benchmark_id: 'faithfulness',
+          provider_id: 'ragas',
+          config: {},
+          status: 'completed',
+          progress: { fraction: 1 },
+          results: { metrics: { faithfulness: 0.7, faithfulness_nan_count: 2 }, primary_metric: 'faithfulness' },
+        },
+      ],
+    });
+    expect(runDescription(e)).toContain('`faithfulness`: 2 row(s) for `faithfulness`');
+    e.benchmarks[0]!.results!.metrics.faithfulness_nan_count = 0;
+    expect(runDescription(e)).not.toContain('NaN');
+  });
 });

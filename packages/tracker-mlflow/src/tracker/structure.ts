@@ -231,5 +231,23 @@ export function runDescription(e: Evaluation): string {
       `Cancelled on request; ${e.benchmarks.filter((b) => b.status === 'completed').length} benchmark(s) had completed and keep their results.`,
     );
   }
+  const nan = nanRows(e);
+  if (nan.length) {
+    lines.push('');
+    lines.push('**Rows that scored NaN** (left out of the means):');
+    for (const n of nan) lines.push(`- \`${n.benchmark}\`: ${n.count} row(s) for \`${n.metric}\``);
+  }
   return lines.join('\n');
+}
+
+/** Non-zero `*_nan_count` metrics (RAGAS and other providers report rows that could not be scored). */
+export function nanRows(e: Evaluation): { benchmark: string; metric: string; count: number }[] {
+  const out: { benchmark: string; metric: string; count: number }[] = [];
+  for (const b of e.benchmarks) {
+    for (const [k, v] of Object.entries(b.results?.metrics ?? {})) {
+      const count = typeof v === 'number' ? v : Number(v);
+      if (k.endsWith('_nan_count') && count > 0) out.push({ benchmark: b.benchmark_id, metric: k.slice(0, -'_nan_count'.length), count });
+    }
+  }
+  return out;
 }
