@@ -215,11 +215,11 @@ export class LmEvalProvider implements EvaluationProvider {
     const resultsFile = await findNewestResultsFile(outputPath, started - 1000);
     if (!resultsFile) {
       const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      const tail = await logTail(ctx.logFile);
+      const cause = pythonError(tail);
       throw new BenchmarkFailedError(
-        `lm-eval ${how} without writing a results file.${await logTail(ctx.logFile)}`,
-        {
-          code: 'lmeval_failed',
-        },
+        `lm-eval ${how} without writing a results file${cause ? `: ${cause}` : '.'}${tail ? `\nLast lines of the log:\n${tail}` : ''}`,
+        { code: 'lmeval_failed' },
       );
     }
     if (result.exitCode !== 0) {
@@ -235,8 +235,9 @@ export class LmEvalProvider implements EvaluationProvider {
       file = JSON.parse(await readFile(resultsFile, 'utf8')) as LmEvalResultsFile;
       parsed = parseResults(file, lmTask);
     } catch (err) {
+      const tail = await logTail(ctx.logFile);
       throw new BenchmarkFailedError(
-        `Cannot read lm-eval's results: ${describeError(err)}${await logTail(ctx.logFile)}`,
+        `Cannot read lm-eval's results: ${describeError(err)}${tail ? `\nLast lines of the log:\n${tail}` : ''}`,
         {
           code: 'lmeval_results_invalid',
           cause: err,
@@ -382,7 +383,17 @@ function readCustomTasks(dir: string): string[] {
   return scanTaskNames(names.map((n) => readFileSync(join(dir, n), 'utf8')));
 }
 
-/** The last lines of the benchmark log, for failure messages. */
+/** The last exception line of a Python traceback (e.g. `RuntimeError: …`), if any. */
+export function pythonError(log: string): string | undefined {
+  const lines = log.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]?.trim() ?? '';
+    if (/^([A-Za-z_][\w.]*)?(Error|Exception|Interrupt|Exit)\b[^:]*:/.test(line)) return line.slice(0, 500);
+  }
+  return undefined;
+}
+
+/** The last lines of the benchmark log (progress bars left out), for failure messages. */
 async function logTail(logFile: string): Promise<string> {
   try {
     const handle = await open(logFile, 'r');
@@ -395,8 +406,7 @@ async function logTail(logFile: string): Promise<string> {
         .toString('utf8')
         .split(/\r\n|\n|\r/)
         .filter((l) => l.trim().length > 0 && !/\d+%\|/.test(l));
-      const tail = lines.slice(-LOG_TAIL_LINES).join('\n');
-      return tail.length > 0 ? `\nLast lines of the log:\n${tail}` : '';
+      return lines.slice(-LOG_TAIL_LINES).join('\n');
     } finally {
       await handle.close();
     }

@@ -284,6 +284,32 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     expect(await readFile(h.ctx.logFile, 'utf8')).not.toContain(secret);
   });
 
+  it('a crashing lm-eval (server failing every request) fails the benchmark with the tail of its log', async () => {
+    const h = await harness();
+    const run = provider({ preflight: false, max_retries: 1 }).run(
+      task('arc_easy', { dataset_path: 'arc-sample.jsonl', limit: 2 }, `${fixtureUrl}/_/fail-500/v1`),
+      h.ctx,
+    );
+    await expect(run).rejects.toBeInstanceOf(BenchmarkFailedError);
+    await expect(run).rejects.toMatchObject({
+      code: 'lmeval_failed',
+      message: expect.stringMatching(
+        /exited with code [1-9]\d* without writing a results file: \w*Error: [^\n]*tokenizer_info[\s\S]*Last lines of the log:[\s\S]*Error/,
+      ),
+    });
+    expect(processesMentioning(h.workDir)).toEqual([]);
+  });
+
+  it('the preflight reports a server answering 500', async () => {
+    const h = await harness();
+    await expect(
+      provider().run(
+        task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `${fixtureUrl}/_/fail-500/v1`),
+        h.ctx,
+      ),
+    ).rejects.toMatchObject({ code: 'model_unavailable', message: expect.stringMatching(/HTTP 500/) });
+  });
+
   it('fires the chance-level canary against a server without prompt logprobs, before lm-eval starts', async () => {
     const h = await harness();
     const run = provider().run(
