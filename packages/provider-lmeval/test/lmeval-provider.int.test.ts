@@ -497,3 +497,58 @@ async function readTrackingLines(stateDir: string): Promise<string> {
   const texts = await Promise.all(tracking.map((f) => readFile(join(stateDir, String(f)), 'utf8')));
   return texts.join('\n');
 }
+
+describe('through core: request validation', () => {
+  it('rejects a dataset path outside the data root and an unknown task with a 400 and JSON pointers', async () => {
+    const dir = join(top, 'hub-validation');
+    await mkdir(dir, { recursive: true });
+    const hub = await createHub({
+      config: loadConfig({
+        cwd: dir,
+        env: {
+          EVALHUB_TRACKER: 'none',
+          EVALHUB_DISCOVER_PLUGINS: 'false',
+          EVALHUB_PYTHON: python,
+          EVALHUB_DATA_ROOT: dataRoot,
+          EVALHUB_DATA_DIR: join(dir, 'state'),
+        },
+      }),
+      plugins: [{ plugin: lmEvalPlugin as never }],
+      logger: silentLogger(),
+    });
+    try {
+      const model = { server: 'vllm', name: 'fixture', url: `${fixtureUrl}/v1` };
+      await expect(
+        hub.evaluate({
+          model,
+          benchmarks: [
+            {
+              benchmark_id: 'arc_easy',
+              provider_id: 'lm_evaluation_harness',
+              config: { dataset_path: '../../etc/passwd' },
+            },
+          ],
+        }),
+      ).rejects.toMatchObject({
+        status: 400,
+        details: [
+          {
+            pointer: '/benchmarks/0/config/dataset_path',
+            message: expect.stringMatching(/outside the data root/),
+          },
+        ],
+      });
+      await expect(
+        hub.evaluate({
+          model,
+          benchmarks: [{ benchmark_id: 'arc_eazy', provider_id: 'lm_evaluation_harness' }],
+        }),
+      ).rejects.toMatchObject({
+        status: 400,
+        details: [{ pointer: '/benchmarks/0/benchmark_id', message: expect.stringMatching(/arc_easy/) }],
+      });
+    } finally {
+      await hub.close();
+    }
+  });
+});
