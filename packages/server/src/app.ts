@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import { createHub, openApiDocument, type CreateHubOptions, type HubConfig, type Hub, type Logger } from '@evalhub/core';
+import {
+  createHub,
+  openApiDocument,
+  type CreateHubOptions,
+  type HubConfig,
+  type Hub,
+  type Logger,
+} from '@evalhub/core';
 import Koa, { type Context, type Next } from 'koa';
 import { ApiKeyAuth } from './auth.js';
 import { readJsonBody } from './body.js';
@@ -49,7 +56,11 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   const bodyLimit = hub.config.server.bodyLimitBytes;
   const service = hub.service;
   const metrics = new ServerMetrics(hub, { defaultMetrics: options.processMetrics ?? true });
-  void metrics.watchUnfinished().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cannot watch unfinished evaluations'));
+  void metrics
+    .watchUnfinished()
+    .catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'cannot watch unfinished evaluations'),
+    );
   const auth = new ApiKeyAuth(hub.config.server.apiKeys);
   const streams = new Set<AbortController>();
   const docsHtml = renderDocsPage(openApiDocument);
@@ -80,10 +91,20 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
       if (ctx.respond !== false && ctx.body == null) {
         if (ctx.status === 405 || ctx.status === 501) {
           const allow = String(ctx.response.get('Allow') || '');
-          throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}. Allowed: ${allow || 'none'}.`, [], { Allow: allow });
+          throw new HttpError(
+            405,
+            'method_not_allowed',
+            `${ctx.method} is not allowed on ${ctx.path}. Allowed: ${allow || 'none'}.`,
+            [],
+            { Allow: allow },
+          );
         }
         if (ctx.status === 404) {
-          throw new HttpError(404, 'route_not_found', `There is no route ${ctx.method} ${ctx.path}. The API is described at /docs and /openapi.json.`);
+          throw new HttpError(
+            404,
+            'route_not_found',
+            `There is no route ${ctx.method} ${ctx.path}. The API is described at /docs and /openapi.json.`,
+          );
         }
       }
     } catch (err) {
@@ -97,13 +118,25 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
         ctx.body = mapped.body;
       }
     } finally {
-      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? (ctx.state as { route?: string }).route ?? 'unmatched';
+      const route =
+        (ctx as Context & { _matchedRoute?: string })._matchedRoute ??
+        (ctx.state as { route?: string }).route ??
+        'unmatched';
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const seconds = (performance.now() - started) / 1000;
       metrics.requests.inc({ method: ctx.method, route, status: String(status) });
       if (!route.endsWith('/events')) metrics.latency.observe({ method: ctx.method, route }, seconds);
       if (log.isLevelEnabled('info')) {
-        log.info({ method: ctx.method, path: ctx.path, route, status, duration_ms: Math.round(seconds * 10000) / 10 }, 'request');
+        log.info(
+          {
+            method: ctx.method,
+            path: ctx.path,
+            route,
+            status,
+            duration_ms: Math.round(seconds * 10000) / 10,
+          },
+          'request',
+        );
       }
     }
   });
@@ -113,7 +146,10 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   if (auth.enabled) {
     app.use(async (ctx: Context, next: Next) => {
       if (PUBLIC_PATHS.has(ctx.path)) return next();
-      const key = ApiKeyAuth.presented({ authorization: ctx.get('Authorization') || undefined, 'x-api-key': ctx.get('X-API-Key') || undefined });
+      const key = ApiKeyAuth.presented({
+        authorization: ctx.get('Authorization') || undefined,
+        'x-api-key': ctx.get('X-API-Key') || undefined,
+      });
       if (!auth.check(key)) {
         throw new HttpError(
           401,
@@ -133,12 +169,17 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   const handlers = [...hub.httpHandlers].sort((a, b) => b.prefix.length - a.prefix.length);
   if (handlers.length > 0) {
     app.use(async (ctx: Context, next: Next) => {
-      const handler = handlers.find((h) => ctx.path === h.prefix || ctx.path.startsWith(`${h.prefix.replace(/\/$/, '')}/`));
+      const handler = handlers.find(
+        (h) => ctx.path === h.prefix || ctx.path.startsWith(`${h.prefix.replace(/\/$/, '')}/`),
+      );
       if (!handler) return next();
       (ctx.state as { route?: string }).route = `${handler.prefix}/*`;
       ctx.respond = false;
       ctx.res.statusCode = 200;
-      await handler.handle(ctx.req, ctx.res, { requestId: ctx.state.requestId, path: ctx.path.slice(handler.prefix.replace(/\/$/, '').length) || '/' });
+      await handler.handle(ctx.req, ctx.res, {
+        requestId: ctx.state.requestId,
+        path: ctx.path.slice(handler.prefix.replace(/\/$/, '').length) || '/',
+      });
     });
   }
 
@@ -168,10 +209,15 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   router.post(`${API}/evaluations`, async (ctx) => {
     const key = ctx.get('Idempotency-Key');
     if (ctx.headers['idempotency-key'] !== undefined && (key.length < 1 || key.length > 255)) {
-      throw new HttpError(400, 'invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [{ pointer: '/Idempotency-Key', message: 'Must be 1 to 255 characters.' }]);
+      throw new HttpError(400, 'invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [
+        { pointer: '/Idempotency-Key', message: 'Must be 1 to 255 characters.' },
+      ]);
     }
     const body = await json(ctx);
-    const { evaluation, created } = await service.submit(body, { ...(key ? { idempotencyKey: key } : {}), requestId: ctx.state.requestId });
+    const { evaluation, created } = await service.submit(body, {
+      ...(key ? { idempotencyKey: key } : {}),
+      requestId: ctx.state.requestId,
+    });
     if (created) metrics.watch(evaluation.id);
     ctx.status = created ? 202 : 200;
     ctx.set('Location', `${API}/evaluations/${encodeURIComponent(evaluation.id)}`);
@@ -180,7 +226,11 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   router.get(`${API}/evaluations`, async (ctx) => {
     const query = parseListQuery(ctx.query);
     const page = await service.list(query);
-    ctx.body = { items: page.items, ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}), total: page.total };
+    ctx.body = {
+      items: page.items,
+      ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
+      total: page.total,
+    };
   });
   router.get(`${API}/evaluations/:id`, async (ctx) => {
     ctx.body = await service.get(ctx.params.id!);
@@ -193,16 +243,24 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
     const tail = q.integer('tail', 1, 10_000);
     const benchmark = q.string('benchmark');
     q.done();
-    ctx.body = await service.logs(ctx.params.id!, { ...(benchmark !== undefined ? { benchmark } : {}), ...(tail !== undefined ? { tail } : {}) });
+    ctx.body = await service.logs(ctx.params.id!, {
+      ...(benchmark !== undefined ? { benchmark } : {}),
+      ...(tail !== undefined ? { tail } : {}),
+    });
   });
   router.get(`${API}/evaluations/:id/events`, async (ctx) => {
     const id = ctx.params.id!;
-    const header = ctx.get('Last-Event-ID') || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
+    const header =
+      ctx.get('Last-Event-ID') ||
+      (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
     const after = parseLastEventId(header);
     if (after === undefined) {
-      throw new HttpError(400, 'invalid_header', `Last-Event-ID must be the id of an event this stream sent (a number), got '${header.slice(0, 50)}'.`, [
-        { pointer: '/Last-Event-ID', message: 'Must be a non-negative integer.' },
-      ]);
+      throw new HttpError(
+        400,
+        'invalid_header',
+        `Last-Event-ID must be the id of an event this stream sent (a number), got '${header.slice(0, 50)}'.`,
+        [{ pointer: '/Last-Event-ID', message: 'Must be a non-negative integer.' }],
+      );
     }
     await service.get(id); // 404 before the stream starts
     const abort = new AbortController();
@@ -219,7 +277,10 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
       'X-Accel-Buffering': 'no',
     });
     res.flushHeaders();
-    const heartbeat = setInterval(() => void write(res, `: heartbeat ${new Date().toISOString()}\n\n`), heartbeatMs);
+    const heartbeat = setInterval(
+      () => void write(res, `: heartbeat ${new Date().toISOString()}\n\n`),
+      heartbeatMs,
+    );
     heartbeat.unref();
     try {
       await write(res, `retry: 3000\n: evaluation ${id}\n\n`);
@@ -248,7 +309,12 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
     const provider = q.string('provider');
     const category = q.string('category');
     q.done();
-    ctx.body = { items: hub.providers.allBenchmarks({ ...(provider ? { provider } : {}), ...(category ? { category } : {}) }) };
+    ctx.body = {
+      items: hub.providers.allBenchmarks({
+        ...(provider ? { provider } : {}),
+        ...(category ? { category } : {}),
+      }),
+    };
   });
 
   // Collections
@@ -307,7 +373,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const ownsHub = !options.hub;
   const hub = options.hub ?? (await createHub({ ...options.hubOptions, config: options.config! }));
   const app = createApp(hub, options.app);
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const host = options.host ?? hub.config.server.host;
@@ -325,7 +394,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw err;
   }
   const address = server.address() as AddressInfo;
-  const urlHost = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const urlHost =
+    host === '0.0.0.0' || host === '::' || host === ''
+      ? '127.0.0.1'
+      : host.includes(':')
+        ? `[${host}]`
+        : host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${address.port}`,

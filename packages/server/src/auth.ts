@@ -18,7 +18,10 @@ export class ApiKeyAuth {
   }
 
   /** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-  static presented(headers: { authorization?: string | undefined; 'x-api-key'?: string | string[] | undefined }): string | undefined {
+  static presented(headers: {
+    authorization?: string | undefined;
+    'x-api-key'?: string | string[] | undefined;
+  }): string | undefined {
     const auth = headers.authorization;
     if (auth) {
       const m = /^Bearer\s+(.+)$/i.exec(auth.trim());

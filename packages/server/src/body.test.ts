@@ -21,12 +21,17 @@ async function failure(p: Promise<unknown>): Promise<HttpError> {
 
 describe('locateJsonError', () => {
   it('accepts valid JSON', () => {
-    for (const t of ['{}', '[]', '{"a":[1,2.5e3,-0,true,false,null,"x\\u00e9\\n"]}', ' 1 ']) expect(locateJsonError(t)).toBeUndefined();
+    for (const t of ['{}', '[]', '{"a":[1,2.5e3,-0,true,false,null,"x\\u00e9\\n"]}', ' 1 '])
+      expect(locateJsonError(t)).toBeUndefined();
   });
 
   it('finds the position, line and column of the first error', () => {
     expect(locateJsonError('{"a":}')).toMatchObject({ position: 5, line: 1, column: 6 });
-    expect(locateJsonError('{\n  "a": 1,\n  "b" 2\n}')).toMatchObject({ line: 3, column: 7, message: "Unexpected '2'; expected ':'" });
+    expect(locateJsonError('{\n  "a": 1,\n  "b" 2\n}')).toMatchObject({
+      line: 3,
+      column: 7,
+      message: "Unexpected '2'; expected ':'",
+    });
     expect(locateJsonError('{"a": 1,}')?.message).toMatch(/property name/);
     expect(locateJsonError('{"a": tru}')?.message).toMatch(/expected 'true'/);
     expect(locateJsonError('{"a": "x')?.message).toBe('Unterminated string');
@@ -38,31 +43,54 @@ describe('locateJsonError', () => {
 
 describe('readJsonBody', () => {
   it('parses a JSON body', async () => {
-    await expect(readJsonBody(request('{"a":1}', { 'content-type': 'application/json; charset=utf-8' }), 100)).resolves.toEqual({ a: 1 });
+    await expect(
+      readJsonBody(request('{"a":1}', { 'content-type': 'application/json; charset=utf-8' }), 100),
+    ).resolves.toEqual({ a: 1 });
   });
 
   it('answers 415 for other content types', async () => {
-    const err = await failure(readJsonBody(request('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 100));
+    const err = await failure(
+      readJsonBody(request('a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 100),
+    );
     expect(err.status).toBe(415);
     expect(err.message).toContain('application/x-www-form-urlencoded');
     expect((await failure(readJsonBody(request('{}', {}), 100))).status).toBe(415);
-    expect((await failure(readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' }), 100))).status).toBe(415);
+    expect(
+      (
+        await failure(
+          readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' }), 100),
+        )
+      ).status,
+    ).toBe(415);
   });
 
   it('answers 413 over the limit, by Content-Length or while reading', async () => {
     const big = JSON.stringify({ a: 'x'.repeat(200) });
-    expect((await failure(readJsonBody(request(big, { 'content-type': 'application/json', 'content-length': String(big.length) }), 100))).status).toBe(413);
+    expect(
+      (
+        await failure(
+          readJsonBody(
+            request(big, { 'content-type': 'application/json', 'content-length': String(big.length) }),
+            100,
+          ),
+        )
+      ).status,
+    ).toBe(413);
     const err = await failure(readJsonBody(request(big, { 'content-type': 'application/json' }), 100));
     expect(err.status).toBe(413);
     expect(err.code).toBe('payload_too_large');
   });
 
   it('answers 400 with the position for malformed JSON, and for an empty body', async () => {
-    const err = await failure(readJsonBody(request('{"model": ', { 'content-type': 'application/json' }), 100));
+    const err = await failure(
+      readJsonBody(request('{"model": ', { 'content-type': 'application/json' }), 100),
+    );
     expect(err.status).toBe(400);
     expect(err.code).toBe('malformed_json');
     expect(err.message).toMatch(/line 1, column 11 \(position 10\)/);
-    expect((await failure(readJsonBody(request('  ', { 'content-type': 'application/json' }), 100))).code).toBe('body_empty');
+    expect(
+      (await failure(readJsonBody(request('  ', { 'content-type': 'application/json' }), 100))).code,
+    ).toBe('body_empty');
   });
 
   it('recognises JSON media types', () => {

@@ -16,7 +16,10 @@ export interface JsonSyntaxProblem {
 export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
   let i = 0;
   class Stop extends Error {
-    constructor(readonly at: number, readonly why: string) {
+    constructor(
+      readonly at: number,
+      readonly why: string,
+    ) {
       super(why);
     }
   }
@@ -25,7 +28,8 @@ export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
     throw new Stop(at, why);
   };
   const ws = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
+      i++;
   };
   const literal = (word: string): void => {
     for (let k = 0; k < word.length; k++) {
@@ -161,10 +165,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   const charset = /charset\s*=\s*"?([^";]+)/i.exec(contentType!)?.[1]?.toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     req.resume();
-    throw new HttpError(415, 'unsupported_media_type', `The body must be UTF-8 encoded JSON, not ${charset}.`);
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `The body must be UTF-8 encoded JSON, not ${charset}.`,
+    );
   }
   const tooLarge = (): HttpError =>
-    new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], { Connection: 'close' });
+    new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], {
+      Connection: 'close',
+    });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -185,13 +195,20 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   if (overflow) throw tooLarge();
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'body_empty', 'The body is empty: send a JSON object.', [{ pointer: '', message: 'Expected a JSON object.' }]);
+  if (text.trim() === '')
+    throw new HttpError(400, 'body_empty', 'The body is empty: send a JSON object.', [
+      { pointer: '', message: 'Expected a JSON object.' },
+    ]);
   try {
     return JSON.parse(text);
   } catch (err) {
     const problem = locateJsonError(text);
-    const where = problem ? ` at line ${problem.line}, column ${problem.column} (position ${problem.position})` : '';
+    const where = problem
+      ? ` at line ${problem.line}, column ${problem.column} (position ${problem.position})`
+      : '';
     const what = problem?.message ?? (err as Error).message;
-    throw new HttpError(400, 'malformed_json', `The body is not valid JSON${where}: ${what}.`, [{ pointer: '', message: `${what}${where}.` }]);
+    throw new HttpError(400, 'malformed_json', `The body is not valid JSON${where}: ${what}.`, [
+      { pointer: '', message: `${what}${where}.` },
+    ]);
   }
 }

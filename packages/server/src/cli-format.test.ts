@@ -1,6 +1,13 @@
 import type { Evaluation } from '@evalhub/core';
 import { describe, expect, it } from 'vitest';
-import { describeEvaluation, exitCodeFor, formatMetric, progressBar, scoresTable, table } from './cli-format.js';
+import {
+  describeEvaluation,
+  exitCodeFor,
+  formatMetric,
+  progressBar,
+  scoresTable,
+  table,
+} from './cli-format.js';
 
 const evaluation: Evaluation = {
   id: 'e1',
@@ -16,7 +23,14 @@ const evaluation: Evaluation = {
       progress: { fraction: 1 },
       results: { metrics: { acc: 0.71234, acc_norm: 0.7 }, primary_metric: 'acc' },
     },
-    { benchmark_id: 'faithfulness', provider_id: 'ragas', config: {}, status: 'failed', progress: { fraction: 0 }, error: { code: 'x', message: 'dataset missing' } },
+    {
+      benchmark_id: 'faithfulness',
+      provider_id: 'ragas',
+      config: {},
+      status: 'failed',
+      progress: { fraction: 0 },
+      error: { code: 'x', message: 'dataset missing' },
+    },
   ],
   tracking: { tracker: 'mlflow', state: 'synced', links: { run: 'http://mlflow/#/experiments/1/runs/abc' } },
   created_at: '2026-01-01T00:00:00.000Z',
@@ -25,7 +39,15 @@ const evaluation: Evaluation = {
 
 describe('cli formatting', () => {
   it('aligns table columns', () => {
-    expect(table(['a', 'bb'], [['long', 1], ['x', undefined]])).toBe('a     bb\n----  --\nlong  1\nx');
+    expect(
+      table(
+        ['a', 'bb'],
+        [
+          ['long', 1],
+          ['x', undefined],
+        ],
+      ),
+    ).toBe('a     bb\n----  --\nlong  1\nx');
   });
 
   it('shows the primary metric, the other metrics and errors per benchmark', () => {

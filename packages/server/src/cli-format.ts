@@ -34,7 +34,9 @@ export function scoresTable(e: Evaluation): string {
         b.benchmark_id,
         b.provider_id,
         b.status,
-        primary !== undefined && metrics[primary] !== undefined ? `${primary}=${formatMetric(metrics[primary])}` : '',
+        primary !== undefined && metrics[primary] !== undefined
+          ? `${primary}=${formatMetric(metrics[primary])}`
+          : '',
         b.error ? `${others}${others ? ' ' : ''}error: ${b.error.message}` : others,
       ];
     }),
@@ -58,7 +60,11 @@ export function describeEvaluation(e: Evaluation): string {
     `Evaluation ${e.id}`,
     `  status:     ${e.status}`,
     `  model:      ${e.model.name} (${e.model.server}, ${e.model.url})`,
-    ...(e.experiment ? [`  experiment: ${e.experiment.name}${Object.keys(e.experiment.tags ?? {}).length ? ` ${JSON.stringify(e.experiment.tags)}` : ''}`] : []),
+    ...(e.experiment
+      ? [
+          `  experiment: ${e.experiment.name}${Object.keys(e.experiment.tags ?? {}).length ? ` ${JSON.stringify(e.experiment.tags)}` : ''}`,
+        ]
+      : []),
     ...(e.collection_id ? [`  collection: ${e.collection_id}`] : []),
     `  created:    ${e.created_at}${e.finished_at ? `  finished: ${e.finished_at}` : ''}`,
     `  tracking:   ${e.tracking.tracker} (${e.tracking.state})${e.tracking.links?.run ? ` ${e.tracking.links.run}` : ''}`,

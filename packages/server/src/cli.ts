@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Evaluation, EvaluationEvent } from '@evalhub/core';
+import { createLogger, loadConfig, type Evaluation, type EvaluationEvent } from '@evalhub/core';
 import { describeEvaluation, exitCodeFor, progressBar, scoresTable, table } from './cli-format.js';
 
 const USAGE = `Usage: evalhub <command> [options]
@@ -41,7 +41,12 @@ class UsageError extends Error {}
 class HubError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] }; request_id?: string } | undefined,
+    readonly body:
+      | {
+          error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] };
+          request_id?: string;
+        }
+      | undefined,
     fallback: string,
   ) {
     super(body?.error?.message ?? fallback);
@@ -87,15 +92,26 @@ class Client {
   ) {}
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { Accept: 'application/json', ...(this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {}), ...extra };
+    return {
+      Accept: 'application/json',
+      ...(this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {}),
+      ...extra,
+    };
   }
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     try {
-      return await fetch(new URL(path, this.baseUrl), { ...init, headers: this.headers(init.headers as Record<string, string> | undefined) });
+      return await fetch(new URL(path, this.baseUrl), {
+        ...init,
+        headers: this.headers(init.headers as Record<string, string> | undefined),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new HubError(0, undefined, `Cannot reach the hub at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}. Start it with 'evalhub serve' or pass --url.`);
+      throw new HubError(
+        0,
+        undefined,
+        `Cannot reach the hub at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}. Start it with 'evalhub serve' or pass --url.`,
+      );
     }
   }
 
@@ -108,7 +124,8 @@ class Client {
     } catch {
       body = undefined;
     }
-    if (res.status >= 400) throw new HubError(res.status, body as HubError['body'], `HTTP ${res.status} from ${path}`);
+    if (res.status >= 400)
+      throw new HubError(res.status, body as HubError['body'], `HTTP ${res.status} from ${path}`);
     return { status: res.status, body: body as T };
   }
 
@@ -169,7 +186,8 @@ class Client {
 
 function listQuery(v: Values): string {
   const p = new URLSearchParams();
-  for (const k of ['status', 'experiment', 'model', 'provider', 'limit', 'cursor'] as const) if (v[k] !== undefined) p.set(k, String(v[k]));
+  for (const k of ['status', 'experiment', 'model', 'provider', 'limit', 'cursor'] as const)
+    if (v[k] !== undefined) p.set(k, String(v[k]));
   for (const t of v.tag ?? []) p.append('tag', t);
   const s = p.toString();
   return s ? `?${s}` : '';
@@ -208,11 +226,14 @@ async function waitFor(client: Client, evaluation: Evaluation, v: Values, o: Out
       if (ev.progress.fraction >= 1 || ev.progress.fraction - shown >= 0.1) {
         lastShown.set(ev.benchmark_index, ev.progress.fraction);
         const counts = ev.progress.total ? ` ${ev.progress.completed ?? 0}/${ev.progress.total}` : '';
-        o.err(`  ${name.padEnd(24)} ${progressBar(ev.progress.fraction)}${counts}${ev.progress.message ? ` ${ev.progress.message}` : ''}`);
+        o.err(
+          `  ${name.padEnd(24)} ${progressBar(ev.progress.fraction)}${counts}${ev.progress.message ? ` ${ev.progress.message}` : ''}`,
+        );
       }
     }
   }
-  let e = final ?? (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
+  let e =
+    final ?? (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
   // The tracker records the run right after the result; give it a moment for the run link.
   for (let i = 0; i < 20 && e.tracking.state === 'pending'; i++) {
     await new Promise((r) => setTimeout(r, 250));
@@ -230,19 +251,30 @@ function printFinal(e: Evaluation, v: Values, o: Out): void {
   o.out(scoresTable(e));
   if (e.error) o.out(`\n${e.error.message}`);
   if (e.tracking.links?.run) o.out(`\nMLflow run: ${e.tracking.links.run}`);
-  else if (e.tracking.state === 'failed') o.out(`\nTracking failed: ${e.tracking.last_error ?? 'see the hub logs'}`);
+  else if (e.tracking.state === 'failed')
+    o.out(`\nTracking failed: ${e.tracking.last_error ?? 'see the hub logs'}`);
 }
 
 async function serve(v: Values, o: Out): Promise<number> {
-  const { createLogger, loadConfig } = await import('@evalhub/core');
   const { startServer } = await import('./app.js');
   const port = v.port !== undefined ? Number(v.port) : undefined;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be 0-65535, got '${v.port}'.`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new UsageError(`--port must be 0-65535, got '${v.port}'.`);
   const config = loadConfig({ ...(v.config ? { file: v.config } : {}) });
   const logger = createLogger({ level: config.logLevel });
-  const server = await startServer({ config, hubOptions: { logger }, ...(port !== undefined ? { port } : {}), ...(v.host ? { host: v.host } : {}) });
+  const server = await startServer({
+    config,
+    hubOptions: { logger },
+    ...(port !== undefined ? { port } : {}),
+    ...(v.host ? { host: v.host } : {}),
+  });
   logger.info(
-    { url: server.url, providers: server.hub.providers.ids(), tracker: server.hub.tracker.name, store: server.hub.store.name },
+    {
+      url: server.url,
+      providers: server.hub.providers.ids(),
+      tracker: server.hub.tracker.name,
+      store: server.hub.store.name,
+    },
     `Eval Hub ${server.hub.version} listening on ${server.url} (API docs: ${server.url}/docs)`,
   );
   if (v.json) o.out(JSON.stringify({ url: server.url, port: server.port }));
@@ -285,7 +317,10 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
     (command || v.help ? o.out : o.err)(USAGE);
     return v.help ? 0 : 2;
   }
-  const client = new Client((v.url ?? process.env.EVALHUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '') + '/', v['api-key'] ?? process.env.EVALHUB_API_KEY);
+  const client = new Client(
+    (v.url ?? process.env.EVALHUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '') + '/',
+    v['api-key'] ?? process.env.EVALHUB_API_KEY,
+  );
   const needId = (): string => {
     if (rest.length !== 1) throw new UsageError(`'evalhub ${command}' needs exactly one evaluation id.`);
     return rest[0]!;
@@ -295,25 +330,37 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
       case 'serve':
         return await serve(v, o);
       case 'run': {
-        if (rest.length !== 1) throw new UsageError("'evalhub run' needs one request file (JSON), or '-' for stdin.");
+        if (rest.length !== 1)
+          throw new UsageError("'evalhub run' needs one request file (JSON), or '-' for stdin.");
         const body = readRequest(rest[0]!);
         const { status, body: evaluation } = await client.json<Evaluation>('/api/v1/evaluations', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}) },
+          headers: {
+            'Content-Type': 'application/json',
+            ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}),
+          },
           body: JSON.stringify(body),
         });
         if (!v.wait) {
           if (v.json) o.out(JSON.stringify(evaluation, null, 2));
-          else o.out(`${status === 200 ? 'Already submitted' : 'Submitted'}: ${evaluation.id} (${evaluation.status})\nFollow it: evalhub get ${evaluation.id}`);
+          else
+            o.out(
+              `${status === 200 ? 'Already submitted' : 'Submitted'}: ${evaluation.id} (${evaluation.status})\nFollow it: evalhub get ${evaluation.id}`,
+            );
           return 0;
         }
-        if (!v.json) o.err(`Submitted ${evaluation.id}; waiting for it to finish (Ctrl-C stops waiting, the evaluation keeps running)`);
+        if (!v.json)
+          o.err(
+            `Submitted ${evaluation.id}; waiting for it to finish (Ctrl-C stops waiting, the evaluation keeps running)`,
+          );
         const final = await waitFor(client, evaluation, v, o);
         printFinal(final, v, o);
         return exitCodeFor(final.status);
       }
       case 'list': {
-        const { body } = await client.json<{ items: Evaluation[]; next_cursor?: string; total: number }>(`/api/v1/evaluations${listQuery(v)}`);
+        const { body } = await client.json<{ items: Evaluation[]; next_cursor?: string; total: number }>(
+          `/api/v1/evaluations${listQuery(v)}`,
+        );
         if (v.json) {
           o.out(JSON.stringify(body, null, 2));
           return 0;
@@ -321,10 +368,19 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         o.out(
           table(
             ['id', 'status', 'experiment', 'model', 'benchmarks', 'created'],
-            body.items.map((e) => [e.id, e.status, e.experiment?.name ?? '', e.model.name, e.benchmarks.map((b) => b.benchmark_id).join(','), e.created_at]),
+            body.items.map((e) => [
+              e.id,
+              e.status,
+              e.experiment?.name ?? '',
+              e.model.name,
+              e.benchmarks.map((b) => b.benchmark_id).join(','),
+              e.created_at,
+            ]),
           ),
         );
-        o.out(`\n${body.items.length} of ${body.total}${body.next_cursor ? ` (next page: --cursor ${body.next_cursor})` : ''}`);
+        o.out(
+          `\n${body.items.length} of ${body.total}${body.next_cursor ? ` (next page: --cursor ${body.next_cursor})` : ''}`,
+        );
         return 0;
       }
       case 'get': {
@@ -333,16 +389,24 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         return 0;
       }
       case 'cancel': {
-        const { body } = await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(needId())}`, { method: 'DELETE' });
+        const { body } = await client.json<Evaluation>(
+          `/api/v1/evaluations/${encodeURIComponent(needId())}`,
+          { method: 'DELETE' },
+        );
         o.out(v.json ? JSON.stringify(body, null, 2) : `Evaluation ${body.id}: ${body.status}`);
         return 0;
       }
       case 'providers': {
-        const { body } = await client.json<{ items: { id: string; name: string; version?: string; package?: string; benchmarks: unknown[] }[] }>('/api/v1/providers');
+        const { body } = await client.json<{
+          items: { id: string; name: string; version?: string; package?: string; benchmarks: unknown[] }[];
+        }>('/api/v1/providers');
         o.out(
           v.json
             ? JSON.stringify(body, null, 2)
-            : table(['id', 'name', 'version', 'benchmarks', 'package'], body.items.map((p) => [p.id, p.name, p.version, p.benchmarks.length, p.package])),
+            : table(
+                ['id', 'name', 'version', 'benchmarks', 'package'],
+                body.items.map((p) => [p.id, p.name, p.version, p.benchmarks.length, p.package]),
+              ),
         );
         return 0;
       }
@@ -350,13 +414,22 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         const p = new URLSearchParams();
         if (v.provider) p.set('provider', v.provider);
         if (v.category) p.set('category', v.category);
-        const { body } = await client.json<{ items: { id: string; provider_id: string; category: string; primary_metric?: string; name: string }[] }>(
-          `/api/v1/benchmarks${p.size ? `?${p}` : ''}`,
-        );
+        const { body } = await client.json<{
+          items: {
+            id: string;
+            provider_id: string;
+            category: string;
+            primary_metric?: string;
+            name: string;
+          }[];
+        }>(`/api/v1/benchmarks${p.size ? `?${p}` : ''}`);
         o.out(
           v.json
             ? JSON.stringify(body, null, 2)
-            : table(['provider', 'benchmark', 'category', 'primary metric'], body.items.map((b) => [b.provider_id, b.id, b.category, b.primary_metric])),
+            : table(
+                ['provider', 'benchmark', 'category', 'primary metric'],
+                body.items.map((b) => [b.provider_id, b.id, b.category, b.primary_metric]),
+              ),
         );
         return 0;
       }
@@ -371,7 +444,8 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
     if (err instanceof HubError) {
       if (v.json && err.body) o.out(JSON.stringify(err.body, null, 2));
       o.err(`Error${err.status ? ` (HTTP ${err.status})` : ''}: ${err.message}`);
-      for (const d of err.body?.error?.details ?? []) if (d.message !== err.message) o.err(`  ${d.pointer || '(body)'}: ${d.message}`);
+      for (const d of err.body?.error?.details ?? [])
+        if (d.message !== err.message) o.err(`  ${d.pointer || '(body)'}: ${d.message}`);
       if (err.body?.request_id) o.err(`  request id: ${err.body.request_id}`);
       return 2;
     }

@@ -1,6 +1,13 @@
 import type { Context, Next } from 'koa';
 
-export const CORS_ALLOWED_HEADERS = ['Content-Type', 'Authorization', 'X-API-Key', 'Idempotency-Key', 'Last-Event-ID', 'X-Request-Id'];
+export const CORS_ALLOWED_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-API-Key',
+  'Idempotency-Key',
+  'Last-Event-ID',
+  'X-Request-Id',
+];
 export const CORS_EXPOSED_HEADERS = ['Location', 'X-Request-Id', 'Allow'];
 const METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 

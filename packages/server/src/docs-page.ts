@@ -8,10 +8,17 @@ type Json = Record<string, unknown>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
-const slug = (s: string): string => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+const slug = (s: string): string =>
+  s
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 
 function resolveRef(doc: Json, value: unknown): Json {
   let v = value as Json;
@@ -32,10 +39,16 @@ function typeOf(schema: unknown): string {
   const s = (schema ?? {}) as Json;
   const name = refName(s);
   if (name) return `<a href="#schema-${slug(name)}">${escapeHtml(name)}</a>`;
-  if (Array.isArray(s.enum)) return s.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(' | ');
+  if (Array.isArray(s.enum))
+    return s.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(' | ');
   const t = Array.isArray(s.type) ? s.type.join(' | ') : (s.type as string | undefined);
   if (t === 'array') return `${typeOf(s.items)}[]`;
-  if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object' && !s.properties) {
+  if (
+    t === 'object' &&
+    s.additionalProperties &&
+    typeof s.additionalProperties === 'object' &&
+    !s.properties
+  ) {
     return `map of ${typeOf(s.additionalProperties)}`;
   }
   const bounds: string[] = [];
@@ -65,7 +78,9 @@ function responsesList(doc: Json, responses: Json): string {
   const items = Object.entries(responses).map(([status, r]) => {
     const resolved = resolveRef(doc, r);
     const content = (resolved.content ?? {}) as Json;
-    const types = Object.entries(content).map(([mime, c]) => `<code>${escapeHtml(mime)}</code> ${typeOf((c as Json).schema)}`);
+    const types = Object.entries(content).map(
+      ([mime, c]) => `<code>${escapeHtml(mime)}</code> ${typeOf((c as Json).schema)}`,
+    );
     return `<li><span class="status s${escapeHtml(status[0])}">${escapeHtml(status)}</span> ${escapeHtml(resolved.description ?? '')}${
       types.length ? ` — ${types.join(', ')}` : ''
     }</li>`;
@@ -123,7 +138,9 @@ export function renderDocsPage(doc: Readonly<Record<string, unknown>>): string {
       const id = String(op.operationId ?? `${method}-${path}`);
       const body = op.requestBody ? resolveRef(d, op.requestBody) : undefined;
       const bodyHtml = body
-        ? `<h4>Request body${body.required ? ' <span class="req">required</span>' : ''}</h4><p>${Object.entries((body.content ?? {}) as Json)
+        ? `<h4>Request body${body.required ? ' <span class="req">required</span>' : ''}</h4><p>${Object.entries(
+            (body.content ?? {}) as Json,
+          )
             .map(([mime, c]) => `<code>${escapeHtml(mime)}</code> ${typeOf((c as Json).schema)}`)
             .join(', ')}</p>`
         : '';
@@ -143,7 +160,13 @@ export function renderDocsPage(doc: Readonly<Record<string, unknown>>): string {
   const tags = [...new Set(ops.map((o) => o.tag))];
   const nav = `<nav><ul>${ops.map((o) => `<li><a href="#op-${slug(o.id)}"><code>${escapeHtml(o.label)}</code></a></li>`).join('')}</ul></nav>`;
   const sections = tags
-    .map((t) => `<h2 id="tag-${slug(t)}">${escapeHtml(t)}</h2>${ops.filter((o) => o.tag === t).map((o) => o.html).join('')}`)
+    .map(
+      (t) =>
+        `<h2 id="tag-${slug(t)}">${escapeHtml(t)}</h2>${ops
+          .filter((o) => o.tag === t)
+          .map((o) => o.html)
+          .join('')}`,
+    )
     .join('');
   const schemaHtml = Object.entries(schemas)
     .map(([name, s]) => schemaSection(name, s))

@@ -4,20 +4,42 @@ import { HttpError, toErrorResponse } from './http-error.js';
 
 describe('toErrorResponse', () => {
   it('keeps status, code and details of hub errors', () => {
-    const r = toErrorResponse(new ValidationError('bad', [{ pointer: '/model', message: 'required' }]), 'rid');
-    expect(r).toMatchObject({ status: 400, internal: false, body: { error: { code: 'validation_failed', message: 'bad', details: [{ pointer: '/model', message: 'required' }] }, request_id: 'rid' } });
+    const r = toErrorResponse(
+      new ValidationError('bad', [{ pointer: '/model', message: 'required' }]),
+      'rid',
+    );
+    expect(r).toMatchObject({
+      status: 400,
+      internal: false,
+      body: {
+        error: {
+          code: 'validation_failed',
+          message: 'bad',
+          details: [{ pointer: '/model', message: 'required' }],
+        },
+        request_id: 'rid',
+      },
+    });
     expect(toErrorResponse(new NotFoundError('Evaluation', 'x'), 'r').status).toBe(404);
     expect(toErrorResponse(new ConflictError('c', 'm'), 'r').status).toBe(409);
-    expect(toErrorResponse(new UpstreamError('mlflow', 'MLflow is down'), 'r')).toMatchObject({ status: 502, body: { error: { message: 'MLflow is down' } } });
+    expect(toErrorResponse(new UpstreamError('mlflow', 'MLflow is down'), 'r')).toMatchObject({
+      status: 502,
+      body: { error: { message: 'MLflow is down' } },
+    });
   });
 
   it('carries extra headers of server errors', () => {
-    expect(toErrorResponse(new HttpError(405, 'method_not_allowed', 'no', [], { Allow: 'GET' }), 'r').headers).toEqual({ Allow: 'GET' });
+    expect(
+      toErrorResponse(new HttpError(405, 'method_not_allowed', 'no', [], { Allow: 'GET' }), 'r').headers,
+    ).toEqual({ Allow: 'GET' });
   });
 
   it('maps client errors of other libraries by status', () => {
     const err = Object.assign(new Error('Payload Too Large'), { status: 413, expose: true });
-    expect(toErrorResponse(err, 'r')).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+    expect(toErrorResponse(err, 'r')).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large' } },
+    });
   });
 
   it('hides everything else behind a generic 500', () => {

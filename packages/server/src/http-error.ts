@@ -6,7 +6,13 @@ export class HttpError extends EvalHubError {
   /** Extra response headers (e.g. `Allow` on 405). */
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, details: ErrorDetail[] = [], headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: ErrorDetail[] = [],
+    headers: Record<string, string> = {},
+  ) {
     super(code, message, { details });
     this.status = status;
     this.headers = headers;
@@ -38,14 +44,35 @@ const STATUS_CODES: Record<number, string> = {
  * details; other client errors (http-errors with `expose`) keep their status; everything else is a
  * 500 with a generic message (the caller logs the real one).
  */
-export function toErrorResponse(err: unknown, requestId: string): { status: number; body: ErrorBodyJson; headers: Record<string, string>; internal: boolean } {
-  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown; expose?: unknown; headers?: unknown };
-  if (err instanceof EvalHubError || (typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.status === 'number' && Array.isArray(e.details))) {
+export function toErrorResponse(
+  err: unknown,
+  requestId: string,
+): { status: number; body: ErrorBodyJson; headers: Record<string, string>; internal: boolean } {
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    code?: unknown;
+    message?: unknown;
+    details?: unknown;
+    expose?: unknown;
+    headers?: unknown;
+  };
+  if (
+    err instanceof EvalHubError ||
+    (typeof e === 'object' &&
+      e !== null &&
+      typeof e.code === 'string' &&
+      typeof e.status === 'number' &&
+      Array.isArray(e.details))
+  ) {
     const status = Number(e.status);
     if (status >= 400 && status < 500) {
       return {
         status,
-        body: { error: { code: String(e.code), message: String(e.message), details: e.details as ErrorDetail[] }, request_id: requestId },
+        body: {
+          error: { code: String(e.code), message: String(e.message), details: e.details as ErrorDetail[] },
+          request_id: requestId,
+        },
         headers: err instanceof HttpError ? err.headers : {},
         internal: false,
       };
@@ -54,7 +81,10 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
       // Upstream failures (MLflow, a model server): the message names the dependency and is safe.
       return {
         status,
-        body: { error: { code: String(e.code), message: String(e.message), details: [] }, request_id: requestId },
+        body: {
+          error: { code: String(e.code), message: String(e.message), details: [] },
+          request_id: requestId,
+        },
         headers: {},
         internal: false,
       };
@@ -64,7 +94,14 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
     if (status >= 400 && status < 500 && e.expose !== false) {
       return {
         status,
-        body: { error: { code: STATUS_CODES[status] ?? 'bad_request', message: String(e.message ?? 'Bad request.'), details: [] }, request_id: requestId },
+        body: {
+          error: {
+            code: STATUS_CODES[status] ?? 'bad_request',
+            message: String(e.message ?? 'Bad request.'),
+            details: [],
+          },
+          request_id: requestId,
+        },
         headers: {},
         internal: false,
       };
@@ -73,7 +110,11 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   return {
     status: 500,
     body: {
-      error: { code: 'internal_error', message: `Something went wrong on the hub's side. Quote request id ${requestId} when reporting it.`, details: [] },
+      error: {
+        code: 'internal_error',
+        message: `Something went wrong on the hub's side. Quote request id ${requestId} when reporting it.`,
+        details: [],
+      },
       request_id: requestId,
     },
     headers: {},

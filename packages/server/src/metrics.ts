@@ -1,7 +1,14 @@
 import type { Evaluation, EvaluationStatus, Hub } from '@evalhub/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-const STATUSES: readonly EvaluationStatus[] = ['pending', 'running', 'completed', 'partially_failed', 'failed', 'cancelled'];
+const STATUSES: readonly EvaluationStatus[] = [
+  'pending',
+  'running',
+  'completed',
+  'partially_failed',
+  'failed',
+  'cancelled',
+];
 
 /** The server's Prometheus metrics, in a registry of its own (never the global one). */
 export class ServerMetrics {
@@ -12,8 +19,12 @@ export class ServerMetrics {
   readonly evaluationsFinished: Counter<'status'>;
   private readonly watched = new Set<string>();
 
-  constructor(private readonly hub: Hub, options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'evalhub_process_' });
+  constructor(
+    private readonly hub: Hub,
+    options: { defaultMetrics?: boolean } = {},
+  ) {
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'evalhub_process_' });
     this.requests = new Counter({
       name: 'evalhub_http_requests_total',
       help: 'HTTP requests by method, route template and status.',
@@ -47,7 +58,9 @@ export class ServerMetrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const totals = await Promise.all(STATUSES.map((status) => service.list({ limit: 1, status }).then((p) => p.total)));
+        const totals = await Promise.all(
+          STATUSES.map((status) => service.list({ limit: 1, status }).then((p) => p.total)),
+        );
         STATUSES.forEach((status, i) => this.set({ status }, totals[i]!));
       },
     });
@@ -91,8 +104,13 @@ export class ServerMetrics {
   private finished(e: Evaluation): void {
     this.evaluationsFinished.inc({ status: e.status });
     for (const b of e.benchmarks) {
-      const seconds = b.results?.duration_seconds ?? (b.started_at && b.finished_at ? (Date.parse(b.finished_at) - Date.parse(b.started_at)) / 1000 : undefined);
-      if (seconds !== undefined && Number.isFinite(seconds)) this.benchmarkDuration.observe({ provider: b.provider_id, status: b.status }, seconds);
+      const seconds =
+        b.results?.duration_seconds ??
+        (b.started_at && b.finished_at
+          ? (Date.parse(b.finished_at) - Date.parse(b.started_at)) / 1000
+          : undefined);
+      if (seconds !== undefined && Number.isFinite(seconds))
+        this.benchmarkDuration.observe({ provider: b.provider_id, status: b.status }, seconds);
     }
   }
 }

@@ -18,9 +18,29 @@ describe('parseListQuery', () => {
 
   it('reads every filter, repeated tags AND-ed', () => {
     expect(
-      parseListQuery({ limit: '10', offset: '20', status: 'running', experiment: 'e', model: 'm', provider: 'ragas', tag: ['env:prod', 'url:http://x'] }),
-    ).toEqual({ limit: 10, offset: 20, status: 'running', experiment: 'e', model: 'm', provider: 'ragas', tags: { env: 'prod', url: 'http://x' } });
-    expect(parseListQuery({ cursor: 'abc', tag: 'k:' })).toEqual({ limit: 50, cursor: 'abc', tags: { k: '' } });
+      parseListQuery({
+        limit: '10',
+        offset: '20',
+        status: 'running',
+        experiment: 'e',
+        model: 'm',
+        provider: 'ragas',
+        tag: ['env:prod', 'url:http://x'],
+      }),
+    ).toEqual({
+      limit: 10,
+      offset: 20,
+      status: 'running',
+      experiment: 'e',
+      model: 'm',
+      provider: 'ragas',
+      tags: { env: 'prod', url: 'http://x' },
+    });
+    expect(parseListQuery({ cursor: 'abc', tag: 'k:' })).toEqual({
+      limit: 50,
+      cursor: 'abc',
+      tags: { k: '' },
+    });
   });
 
   it('reports every bad value with a pointer', () => {

@@ -3,7 +3,14 @@ import { HttpError } from './http-error.js';
 
 type RawQuery = Record<string, string | string[] | undefined>;
 
-const STATUSES: readonly EvaluationStatus[] = ['pending', 'running', 'completed', 'partially_failed', 'failed', 'cancelled'];
+const STATUSES: readonly EvaluationStatus[] = [
+  'pending',
+  'running',
+  'completed',
+  'partially_failed',
+  'failed',
+  'cancelled',
+];
 
 /** Reads query parameters, collecting every problem as a `/name` pointer; throws one 400 at the end. */
 export class QueryReader {
@@ -28,7 +35,10 @@ export class QueryReader {
     const v = this.string(name);
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.details.push({ pointer: `/${name}`, message: `Must be a whole number from ${min} to ${max}, got '${v.slice(0, 50)}'.` });
+      this.details.push({
+        pointer: `/${name}`,
+        message: `Must be a whole number from ${min} to ${max}, got '${v.slice(0, 50)}'.`,
+      });
       return undefined;
     }
     return Number(v);
@@ -70,18 +80,27 @@ export function parseListQuery(raw: RawQuery): EvaluationQuery {
   for (const t of q.list('tag')) {
     const at = t.indexOf(':');
     if (at <= 0) {
-      q.details.push({ pointer: '/tag', message: `Tag filter '${t.slice(0, 100)}' must look like key:value (e.g. tag=environment:production).` });
+      q.details.push({
+        pointer: '/tag',
+        message: `Tag filter '${t.slice(0, 100)}' must look like key:value (e.g. tag=environment:production).`,
+      });
       continue;
     }
     const key = t.slice(0, at);
     if (key in tags && tags[key] !== t.slice(at + 1)) {
-      q.details.push({ pointer: '/tag', message: `Tag '${key}' is filtered on twice with different values; no evaluation can match.` });
+      q.details.push({
+        pointer: '/tag',
+        message: `Tag '${key}' is filtered on twice with different values; no evaluation can match.`,
+      });
       continue;
     }
     tags[key] = t.slice(at + 1);
   }
   if (cursor !== undefined && offset !== undefined) {
-    q.details.push({ pointer: '/offset', message: "Use either 'cursor' (from next_cursor) or 'offset', not both." });
+    q.details.push({
+      pointer: '/offset',
+      message: "Use either 'cursor' (from next_cursor) or 'offset', not both.",
+    });
   }
   q.done();
   return {

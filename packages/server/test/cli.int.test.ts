@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Evaluation } from '@evalhub/core';
+import { SqliteStore, type Evaluation } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, testServer, writeConfig, type TestServer } from './support/harness.js';
 
@@ -19,7 +19,11 @@ interface Result {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,7 +40,11 @@ const file = (name: string, body: unknown): string => {
   writeFileSync(p, JSON.stringify(body));
   return p;
 };
-const request = (benchmarks: unknown[]) => ({ model: { server: 'vllm', name: 'cli-model' }, benchmarks, experiment: { name: 'cli' } });
+const request = (benchmarks: unknown[]) => ({
+  model: { server: 'vllm', name: 'cli-model' },
+  benchmarks,
+  experiment: { name: 'cli' },
+});
 
 beforeAll(async () => {
   s = await testServer();
@@ -48,10 +56,17 @@ afterAll(async () => {
 
 describe('evalhub run', () => {
   it('--wait shows progress, the scores table and exits 0 when the evaluation completed', async () => {
-    const req = file('ok.json', request([
-      { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { steps: 4, metrics: { score: 0.75, acc_norm: 0.5 } } },
-      { benchmark_id: 'ok', provider_id: 'scripted' },
-    ]));
+    const req = file(
+      'ok.json',
+      request([
+        {
+          benchmark_id: 'arc_easy',
+          provider_id: 'lm_evaluation_harness',
+          config: { steps: 4, metrics: { score: 0.75, acc_norm: 0.5 } },
+        },
+        { benchmark_id: 'ok', provider_id: 'scripted' },
+      ]),
+    );
     const r = await run(['run', req, '--wait', '--url', s.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/arc_easy\s+\[#+\] 100% 4\/4/);
@@ -61,13 +76,30 @@ describe('evalhub run', () => {
   });
 
   it('--wait exits 1 when the evaluation failed or partially failed', async () => {
-    const failed = await run(['run', file('fail.json', request([{ benchmark_id: 'fail', provider_id: 'scripted', config: { fail: 'model answered nonsense' } }])), '--wait', '--url', s.url]);
+    const failed = await run([
+      'run',
+      file(
+        'fail.json',
+        request([
+          { benchmark_id: 'fail', provider_id: 'scripted', config: { fail: 'model answered nonsense' } },
+        ]),
+      ),
+      '--wait',
+      '--url',
+      s.url,
+    ]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(': failed');
     expect(failed.stdout).toContain('model answered nonsense');
     const partial = await run([
       'run',
-      file('partial.json', request([{ benchmark_id: 'ok', provider_id: 'scripted' }, { benchmark_id: 'fail', provider_id: 'scripted' }])),
+      file(
+        'partial.json',
+        request([
+          { benchmark_id: 'ok', provider_id: 'scripted' },
+          { benchmark_id: 'fail', provider_id: 'scripted' },
+        ]),
+      ),
       '--wait',
       '--json',
       '--url',
@@ -78,8 +110,14 @@ describe('evalhub run', () => {
   });
 
   it('--wait exits 1 when the evaluation is cancelled meanwhile', async () => {
-    const req = file('long.json', request([{ benchmark_id: 'command', provider_id: 'scripted', config: { command: ['sleep', '60'] } }]));
-    const child = spawn(process.execPath, [...nodeArgs, 'run', req, '--wait', '--url', s.url], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const req = file(
+      'long.json',
+      request([{ benchmark_id: 'command', provider_id: 'scripted', config: { command: ['sleep', '60'] } }]),
+    );
+    const child = spawn(process.execPath, [...nodeArgs, 'run', req, '--wait', '--url', s.url], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const done = new Promise<{ code: number | null; stdout: string }>((resolve) => {
       let stdout = '';
       child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -109,7 +147,12 @@ describe('evalhub run', () => {
   });
 
   it('exits 2 with the hub error for an invalid request, a missing file, bad usage or an unreachable hub', async () => {
-    const bad = await run(['run', file('bad.json', request([{ benchmark_id: 'arc_easy', provider_id: 'helm' }])), '--url', s.url]);
+    const bad = await run([
+      'run',
+      file('bad.json', request([{ benchmark_id: 'arc_easy', provider_id: 'helm' }])),
+      '--url',
+      s.url,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Error (HTTP 400)');
     expect(bad.stderr).toContain('/benchmarks/0/provider_id');
@@ -126,7 +169,14 @@ describe('evalhub run', () => {
 
 describe('evalhub list, get, cancel, providers, benchmarks', () => {
   it('list shows evaluations with filters; get shows one; --json for scripts', async () => {
-    const e = (await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', { json: { ...request([{ benchmark_id: 'ok', provider_id: 'scripted' }]), experiment: { name: 'cli-list', tags: { team: 'qa' } } } })).body;
+    const e = (
+      await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', {
+        json: {
+          ...request([{ benchmark_id: 'ok', provider_id: 'scripted' }]),
+          experiment: { name: 'cli-list', tags: { team: 'qa' } },
+        },
+      })
+    ).body;
     await s.hub.service.wait(e.id);
     const list = await run(['list', '--experiment', 'cli-list', '--tag', 'team:qa', '--url', s.url]);
     expect(list.code).toBe(0);
@@ -147,7 +197,11 @@ describe('evalhub list, get, cancel, providers, benchmarks', () => {
   });
 
   it('cancel stops a running evaluation', async () => {
-    const e = (await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', { json: request([{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }]) })).body;
+    const e = (
+      await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', {
+        json: request([{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }]),
+      })
+    ).body;
     const r = await run(['cancel', e.id, '--url', s.url]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Evaluation ${e.id}: `);
@@ -156,12 +210,17 @@ describe('evalhub list, get, cancel, providers, benchmarks', () => {
 
   it('providers and benchmarks', async () => {
     const providers = await run(['providers', '--url', s.url]);
-    expect(providers.stdout).toMatch(/lm_evaluation_harness\s+lm_evaluation_harness \(catalog\)\s+1\.0\.0\s+3/);
+    expect(providers.stdout).toMatch(
+      /lm_evaluation_harness\s+lm_evaluation_harness \(catalog\)\s+1\.0\.0\s+3/,
+    );
     const benchmarks = await run(['benchmarks', '--provider', 'ragas', '--url', s.url]);
     expect(benchmarks.stdout).toMatch(/ragas\s+faithfulness\s+rag\s+score/);
     expect(benchmarks.stdout).not.toContain('arc_easy');
     const json = await run(['benchmarks', '--category', 'reasoning', '--json', '--url', s.url]);
-    expect(JSON.parse(json.stdout).items.map((b: { id: string }) => b.id)).toEqual(['arc_easy', 'arc_challenge']);
+    expect(JSON.parse(json.stdout).items.map((b: { id: string }) => b.id)).toEqual([
+      'arc_easy',
+      'arc_challenge',
+    ]);
   });
 });
 
@@ -173,11 +232,18 @@ describe('evalhub serve', () => {
 
   it('serves the configured hub and shuts down gracefully on SIGTERM', async () => {
     const serveDir = mkdtempSync(join(tmpdir(), 'evalhub-serve-'));
-    const config = writeConfig(serveDir, { plugins: [join(import.meta.dirname, 'support', 'spec-providers-plugin.ts')], log_level: 'info' });
-    child = spawn(process.execPath, [...nodeArgs, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--json'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const config = writeConfig(serveDir, {
+      plugins: [join(import.meta.dirname, 'support', 'spec-providers-plugin.ts')],
+      log_level: 'info',
     });
+    child = spawn(
+      process.execPath,
+      [...nodeArgs, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--json'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child!.on('close', resolve));
@@ -194,13 +260,25 @@ describe('evalhub serve', () => {
     expect(url, stderr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.join('\n')).toContain('listening on');
     const providers = await run(['providers', '--json', '--url', url]);
-    expect(JSON.parse(providers.stdout).items.map((p: { id: string }) => p.id)).toEqual(['lm_evaluation_harness', 'ragas', 'scripted']);
-    const e = (await http<Evaluation>(url, 'POST', '/api/v1/evaluations', { json: request([{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }]) })).body;
-    await expect.poll(async () => (await http<Evaluation>(url, 'GET', `/api/v1/evaluations/${e.id}`)).body.status, { timeout: 30_000, interval: 50 }).toBe('running');
+    expect(JSON.parse(providers.stdout).items.map((p: { id: string }) => p.id)).toEqual([
+      'lm_evaluation_harness',
+      'ragas',
+      'scripted',
+    ]);
+    const e = (
+      await http<Evaluation>(url, 'POST', '/api/v1/evaluations', {
+        json: request([{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }]),
+      })
+    ).body;
+    await expect
+      .poll(async () => (await http<Evaluation>(url, 'GET', `/api/v1/evaluations/${e.id}`)).body.status, {
+        timeout: 30_000,
+        interval: 50,
+      })
+      .toBe('running');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     // Persisted as unfinished, for the next start to resume.
-    const { SqliteStore } = await import('@evalhub/core');
     const store = new SqliteStore({ path: join(serveDir, 'evalhub.db') });
     try {
       const stored = await store.getEvaluation(e.id);

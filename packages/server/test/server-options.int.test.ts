@@ -16,7 +16,10 @@ async function start(...args: Parameters<typeof testServer>): Promise<TestServer
 }
 
 const KEY = 'test-key-0123456789abcdef';
-const request = { model: { server: 'vllm', name: 'm' }, benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }] };
+const request = {
+  model: { server: 'vllm', name: 'm' },
+  benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }],
+};
 
 describe('API keys', () => {
   it('require a key on every route but health and metrics; never log it', async () => {
@@ -34,15 +37,23 @@ describe('API keys', () => {
       expect(r.body.error.code).toBe('unauthorized');
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
-    const wrong = await http(s.url, 'GET', '/api/v1/providers', { headers: { authorization: 'Bearer not-the-key-000000000' } });
+    const wrong = await http(s.url, 'GET', '/api/v1/providers', {
+      headers: { authorization: 'Bearer not-the-key-000000000' },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.message).toMatch(/not valid/);
 
     expect((await http(s.url, 'GET', '/api/v1/health')).status).toBe(200);
     expect((await http(s.url, 'GET', '/metrics')).status).toBe(200);
-    const bearer = await http(s.url, 'POST', '/api/v1/evaluations', { json: request, headers: { authorization: `Bearer ${KEY}` } });
+    const bearer = await http(s.url, 'POST', '/api/v1/evaluations', {
+      json: request,
+      headers: { authorization: `Bearer ${KEY}` },
+    });
     expect(bearer.status).toBe(202);
-    expect((await http(s.url, 'GET', `/api/v1/evaluations/${bearer.body.id}`, { headers: { 'x-api-key': KEY } })).status).toBe(200);
+    expect(
+      (await http(s.url, 'GET', `/api/v1/evaluations/${bearer.body.id}`, { headers: { 'x-api-key': KEY } }))
+        .status,
+    ).toBe(200);
     await s.hub.service.wait(bearer.body.id);
     expect(s.logs.raw.length).toBeGreaterThan(5);
     expect(s.logs.raw.join('\n')).not.toContain(KEY);
@@ -59,17 +70,25 @@ describe('CORS', () => {
   it('allows the configured origins only, and answers preflights before auth', async () => {
     const s = await start({ config: { server: { cors_origins: ['https://ui.example'], api_keys: [KEY] } } });
     const preflight = await http(s.url, 'OPTIONS', '/api/v1/evaluations', {
-      headers: { origin: 'https://ui.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      headers: {
+        origin: 'https://ui.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://ui.example');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Idempotency-Key');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
-    const r = await http(s.url, 'GET', '/api/v1/providers', { headers: { origin: 'https://ui.example', 'x-api-key': KEY } });
+    const r = await http(s.url, 'GET', '/api/v1/providers', {
+      headers: { origin: 'https://ui.example', 'x-api-key': KEY },
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('access-control-allow-origin')).toBe('https://ui.example');
     expect(r.headers.get('access-control-expose-headers')).toContain('Location');
-    const other = await http(s.url, 'GET', '/api/v1/providers', { headers: { origin: 'https://evil.example', 'x-api-key': KEY } });
+    const other = await http(s.url, 'GET', '/api/v1/providers', {
+      headers: { origin: 'https://evil.example', 'x-api-key': KEY },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
@@ -88,7 +107,12 @@ describe('body limit', () => {
         c.close();
       },
     });
-    const res = await fetch(`${s.url}/api/v1/evaluations`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${s.url}/api/v1/evaluations`, {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
   });
 });
@@ -105,15 +129,30 @@ describe('plugin HTTP handlers', () => {
           description: 'Echoes the request',
           async handle(req, res, context) {
             res.writeHead(201, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ method: req.method, url: req.url, path: context.path, requestId: context.requestId }));
+            res.end(
+              JSON.stringify({
+                method: req.method,
+                url: req.url,
+                path: context.path,
+                requestId: context.requestId,
+              }),
+            );
           },
         });
       },
     });
     const s = await start({ hubOptions: { plugins: [echo] } });
-    const r = await http(s.url, 'POST', '/echo/api/2.0/mlflow/runs/get?run_id=1', { headers: { 'x-request-id': 'rid-1' }, body: 'x' });
+    const r = await http(s.url, 'POST', '/echo/api/2.0/mlflow/runs/get?run_id=1', {
+      headers: { 'x-request-id': 'rid-1' },
+      body: 'x',
+    });
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ method: 'POST', url: '/echo/api/2.0/mlflow/runs/get?run_id=1', path: '/api/2.0/mlflow/runs/get', requestId: 'rid-1' });
+    expect(r.body).toEqual({
+      method: 'POST',
+      url: '/echo/api/2.0/mlflow/runs/get?run_id=1',
+      path: '/api/2.0/mlflow/runs/get',
+      requestId: 'rid-1',
+    });
     expect((await http(s.url, 'GET', '/echo')).body.path).toBe('/');
     expect((await http(s.url, 'GET', '/echoes')).status).toBe(404);
     const metrics = await http(s.url, 'GET', '/metrics');
@@ -135,10 +174,16 @@ describe('restart', () => {
     const e = (await http<Evaluation>(first.url, 'POST', '/api/v1/evaluations', { json: body })).body;
     // Wait until the slow benchmark runs (its status, from the API).
     await expect
-      .poll(async () => (await http<Evaluation>(first.url, 'GET', `/api/v1/evaluations/${e.id}`)).body.benchmarks.map((b) => b.status).join(), {
-        timeout: 30_000,
-        interval: 50,
-      })
+      .poll(
+        async () =>
+          (await http<Evaluation>(first.url, 'GET', `/api/v1/evaluations/${e.id}`)).body.benchmarks
+            .map((b) => b.status)
+            .join(),
+        {
+          timeout: 30_000,
+          interval: 50,
+        },
+      )
       .toBe('completed,running');
     await first.stop();
 
@@ -156,7 +201,14 @@ describe('restart', () => {
 
   it('close() ends open event streams and stops accepting connections', async () => {
     const s = await testServer();
-    const e = (await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', { json: { ...request, benchmarks: [{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }] } })).body;
+    const e = (
+      await http<Evaluation>(s.url, 'POST', '/api/v1/evaluations', {
+        json: {
+          ...request,
+          benchmarks: [{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }],
+        },
+      })
+    ).body;
     const res = await fetch(`${s.url}/api/v1/evaluations/${e.id}/events`);
     const text = res.text();
     await s.stop();

@@ -61,10 +61,14 @@ function percentile(sorted: number[], p: number): number {
 
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const script = join(repo, 'packages', 'server', 'test', 'support', 'serve-scripted.ts');
-  const child = spawn(process.execPath, ['--conditions=@evalhub/source', '--import', 'tsx', script, '--log-level', 'warn'], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@evalhub/source', '--import', 'tsx', script, '--log-level', 'warn'],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   for await (const line of createInterface({ input: child.stdout! })) {
     const parsed = JSON.parse(line) as { url?: string };
     if (parsed.url) return { url: parsed.url, child };
@@ -74,7 +78,13 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
 
 type Call = (pool: Pool, i: number) => Promise<{ ok: boolean; body?: string }>;
 
-async function measure(pool: Pool, scenario: string, concurrency: number, seconds: number, call: Call): Promise<Stats> {
+async function measure(
+  pool: Pool,
+  scenario: string,
+  concurrency: number,
+  seconds: number,
+  call: Call,
+): Promise<Stats> {
   const latencies: number[] = [];
   let errors = 0;
   let counter = 0;
@@ -117,20 +127,36 @@ async function main(): Promise<void> {
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);
   const levels = values.concurrency.split(',').map(Number);
-  const postBody = values['post-body'] !== undefined ? (values['post-body'].startsWith('@') ? readFileSync(values['post-body'].slice(1), 'utf8') : values['post-body']) : external ? undefined : DEFAULT_BODY;
+  const postBody =
+    values['post-body'] !== undefined
+      ? values['post-body'].startsWith('@')
+        ? readFileSync(values['post-body'].slice(1), 'utf8')
+        : values['post-body']
+      : external
+        ? undefined
+        : DEFAULT_BODY;
   const ids: string[] = [];
 
   const post: Call = async (pool) => {
-    const r = await pool.request({ method: 'POST', path: values['post-path'], headers: { 'content-type': 'application/json' }, body: postBody! });
+    const r = await pool.request({
+      method: 'POST',
+      path: values['post-path'],
+      headers: { 'content-type': 'application/json' },
+      body: postBody!,
+    });
     const text = await r.body.text();
     if (r.statusCode === 202 || r.statusCode === 201 || r.statusCode === 200) {
-      if (ids.length < 5000) ids.push(String((JSON.parse(text) as Record<string, unknown>)[values['id-field']]));
+      if (ids.length < 5000)
+        ids.push(String((JSON.parse(text) as Record<string, unknown>)[values['id-field']]));
       return { ok: true };
     }
     return { ok: false };
   };
   const getById: Call = async (pool, i) => {
-    const r = await pool.request({ method: 'GET', path: values['get-path'].replace('{id}', encodeURIComponent(ids[i % ids.length]!)) });
+    const r = await pool.request({
+      method: 'GET',
+      path: values['get-path'].replace('{id}', encodeURIComponent(ids[i % ids.length]!)),
+    });
     await r.body.dump();
     return { ok: r.statusCode === 200 };
   };
@@ -164,7 +190,9 @@ async function main(): Promise<void> {
             process.stdout.write(
               `${name.padEnd(28)} c=${String(concurrency).padStart(3)}  ${String(stats.rps).padStart(6)} req/s  p50 ${stats.p50.toFixed(2).padStart(7)} ms  p90 ${stats.p90
                 .toFixed(2)
-                .padStart(7)} ms  p99 ${stats.p99.toFixed(2).padStart(7)} ms  max ${stats.max.toFixed(1).padStart(7)} ms  errors ${stats.errors}/${stats.requests}\n`,
+                .padStart(
+                  7,
+                )} ms  p99 ${stats.p99.toFixed(2).padStart(7)} ms  max ${stats.max.toFixed(1).padStart(7)} ms  errors ${stats.errors}/${stats.requests}\n`,
             );
           }
         }
@@ -178,7 +206,10 @@ async function main(): Promise<void> {
       await new Promise((r) => server.child.once('close', r));
     }
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ base: external ?? 'evalhub (local, sqlite, tracker none)', duration, results }, null, 2)}\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ base: external ?? 'evalhub (local, sqlite, tracker none)', duration, results }, null, 2)}\n`,
+    );
 }
 
 await main();

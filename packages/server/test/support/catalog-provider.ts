@@ -1,4 +1,10 @@
-import type { BenchmarkOutcome, BenchmarkTask, EvaluationProvider, ProviderDescriptor, RunContext } from '@evalhub/core';
+import type {
+  BenchmarkOutcome,
+  BenchmarkTask,
+  EvaluationProvider,
+  ProviderDescriptor,
+  RunContext,
+} from '@evalhub/core';
 import { ScriptedProvider } from '@evalhub/core/testing';
 
 /**

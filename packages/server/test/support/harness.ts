@@ -79,7 +79,12 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     config,
     logger: createLogger({ level: 'info', destination: logs }),
   });
-  const server = await startServer({ hub, port: 0, host: '127.0.0.1', app: { processMetrics: false, ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) } });
+  const server = await startServer({
+    hub,
+    port: 0,
+    host: '127.0.0.1',
+    app: { processMetrics: false, ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) },
+  });
   return {
     ...server,
     dir,
@@ -123,15 +128,26 @@ export async function readEvents(
   base: string,
   id: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; contentType: string | null; raw: string; events: { id: number; event: string; data: any }[] }> {
-  const res = await fetch(`${base}/api/v1/evaluations/${id}/events`, { headers: { accept: 'text/event-stream', ...headers } });
+): Promise<{
+  status: number;
+  contentType: string | null;
+  raw: string;
+  events: { id: number; event: string; data: any }[];
+}> {
+  const res = await fetch(`${base}/api/v1/evaluations/${id}/events`, {
+    headers: { accept: 'text/event-stream', ...headers },
+  });
   const raw = await res.text();
   const events = raw
     .split('\n\n')
     .filter((block) => block.split('\n').some((l) => l.startsWith('data:')))
     .map((block) => {
       const lines = block.split('\n');
-      const get = (k: string): string => lines.find((l) => l.startsWith(`${k}:`))!.slice(k.length + 1).trim();
+      const get = (k: string): string =>
+        lines
+          .find((l) => l.startsWith(`${k}:`))!
+          .slice(k.length + 1)
+          .trim();
       return { id: Number(get('id')), event: get('event'), data: JSON.parse(get('data')) };
     });
   return { status: res.status, contentType: res.headers.get('content-type'), raw, events };

@@ -33,7 +33,11 @@ const config = loadConfig({
     EVALHUB_MAX_CONCURRENT_EVALUATIONS: '64',
   },
 });
-const hub = await createHub({ config, providers: specProviders(), logger: createLogger({ level: values['log-level'] }) });
+const hub = await createHub({
+  config,
+  providers: specProviders(),
+  logger: createLogger({ level: values['log-level'] }),
+});
 const server = await startServer({ hub, port: Number(values.port), host: values.host });
 process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: dir })}\n`);
 
