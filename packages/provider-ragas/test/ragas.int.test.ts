@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { BenchmarkFailedError, createRunContext, LocalRuntime, silentLogger } from '@evalhub/core';
 import type { BenchmarkOutcome, BenchmarkTask, Progress } from '@evalhub/core';
 import { verifyProvider } from '@evalhub/core/testing';
-import { resolvePython } from '@evalhub/tools';
+import { impliedFaithfulness, resolvePython } from '@evalhub/tools';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { impliedFaithfulness } from '../../../tools/src/fixture-model/responders/ragas.js';
 import { RagasProvider, SUITES } from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));

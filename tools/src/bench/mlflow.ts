@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Evaluation } from '@evalhub/core';
 import { request } from 'undici';
-import { MlflowTracker } from '../../../packages/tracker-mlflow/src/index.js';
+import { finishTags, MlflowTracker, runTags } from '@evalhub/tracker-mlflow';
 import { resolvePython, startMlflowServer } from '../mlflow/launcher.js';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '5' } } });
@@ -154,7 +154,6 @@ async function main(): Promise<void> {
 
   // Python: the same data, same server, same proxy.
   const e0 = evaluation('x');
-  const { runTags, finishTags } = await import('../../../packages/tracker-mlflow/src/index.js');
   const pyExp = `bench-python-${randomUUID().slice(0, 8)}`;
   const pyConfig = {
     tracking_uri: proxyUri,

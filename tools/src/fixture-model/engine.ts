@@ -78,7 +78,10 @@ export class FixtureEngine {
         let which: string | null = null;
         for (const s of stops) {
           const at = text.indexOf(s, from);
-          if (at >= 0 && (cut < 0 || at < cut)) ((cut = at), (which = s));
+          if (at >= 0 && (cut < 0 || at < cut)) {
+            cut = at;
+            which = s;
+          }
         }
         if (which !== null) {
           return { ids, text: text.slice(0, cut), finishReason: 'stop', stopReason: which, logprobs };

@@ -11,3 +11,4 @@ export { encode, decode, EOS_ID, EOS_TOKEN } from './tokenizer.js';
 export { NgramModel } from './ngram.js';
 export { FixtureEngine } from './engine.js';
 export { CHAT_TEMPLATE, applyChatTemplate } from './chat-template.js';
+export { impliedFaithfulness } from './responders/ragas.js';

@@ -84,9 +84,9 @@ export function textOffsets(ids: readonly number[], start = 0): number[] {
     pending = 0;
     offsets.push(pos);
     if (id < 0x80) pos += 1;
-    else if ((id & 0xe0) === 0xc0) ((pending = 1), (width = 1));
-    else if ((id & 0xf0) === 0xe0) ((pending = 2), (width = 1));
-    else if ((id & 0xf8) === 0xf0) ((pending = 3), (width = 2));
+    else if ((id & 0xe0) === 0xc0) [pending, width] = [1, 1];
+    else if ((id & 0xf0) === 0xe0) [pending, width] = [2, 1];
+    else if ((id & 0xf8) === 0xf0) [pending, width] = [3, 2];
     else pos += 1;
   }
   return offsets;

@@ -18,7 +18,7 @@ describe('double codec', () => {
       -Number.MIN_VALUE,
       0.1,
       1 / 3,
-      123456789.123456789,
+      123456789.12345679,
       NaN,
       Infinity,
       -Infinity,

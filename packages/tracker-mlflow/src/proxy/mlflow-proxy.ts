@@ -122,6 +122,7 @@ export function parseTarget(rawUrl: string, prefix: string): { path: string; que
   if (segments.some((s, i) => s === '..' || s === '.' || (s === '' && i < segments.length - 1))) {
     return "'.', '..' and empty path segments are not allowed";
   }
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'control characters are not allowed in the path';
   return { path, query };
 }
