@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import {
   createHub,
@@ -43,6 +44,9 @@ export type EvalHubApp = Koa<AppState> & {
     closeStreams(): void;
   };
 };
+
+/** The folder of this package (plugins installed next to the server are found from here). */
+export const SERVER_PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const API = '/api/v1';
@@ -371,7 +375,14 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   if (!options.hub && !options.config) throw new TypeError('startServer needs a hub or a config');
   const ownsHub = !options.hub;
-  const hub = options.hub ?? (await createHub({ ...options.hubOptions, config: options.config! }));
+  const hub =
+    options.hub ??
+    (await createHub({
+      ...options.hubOptions,
+      // Plugins resolve from the config file's folder, then from where the server is installed.
+      resolveFrom: [...(options.hubOptions?.resolveFrom ?? []), SERVER_PACKAGE_DIR],
+      config: options.config!,
+    }));
   const app = createApp(hub, options.app);
   const handle = app.callback();
   const server = createServer((req, res) => {

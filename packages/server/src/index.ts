@@ -1,4 +1,4 @@
-export { createApp, startServer } from './app.js';
+export { createApp, startServer, SERVER_PACKAGE_DIR } from './app.js';
 export type { AppOptions, AppState, EvalHubApp, RunningServer, StartServerOptions } from './app.js';
 export { ServerMetrics } from './metrics.js';
 export { HttpError, toErrorResponse } from './http-error.js';
