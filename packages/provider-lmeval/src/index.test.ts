@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPlugin, silentLogger } from '@evalhub/core';
 import type { EvaluationProvider, PluginContext } from '@evalhub/core';
@@ -119,6 +122,15 @@ describe('validate()', () => {
   });
   it('names close matches for an unknown task', () => {
     expect(provider.validate(task('hellaswg', {}))[0]?.message).toMatch(/Did you mean 'hellaswag'/);
+  });
+  it('uses the configured default dataset of a task when the request gives none', () => {
+    const root = mkdtempSync(join(tmpdir(), 'evalhub-lmeval-data-'));
+    writeFileSync(join(root, 'arc.jsonl'), '{}\n');
+    const withDefaults = new LmEvalProvider({ data_root: root, task_data: { arc_easy: 'arc.jsonl', arc_challenge: '../outside.jsonl' } });
+    expect(withDefaults.validate(task('arc_easy', { num_fewshot: 0 }))).toEqual([]);
+    expect(withDefaults.validate(task('arc_challenge', {}))).toEqual([
+      { pointer: '/dataset_path', message: expect.stringContaining('outside') },
+    ]);
   });
 });
 

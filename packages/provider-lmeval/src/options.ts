@@ -27,6 +27,11 @@ export interface LmEvalProviderOptions {
   request_timeout_seconds?: number;
   /** Run the preflight probes (reachability, chat-only endpoint, prompt logprobs). Default true. */
   preflight?: boolean;
+  /**
+   * Default `dataset_path` per benchmark id (JSONL under the data root), used when a request gives
+   * none — so an air-gapped hub can serve `{"benchmark_id": "arc_easy"}` from its own copy.
+   */
+  task_data?: Record<string, string>;
 }
 
 /** JSON Schema (draft 2020-12) of the options, checked by the hub's loader. */
@@ -53,6 +58,11 @@ export const optionsSchema: Record<string, unknown> = {
     default_limit: { type: 'number', exclusiveMinimum: 0 },
     request_timeout_seconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
     preflight: { type: 'boolean', default: true },
+    task_data: {
+      type: 'object',
+      description: 'Default dataset_path per benchmark id, for requests that give none.',
+      additionalProperties: { type: 'string', minLength: 1 },
+    },
   },
 };
 

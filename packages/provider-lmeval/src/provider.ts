@@ -313,6 +313,8 @@ export class LmEvalProvider implements EvaluationProvider {
       else (settings as Record<string, unknown>)[key] = value;
     }
 
+    const defaultData = this.options.task_data?.[id];
+    if (settings.dataset_path === undefined && defaultData !== undefined && !custom) settings.dataset_path = defaultData;
     let datasetFile: string | undefined;
     if (settings.dataset_path !== undefined) {
       if (custom) {
