@@ -15,6 +15,7 @@ import {
   silentLogger,
 } from '@evalhub/core';
 import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
+import { verifyProvider } from '@evalhub/core/testing';
 import lmEvalPlugin, { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -550,5 +551,18 @@ describe('through core: request validation', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('conformance', () => {
+  it('passes core\'s provider conformance kit with a real lm-eval run', async () => {
+    const checks = await verifyProvider(provider(), {
+      run: {
+        benchmark_id: 'arc_easy',
+        config: { dataset_path: 'arc-sample.jsonl', limit: 5 },
+        model: { server: 'fixture', name: 'fixture', url: `${fixtureUrl}/v1`, configuration: {} },
+      },
+    });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
