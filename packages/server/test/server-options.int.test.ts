@@ -216,3 +216,25 @@ describe('restart', () => {
     await expect(fetch(`${s.url}/api/v1/health`)).rejects.toThrow();
   });
 });
+
+describe('failures on the hub side', () => {
+  it('health is 503 when the store is down; other requests get a generic 500 that is logged with the request id', async () => {
+    const s = await start();
+    await s.hub.store.close();
+    const health = await http(s.url, 'GET', '/api/v1/health');
+    expect(health.status).toBe(503);
+    expect(health.body.status).toBe('down');
+    expect(health.body.components.store.status).toBe('down');
+
+    const r = await http(s.url, 'GET', '/api/v1/evaluations/some-id', {
+      headers: { 'x-request-id': 'broken-store-1' },
+    });
+    expect(r.status).toBe(500);
+    expect(r.body.error.code).toBe('internal_error');
+    expect(r.body.error.message).toContain('broken-store-1');
+    expect(r.body.error.message).not.toMatch(/database|sqlite/i);
+    const logged = s.logs.lines.find((l) => l.request_id === 'broken-store-1' && l.level === 50);
+    expect(logged).toBeDefined();
+    expect(JSON.stringify(logged)).toMatch(/database/i);
+  });
+});
