@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { loadConfig, type HubConfig } from './config/config.js';
+import { loadConfig, pluginOptionsFor, type HubConfig } from './config/config.js';
 import { PluginError } from './errors.js';
 import type { EvaluationProvider } from './extension-points/provider.js';
 import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
@@ -158,7 +158,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       const taken = new Set([...loaded.map((l) => l.name)]);
       for (const found of discoverPluginPackages(searchFrom)) {
         if (taken.has(found.name) || found.kind !== 'provider') continue;
-        await load(found.name, config.plugins.find((p) => p.name === found.name)?.options ?? {}, 'provider');
+        await load(found.name, pluginOptionsFor(config, found.name), 'provider');
       }
     }
   } catch (err) {

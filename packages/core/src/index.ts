@@ -68,7 +68,7 @@ export type { RunContextOptions } from './service/run-context.js';
 
 export { createHub } from './hub.js';
 export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
-export { loadConfig, CONFIG_FILE_NAMES, PLUGIN_ALIASES } from './config/config.js';
+export { loadConfig, pluginOptionsFor, CONFIG_FILE_NAMES, PLUGIN_ALIASES } from './config/config.js';
 export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
 export { openApiDocument, assertValid, schemaValidator, compileSchema, toErrorDetails } from './contract/validator.js';
 export { EvaluationService } from './service/evaluation-service.js';

@@ -106,12 +106,12 @@ async function main(): Promise<void> {
       EVALHUB_DATA_DIR: join(stateDir, 'hub'),
       EVALHUB_PYTHON: python,
       EVALHUB_MODEL_SERVER_VLLM: model.baseUrl,
-      EVALHUB_LOG_LEVEL: 'warn',
+      EVALHUB_LOG_LEVEL: 'error',
     },
   });
   const server: RunningServer = await startServer({
     config,
-    hubOptions: { resolveFrom: [repoRoot], logger: createLogger({ level: 'warn', destination: process.stderr as never }) },
+    hubOptions: { resolveFrom: [repoRoot], logger: createLogger({ level: 'error', destination: process.stderr as never }) },
     host: '127.0.0.1',
     port: 0,
   });

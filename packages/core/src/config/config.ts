@@ -38,6 +38,8 @@ export interface HubConfig {
   /** False when the tracker is the default (MLflow) rather than chosen in the config or env. */
   trackerExplicit: boolean;
   plugins: PluginRef[];
+  /** Options for plugins by package name (`plugin_options`), also applied to discovered plugins. */
+  pluginOptions: Record<string, Record<string, unknown>>;
   discoverPlugins: boolean;
   modelServers: Record<string, ModelServerConfig>;
   collections: Collection[];
@@ -281,6 +283,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     tracker,
     trackerExplicit: (env.EVALHUB_TRACKER ?? raw.tracker) !== undefined,
     plugins: plugins.map((p) => ({ name: p.name, options: { ...(pluginOptions[p.name] ?? {}), ...p.options } })),
+    pluginOptions,
     discoverPlugins: envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
     modelServers,
     collections,
@@ -299,7 +302,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   return Object.freeze(config);
 }
 
-/** Options the loader passes to a discovered plugin (from `plugin_options`) — exposed for the server's listing. */
+/** Options for a plugin: its `plugins` entry, else `plugin_options[name]` (how discovered plugins get theirs). */
 export function pluginOptionsFor(config: HubConfig, name: string): Record<string, unknown> {
-  return config.plugins.find((p) => p.name === name)?.options ?? {};
+  return config.plugins.find((p) => p.name === name)?.options ?? config.pluginOptions[name] ?? {};
 }

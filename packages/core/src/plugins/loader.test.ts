@@ -66,13 +66,18 @@ describe('plugin loader', () => {
   });
 
   it('discovers installed packages with an "evalhub" field', async () => {
-    const dir = project({
-      '@acme/evalhub-found': { pkg: { evalhub: { kind: 'provider' } }, code: provider('found') },
-      'not-a-plugin': { code: 'export default {}' },
-    });
+    const dir = project(
+      {
+        '@acme/evalhub-found': { pkg: { evalhub: { kind: 'provider' } }, code: provider('found') },
+        'not-a-plugin': { code: 'export default {}' },
+      },
+      { plugin_options: { '@acme/evalhub-found': { value: 3 } } },
+    );
     const h = await start(dir);
     try {
       expect(h.providers.ids()).toEqual(['found']);
+      const e = await h.evaluate({ model: { server: 's', name: 'm', url: 'http://127.0.0.1:9/v1' }, benchmarks: [{ benchmark_id: 'b', provider_id: 'found' }] });
+      expect(e.benchmarks[0]!.results!.metrics).toEqual({ m: 3 });
       expect(h.plugins.map((p) => p.name)).toContain('@acme/evalhub-found');
     } finally {
       await h.close();
