@@ -5,7 +5,7 @@
  *   over HTTP with live progress → a results table per evaluation with its MLflow links.
  *
  * Flags: --keep (leave the hub and MLflow running until Ctrl-C), --json (print the results as JSON).
- * State goes to .evalhub-demo/ (git-ignored); each run starts fresh.
+ * State goes to .evalhub-demo/ (git-ignored; EVALHUB_DEMO_DIR overrides); each run starts fresh.
  */
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', defaul
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const step = (line: string): void => out(`\x1b[1m▸ ${line}\x1b[0m`);
 
-const stateDir = join(repoRoot, '.evalhub-demo');
+const stateDir = process.env.EVALHUB_DEMO_DIR ?? join(repoRoot, '.evalhub-demo');
 const started: { stop(): Promise<void> }[] = [];
 let stopping: Promise<void> | undefined;
 function stopAll(): Promise<void> {
