@@ -194,6 +194,15 @@ describe('EvaluationService: state machine', () => {
     expect(resumed.length).toBe(events.length - 3);
   });
 
+  it('keeps provider log lines and process output in the benchmark log, tailed by logs()', async () => {
+    const h = await makeHub();
+    const e = await h.evaluate({ model, benchmarks: [bench('command', { steps: 2, command: ['sh', '-c', 'echo from-the-process'] })] });
+    const logs = await h.service.logs(e.id);
+    expect(logs.benchmarks[0]!.lines).toEqual(['step 1/2', 'step 2/2', 'from-the-process']);
+    expect((await h.service.logs(e.id, { tail: 1 })).benchmarks[0]!.lines).toEqual(['from-the-process']);
+    expect(e.benchmarks[0]!.artifacts?.map((a) => a.name)).toContain('command/execution.log');
+  });
+
   it('bounds concurrency per evaluation', async () => {
     const h = await makeHub(tempDir(), { EVALHUB_BENCHMARK_CONCURRENCY: '1' });
     const e = await h.evaluate({ model, benchmarks: [bench('slow', { durationMs: 50 }), bench('ok')] });

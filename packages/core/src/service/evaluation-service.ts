@@ -24,7 +24,7 @@ import { CollectionCatalog } from './collection-catalog.js';
 import { EventHub } from './event-hub.js';
 import { ModelResolver } from './model-resolver.js';
 import { closestNames, ProviderRegistry } from './provider-registry.js';
-import { createRunContext } from './run-context.js';
+import { createRunContext, type ManagedRunContext } from './run-context.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 import { benchmarkBatch, evaluationParams, evaluationSummary } from './tracking-data.js';
 import { TrackingOutbox } from './tracking-outbox.js';
@@ -471,8 +471,9 @@ export class EvaluationService {
     delete b.finished_at;
     await this.persist(live);
     const t0 = performance.now();
+    let ctx: ManagedRunContext | undefined;
     try {
-      const ctx = await createRunContext({
+      ctx = await createRunContext({
         runtime: this.runtime,
         signal,
         workDir: paths.workDir,
@@ -532,6 +533,7 @@ export class EvaluationService {
       }
     } finally {
       clearTimeout(timer);
+      await ctx?.flushLog();
     }
     const logSize = await stat(paths.logFile).then((s) => s.size).catch(() => 0);
     if (logSize > 0 && !artifacts.some((a) => a.op === 'artifact' && a.artifact.name === `${b.benchmark_id}/execution.log`)) {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ArtifactSpec, RunContext } from '../extension-points/provider.js';
@@ -30,21 +30,32 @@ function safeArtifactName(name: string): string {
   return clean;
 }
 
+/** A RunContext plus what its owner needs after the run. */
+export interface ManagedRunContext extends RunContext {
+  /** Resolves when every `log()` line is in the log file. */
+  flushLog(): Promise<void>;
+}
+
 /**
  * The RunContext a provider receives: the one EvaluationService builds for every benchmark, usable
  * directly by plugin authors to run a provider outside the hub.
  */
-export async function createRunContext(options: RunContextOptions): Promise<RunContext> {
+export async function createRunContext(options: RunContextOptions): Promise<ManagedRunContext> {
   await mkdir(options.workDir, { recursive: true });
   await mkdir(options.artifactDir, { recursive: true });
   await mkdir(dirname(options.logFile), { recursive: true });
-  const ctx: RunContext = {
+  // Provider log lines go to the execution log (in order) as well as to live events.
+  let logged: Promise<void> = Promise.resolve();
+  const ctx: ManagedRunContext = {
     signal: options.signal,
     workDir: options.workDir,
     logFile: options.logFile,
     logger: options.logger,
     progress: (progress) => options.onProgress?.(progress),
-    log: (line) => options.onLog?.(line),
+    log: (line) => {
+      logged = logged.then(() => appendFile(options.logFile, `${line}\n`)).catch(() => undefined);
+      options.onLog?.(line);
+    },
     async artifact(spec: ArtifactSpec): Promise<void> {
       const name = safeArtifactName(spec.name);
       const target = join(options.artifactDir, name);
@@ -60,8 +71,11 @@ export async function createRunContext(options: RunContextOptions): Promise<RunC
         ...(spec.contentType ? { content_type: spec.contentType, contentType: spec.contentType } : {}),
       });
     },
-    exec: (request) =>
-      options.runtime.exec({ ...request, logFile: request.logFile ?? options.logFile, signal: options.signal }),
+    exec: async (request) => {
+      await logged;
+      return options.runtime.exec({ ...request, logFile: request.logFile ?? options.logFile, signal: options.signal });
+    },
+    flushLog: () => logged,
   };
   return ctx;
 }
