@@ -7,7 +7,7 @@ const base = {
   baseUrl: 'http://vllm:8000/v1',
   modelName: 'meta-llama/llama-3.1-8b',
   tasks: ['arc_easy'],
-  outputPath: '/work/b0/out',
+  outputPath: '/srv/evalhub/b0/out',
 };
 
 function modelArgs(args: string[]): Record<string, string> {
@@ -40,7 +40,7 @@ describe('buildLmEvalCommand', () => {
     expect(built.args).toContain('--log_samples');
     expect(
       built.args.slice(built.args.indexOf('--output_path'), built.args.indexOf('--output_path') + 2),
-    ).toEqual(['--output_path', '/work/b0/out']);
+    ).toEqual(['--output_path', '/srv/evalhub/b0/out']);
     expect(built.args.slice(built.args.indexOf('--tasks'), built.args.indexOf('--tasks') + 2)).toEqual([
       '--tasks',
       'arc_easy',
@@ -65,7 +65,7 @@ describe('buildLmEvalCommand', () => {
       numFewshot: 5,
       limit: 0.5,
       batchSize: 4,
-      includePaths: ['/work/b0/tasks'],
+      includePaths: ['/srv/evalhub/b0/tasks'],
       maxLength: 4096,
       genKwargs: { temperature: 0.1, max_gen_toks: 512 },
     });
@@ -73,7 +73,7 @@ describe('buildLmEvalCommand', () => {
     expect(flag('--num_fewshot')).toBe('5');
     expect(flag('--limit')).toBe('0.5');
     expect(flag('--batch_size')).toBe('4');
-    expect(flag('--include_path')).toBe('/work/b0/tasks');
+    expect(flag('--include_path')).toBe('/srv/evalhub/b0/tasks');
     expect(flag('--gen_kwargs')).toBe('temperature=0.1,max_gen_toks=512');
     expect(modelArgs(built.args).max_length).toBe('4096');
   });
