@@ -48,6 +48,26 @@ echo "   tools ready ($((SECONDS - start)) s): $("$kustomize" version), kubernet
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+echo "== the spec's Kubernetes/OpenShift env snippet, verbatim, in base/deployment.yaml"
+python3 - "$root/deploy/kubernetes/base/deployment.yaml" << 'PY'
+import sys
+
+SPEC = '''env:
+  - name: MLFLOW_TRACKING_URI
+    value: "http://mlflow-service:5000"
+  - name: MLFLOW_EXPERIMENT_PREFIX
+    value: "production-eval"'''.split("\n")
+lines = open(sys.argv[1]).read().split("\n")
+for i, line in enumerate(lines):
+    if line.strip() == "env:":
+        indent = len(line) - len(line.lstrip())
+        block = [l[indent:] for l in lines[i : i + len(SPEC)]]
+        if block == SPEC:
+            print("   found")
+            sys.exit(0)
+sys.exit("the Deployment does not carry the spec's env snippet verbatim:\n" + "\n".join(SPEC))
+PY
+
 targets=("deploy/kubernetes/base")
 for o in "$root"/deploy/kubernetes/overlays/*/; do targets+=("deploy/kubernetes/overlays/$(basename "$o")"); done
 

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,7 +13,26 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
  * the real MLflow server, and that a TypeScript consumer type-checks against the shipped `.d.ts`.
  */
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/** execFile that puts the command's output in the error, so a failing step explains itself. */
+async function run(
+  file: string,
+  args: string[],
+  options: Parameters<typeof execFileAsync>[2] = {},
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(file, args, {
+      maxBuffer: 16 * 1024 * 1024,
+      ...options,
+      encoding: 'utf8',
+    });
+    return { stdout: String(stdout), stderr: String(stderr) };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim(), { cause: err });
+  }
+}
 const root = join(import.meta.dirname, '..', '..');
 const PACKAGES = ['@evalhub/core', '@evalhub/server', '@evalhub/tracker-mlflow', '@evalhub/provider-ragas'];
 
@@ -61,84 +80,84 @@ async function startInstalledServer(): Promise<string> {
   });
 }
 
-beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'evalhub-pack-'));
-  const tarballs = join(work, 'tarballs');
-  project = join(work, 'project');
-  mkdirSync(tarballs);
-  mkdirSync(project);
-
-  // Incremental: a no-op when `npm test` has just built everything.
-  const projects = PACKAGES.map((p) => join('packages', p.replace('@evalhub/', '')));
-  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], {
-    cwd: root,
-  });
-  await run(
-    'npm',
-    ['pack', '--silent', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p])],
-    { cwd: root },
-  );
-  const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
-  expect(files).toHaveLength(PACKAGES.length);
-
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'evalhub-pack-install',
-        private: true,
-        type: 'module',
-        allowScripts: { 'better-sqlite3': true },
-      },
-      null,
-      2,
-    ),
-  );
-  // Third-party dependencies come from the registry (or npm's cache); ours only from the tarballs.
-  // better-sqlite3 may compile from source here, hence the long timeout of this hook.
-  await run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--omit=dev',
-      ...files.map((f) => join(tarballs, f)),
-    ],
-    {
-      cwd: project,
-      env: cleanEnv(),
-      maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-
-  const { stdout: python } = await run(join(root, 'tools', 'python', 'setup-env.sh'), [], { cwd: root });
-  writeFileSync(
-    join(project, 'evalhub.config.yaml'),
-    [
-      'tracker: mlflow',
-      'data_dir: ./data',
-      `python: ${python.trim()}`,
-      'mlflow:',
-      `  tracking_uri: ${inject('mlflowTrackingUri')}`,
-      '  experiment_prefix: pack-install',
-      '',
-    ].join('\n'),
-  );
-  url = await startInstalledServer();
-}, 900_000);
-
-afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
 describe('packed tarballs installed into an empty project', () => {
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'evalhub-pack-'));
+    const tarballs = join(work, 'tarballs');
+    project = join(work, 'project');
+    mkdirSync(tarballs);
+    mkdirSync(project);
+
+    // Incremental: a no-op when `npm test` has just built everything.
+    const projects = PACKAGES.map((p) => join('packages', p.replace('@evalhub/', '')));
+    await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], {
+      cwd: root,
+    });
+    await run(
+      'npm',
+      ['pack', '--silent', '--pack-destination', tarballs, ...PACKAGES.flatMap((p) => ['-w', p])],
+      { cwd: root },
+    );
+    const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
+    expect(files).toHaveLength(PACKAGES.length);
+
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'evalhub-pack-install',
+          private: true,
+          type: 'module',
+          allowScripts: { 'better-sqlite3': true },
+        },
+        null,
+        2,
+      ),
+    );
+    // Third-party dependencies come from the registry (or npm's cache); ours only from the tarballs.
+    // better-sqlite3 may compile from source here, hence the long timeout of this hook.
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--omit=dev',
+        ...files.map((f) => join(tarballs, f)),
+      ],
+      {
+        cwd: project,
+        env: cleanEnv(),
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+
+    const { stdout: python } = await run(join(root, 'tools', 'python', 'setup-env.sh'), [], { cwd: root });
+    writeFileSync(
+      join(project, 'evalhub.config.yaml'),
+      [
+        'tracker: mlflow',
+        'data_dir: ./data',
+        `python: ${python.trim()}`,
+        'mlflow:',
+        `  tracking_uri: ${inject('mlflowTrackingUri')}`,
+        '  experiment_prefix: pack-install',
+        '',
+      ].join('\n'),
+    );
+    url = await startInstalledServer();
+  }, 900_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
   it('install only the tarballs for our packages (no workspace links)', () => {
     for (const p of PACKAGES) {
       const dir = join(project, 'node_modules', ...p.split('/'));
@@ -222,5 +241,94 @@ describe('packed tarballs installed into an empty project', () => {
     );
     expect(result.out).toBe('');
     expect(result.ok).toBe(true);
+  });
+});
+
+/** `^x.y.z` (npm caret, 0.x aware) or an exact version; enough for our internal ranges. */
+function satisfies(version: string, range: string): boolean {
+  const parse = (v: string): number[] => v.split('.').map(Number);
+  const [a, b, c] = parse(version);
+  if (!range.startsWith('^')) return version === range;
+  const [ra, rb, rc] = parse(range.slice(1));
+  const atLeast = a! > ra! || (a === ra && (b! > rb! || (b === rb && c! >= rc!)));
+  if (!atLeast) return false;
+  if (ra! > 0) return a === ra;
+  if (rb! > 0) return a === 0 && b === rb;
+  return a === 0 && b === 0 && c === rc;
+}
+
+interface PackageJson {
+  name: string;
+  version: string;
+  private?: boolean;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+describe('release flow dry run (changesets)', () => {
+  let copy: string;
+  afterAll(() => {
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
+
+  it('`changeset status` and `changeset version` on a copy of the committed tree keep internal ranges satisfied', async () => {
+    copy = mkdtempSync(join(tmpdir(), 'evalhub-release-'));
+    // The committed tree (what a release would version), without touching the checkout, with the
+    // checkout's changesets (the ones `status` below reads).
+    await run(
+      'bash',
+      ['-c', `git archive HEAD | tar -x -C "${copy}" && cp -R .changeset/. "${copy}/.changeset/"`],
+      { cwd: root },
+    );
+    const changeset = join(root, 'node_modules', '.bin', 'changeset');
+    // `status` needs git (it compares with the base branch): run it in the checkout, read-only.
+    const statusFile = join(copy, 'status.json');
+    await run(changeset, ['status', '--output', statusFile], { cwd: root });
+    const status = JSON.parse(readFileSync(statusFile, 'utf8')) as {
+      releases: { name: string; type: string; newVersion: string }[];
+    };
+    // 'none': private or ignored packages that changesets lists without versioning them.
+    const releases = status.releases.filter((r) => r.type !== 'none');
+    const pending = readdirSync(join(copy, '.changeset')).filter(
+      (f) => f.endsWith('.md') && f !== 'README.md',
+    );
+    if (pending.length === 0) {
+      expect(releases).toEqual([]);
+      return;
+    }
+    expect(releases.length).toBeGreaterThan(0);
+
+    await run(changeset, ['version'], { cwd: copy });
+    expect(
+      readdirSync(join(copy, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md'),
+    ).toEqual([]);
+    const packages = new Map<string, { dir: string; pkg: PackageJson }>();
+    const dirs = [
+      'tools',
+      ...['packages', 'examples'].flatMap((g) => readdirSync(join(copy, g)).map((d) => join(g, d))),
+    ];
+    for (const d of dirs) {
+      const pkg = JSON.parse(readFileSync(join(copy, d, 'package.json'), 'utf8')) as PackageJson;
+      packages.set(pkg.name, { dir: join(copy, d), pkg });
+    }
+    for (const r of releases) {
+      const entry = packages.get(r.name);
+      expect(entry, r.name).toBeDefined();
+      expect(entry!.pkg.version, r.name).toBe(r.newVersion);
+      expect(readFileSync(join(entry!.dir, 'CHANGELOG.md'), 'utf8')).toContain(`## ${r.newVersion}`);
+    }
+    // Every internal dependency and peer range must accept the version it will be published with.
+    for (const { pkg } of packages.values()) {
+      for (const deps of [pkg.dependencies, pkg.peerDependencies]) {
+        for (const [name, range] of Object.entries(deps ?? {})) {
+          const target = packages.get(name);
+          if (!target) continue;
+          expect(
+            satisfies(target.pkg.version, range),
+            `${pkg.name} wants ${name}@${range}, release is ${target.pkg.version}`,
+          ).toBe(true);
+        }
+      }
+    }
   });
 });
