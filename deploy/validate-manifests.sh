@@ -176,6 +176,9 @@ PY
 done
 
 config="$root/deploy/kubernetes/base/evalhub.config.yaml"
+if [ -f "$root/node_modules/typescript/bin/tsc" ]; then
+  (cd "$root" && node node_modules/typescript/bin/tsc -b packages/core)
+fi
 if [ -f "$root/packages/core/dist/index.js" ]; then
   echo "== hub config loader on the ConfigMap's evalhub.config.yaml"
   (cd "$root" && node --input-type=module -e '
@@ -184,7 +187,7 @@ if [ -f "$root/packages/core/dist/index.js" ]; then
     console.log(`   ok: plugins ${c.plugins.map((p) => p.name).join(", ")}; collections ${c.collections.map((x) => x.id).join(", ")}; model servers ${Object.keys(c.modelServers).join(", ")}`);
   ' "$config")
 else
-  echo "== (skipped the config loader check: packages/core is not built)"
+  echo "== (skipped the config loader check: no node_modules, run npm ci first)"
 fi
 
 echo "manifests: ok ($((SECONDS - start)) s)"
