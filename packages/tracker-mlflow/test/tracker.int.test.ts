@@ -81,9 +81,9 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
   expect(run.info.run_name).toBe(`llama-3.1-8b-${e.id.replace(/-/g, '').slice(0, 8)}`);
   expect(e.tracking.experiment_name).toBe(experimentName);
   expect(e.tracking.links?.run).toBe(
-    `${trackingUri}/#/experiments/${experiment!.experiment_id}/runs/${run.info.run_id}`,
+    `${trackingUri}/#/experiments/${experiment!.experiment_id}/runs/${run.info.run_id}?workflowType=machine_learning`,
   );
-  expect(e.tracking.links?.experiment).toBe(`${trackingUri}/#/experiments/${experiment!.experiment_id}`);
+  expect(e.tracking.links?.experiment).toBe(`${trackingUri}/#/experiments/${experiment!.experiment_id}?workflowType=machine_learning`);
 
   // Run tags: experiment tags, model configuration, benchmark details, generated metadata.
   const rtags = tagsOf(run.data.tags);

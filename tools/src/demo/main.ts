@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   if (flags.json) out(JSON.stringify(results.map((r) => ({ title: r.title, evaluation: r.evaluation, mlflow: r.mlflow })), null, 2));
   out();
-  out(`Done in ${seconds.toFixed(0)} s. MLflow UI: ${mlflow.trackingUri}/#/experiments`);
+  out(`Done in ${seconds.toFixed(0)} s. MLflow UI: ${mlflow.trackingUri}/#/experiments?workflowType=machine_learning`);
   const allMatch = results.every((r) => r.mlflow.matches);
   out(allMatch ? 'Every score printed above equals the value stored in MLflow.' : 'WARNING: some scores differ from MLflow (see above).');
   if (flags.keep) {

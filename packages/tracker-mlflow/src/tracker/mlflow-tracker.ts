@@ -49,6 +49,9 @@ const PARAM_CONFLICT = /Changing param values is not allowed/;
  * Eval Hub's MLflow tracker: one MLflow run per evaluation in the experiment
  * `{prefix}_{experiment.name}`, laid out as described in structure.ts and the README.
  */
+/** The MLflow UI's model-training workflow (runs table), as opposed to its GenAI view. */
+const RUNS_VIEW = 'machine_learning';
+
 export class MlflowTracker implements Tracker {
   readonly name = 'mlflow';
   readonly client: MlflowClient;
@@ -71,10 +74,17 @@ export class MlflowTracker implements Tracker {
     this.secrets = [o.password, o.token].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   }
 
-  /** UI links of an experiment and a run. */
+  /**
+   * UI links of an experiment and a run. MLflow 3.x UIs choose between the GenAI and the model-training
+   * views from a global switch (the `workflowType` query parameter, else the browser's last choice,
+   * defaulting to GenAI); older 3.x UIs read the experiment's `mlflow.experimentKind` tag. The links
+   * carry the parameter and the experiment carries the tag, so both open on the runs view.
+   */
   links(experimentId: string, runId?: string): { experiment: string; run?: string } {
-    const experiment = `${this.linkBase}/#/experiments/${experimentId}`;
-    return runId ? { experiment, run: `${experiment}/runs/${runId}` } : { experiment };
+    const experimentPath = `${this.linkBase}/#/experiments/${experimentId}`;
+    const view = `?workflowType=${RUNS_VIEW}`;
+    const experiment = `${experimentPath}${view}`;
+    return runId ? { experiment, run: `${experimentPath}/runs/${runId}${view}` } : { experiment };
   }
 
   async startRun(e: Evaluation): Promise<TrackerRun> {
