@@ -1,4 +1,3 @@
-/* global process, fetch, AbortController, setTimeout, clearTimeout */
 // Container health check: exit 0 when GET /api/v1/health answers 200 (status ok or degraded, e.g.
 // MLflow briefly down while tracking waits in the outbox), 1 otherwise (503 = store down, or no answer).
 const port = process.env.EVALHUB_PORT || '8000';
