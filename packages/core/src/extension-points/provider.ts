@@ -50,7 +50,7 @@ export interface ArtifactSpec {
 export interface RunContext {
   /** Aborted on cancellation or timeout; pass it on (core's runtime kills the process group). */
   readonly signal: AbortSignal;
-  /** A fresh, private directory for this benchmark run. */
+  /** A fresh, private directory for this benchmark run (created when first read). */
   readonly workDir: string;
   /** Path of this benchmark's execution log file (the runtime appends process output here). */
   readonly logFile: string;

@@ -398,13 +398,14 @@ export class EvaluationService {
 
   private async runEvaluation(live: LiveEvaluation): Promise<void> {
     const e = live.evaluation;
+    const todo = e.benchmarks.map((b, i) => ({ b, i })).filter(({ b }) => b.status === 'pending');
     if (e.status === 'pending' || !e.started_at) {
       e.status = 'running';
       e.started_at ??= now();
-      await this.persist(live);
+      // The first benchmark's start persists this too; save here only when nothing will run.
+      if (todo.length === 0) await this.persist(live);
       this.publish(e.id, { type: 'status', status: 'running' });
     }
-    const todo = e.benchmarks.map((b, i) => ({ b, i })).filter(({ b }) => b.status === 'pending');
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < todo.length && !live.abort.signal.aborted) {
@@ -459,10 +460,19 @@ export class EvaluationService {
     const paths = this.paths(e.id, index, b.benchmark_id);
     const log = this.logger.child({ evaluation_id: e.id, benchmark_id: b.benchmark_id });
 
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
+    // One controller per benchmark, aborted by the evaluation's (cancel, shutdown) or by the timeout.
+    // (Not AbortSignal.any: on Node 20 it keeps every combined signal alive.)
+    const benchmarkAbort = new AbortController();
+    const signal = benchmarkAbort.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      benchmarkAbort.abort('timeout');
+    }, task.timeoutMs);
     timer.unref();
-    const signal = AbortSignal.any([live.abort.signal, timeout.signal]);
+    const onEvaluationAbort = (): void => benchmarkAbort.abort(live.abort.signal.reason);
+    if (live.abort.signal.aborted) onEvaluationAbort();
+    else live.abort.signal.addEventListener('abort', onEvaluationAbort, { once: true });
     const artifacts: TrackingOp[] = [];
 
     const started = now();
@@ -512,7 +522,7 @@ export class EvaluationService {
         },
       });
     } catch (err) {
-      const reason = live.abort.signal.aborted ? (live.abort.signal.reason as AbortReason) : timeout.signal.aborted ? 'timeout' : undefined;
+      const reason = live.abort.signal.aborted ? (live.abort.signal.reason as AbortReason) : timedOut ? 'timeout' : undefined;
       if (reason === 'shutdown') {
         this.setBenchmark(live, index, { status: 'pending', progress: { fraction: 0 } });
         log.info('benchmark interrupted by shutdown; it runs again after restart');
@@ -533,9 +543,10 @@ export class EvaluationService {
       }
     } finally {
       clearTimeout(timer);
+      live.abort.signal.removeEventListener('abort', onEvaluationAbort);
       await ctx?.flushLog();
     }
-    const logSize = await stat(paths.logFile).then((s) => s.size).catch(() => 0);
+    const logSize = ctx?.logUsed() ? await stat(paths.logFile).then((s) => s.size).catch(() => 0) : 0;
     if (logSize > 0 && !artifacts.some((a) => a.op === 'artifact' && a.artifact.name === `${b.benchmark_id}/execution.log`)) {
       artifacts.push({ op: 'artifact', artifact: { name: `${b.benchmark_id}/execution.log`, path: paths.logFile, contentType: 'text/plain' } });
       b.artifacts = [...(b.artifacts ?? []), { name: `${b.benchmark_id}/execution.log`, size: logSize, content_type: 'text/plain' }];

@@ -24,7 +24,8 @@ export interface EventHubOptions {
  */
 export class EventHub {
   private readonly channels = new Map<string, Channel>();
-  private readonly closedOrder = new Set<string>();
+  /** Finished streams, oldest first, with the time they closed. */
+  private readonly closedOrder = new Map<string, number>();
   private readonly max: number;
   private readonly maxClosed: number;
   private readonly retentionMs: number;
@@ -69,12 +70,14 @@ export class EventHub {
     c.closed = true;
     for (const w of c.waiters) w();
     c.waiters.clear();
+    const at = Date.now();
     this.closedOrder.delete(evaluationId);
-    this.closedOrder.add(evaluationId);
-    setTimeout(() => {
-      if (this.channels.get(evaluationId)?.closed) this.forget(evaluationId);
-    }, this.retentionMs).unref();
-    while (this.closedOrder.size > this.maxClosed) this.forget(this.closedOrder.values().next().value!);
+    this.closedOrder.set(evaluationId, at);
+    // Evict the oldest finished streams: beyond the count limit, or older than the retention time.
+    for (const [id, closedAt] of this.closedOrder) {
+      if (this.closedOrder.size <= this.maxClosed && at - closedAt < this.retentionMs) break;
+      this.forget(id);
+    }
   }
 
   /** Drop an evaluation's buffered events (memory bound for long-running hubs). */

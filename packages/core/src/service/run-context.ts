@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
@@ -9,9 +10,9 @@ import type { ArtifactInfo, Progress } from '../types.js';
 export interface RunContextOptions {
   runtime: Runtime;
   signal: AbortSignal;
-  /** Private working folder of this benchmark run (created). */
+  /** Private working folder of this benchmark run (created on first access). */
   workDir: string;
-  /** Folder that receives this benchmark's artifacts (created). */
+  /** Folder that receives this benchmark's artifacts (created on the first artifact). */
   artifactDir: string;
   /** Prefix of artifact names, normally the benchmark id. */
   artifactPrefix: string;
@@ -34,6 +35,8 @@ function safeArtifactName(name: string): string {
 export interface ManagedRunContext extends RunContext {
   /** Resolves when every `log()` line is in the log file. */
   flushLog(): Promise<void>;
+  /** Whether anything may have written the log file (log(), exec() or the path was handed out). */
+  logUsed(): boolean;
 }
 
 /**
@@ -41,24 +44,42 @@ export interface ManagedRunContext extends RunContext {
  * directly by plugin authors to run a provider outside the hub.
  */
 export async function createRunContext(options: RunContextOptions): Promise<ManagedRunContext> {
-  await mkdir(options.workDir, { recursive: true });
-  await mkdir(options.artifactDir, { recursive: true });
-  await mkdir(dirname(options.logFile), { recursive: true });
+  // Folders are made on first use (synchronously, so a provider can rely on them at once): a
+  // benchmark that never touches its work folder or log costs no file-system round trips.
+  let workDirReady = false;
+  let logUsed = false;
+  const ensureLogDir = (): string => {
+    if (!logUsed) {
+      mkdirSync(dirname(options.logFile), { recursive: true });
+      logUsed = true;
+    }
+    return options.logFile;
+  };
   // Provider log lines go to the execution log (in order) as well as to live events.
   let logged: Promise<void> = Promise.resolve();
   const ctx: ManagedRunContext = {
     signal: options.signal,
-    workDir: options.workDir,
-    logFile: options.logFile,
+    get workDir(): string {
+      if (!workDirReady) {
+        mkdirSync(options.workDir, { recursive: true });
+        workDirReady = true;
+      }
+      return options.workDir;
+    },
+    get logFile(): string {
+      return ensureLogDir();
+    },
     logger: options.logger,
     progress: (progress) => options.onProgress?.(progress),
     log: (line) => {
-      logged = logged.then(() => appendFile(options.logFile, `${line}\n`)).catch(() => undefined);
+      const file = ensureLogDir();
+      logged = logged.then(() => appendFile(file, `${line}\n`)).catch(() => undefined);
       options.onLog?.(line);
     },
     async artifact(spec: ArtifactSpec): Promise<void> {
       const name = safeArtifactName(spec.name);
       const target = join(options.artifactDir, name);
+      // Created on first use: most benchmarks of a no-artifact provider never need it.
       await mkdir(dirname(target), { recursive: true });
       if (spec.path !== undefined) await copyFile(spec.path, target);
       else await writeFile(target, spec.content ?? '');
@@ -73,9 +94,10 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
     },
     exec: async (request) => {
       await logged;
-      return options.runtime.exec({ ...request, logFile: request.logFile ?? options.logFile, signal: options.signal });
+      return options.runtime.exec({ ...request, logFile: request.logFile ?? ensureLogDir(), signal: options.signal });
     },
     flushLog: () => logged,
+    logUsed: () => logUsed,
   };
   return ctx;
 }
