@@ -20,18 +20,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Evaluation } from '@evalhub/core';
 import { request } from 'undici';
 import { finishTags, MlflowTracker, runTags } from '@evalhub/tracker-mlflow';
-import { resolvePython, startMlflowServer } from '../mlflow/launcher.js';
+import { repoRoot, resolvePython, startMlflowServer } from '../mlflow/launcher.js';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '5' } } });
 const ITERATIONS = Math.max(1, Number(values.iterations));
 const BENCHMARKS = 5;
 const PARAMS = 20;
-const here = dirname(fileURLToPath(import.meta.url));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -173,7 +171,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const child = execFile(
         python,
-        [join(here, 'mlflow_python.py')],
+        [join(repoRoot, 'tools', 'src', 'bench', 'mlflow_python.py')],
         {
           env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
           maxBuffer: 16 * 1024 * 1024,
