@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient, MlflowError, RUN_KEY_TAG, type Metric } from '../src/index.js';
+import { faultyNetwork } from './faulty-network.js';
 
 // Every test talks to the real MLflow server started by tools/test/setup-mlflow.ts.
 const trackingUri = inject('mlflowTrackingUri');
@@ -21,59 +22,6 @@ afterAll(async () => {
 
 function sameDouble(a: number, b: number): boolean {
   return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
-}
-
-/**
- * A pass-through HTTP proxy in front of the real MLflow server that can drop the connection after
- * MLflow has answered, or answer 503 itself before forwarding — to exercise retries against real
- * server state.
- */
-async function faultyProxy(faults: {
-  dropAfterForward?: (path: string) => boolean;
-  unavailable?: (path: string) => boolean;
-}) {
-  const seen: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      seen.push(`${req.method} ${path}`);
-      if (faults.unavailable?.(path)) {
-        res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('upstream busy');
-        return;
-      }
-      const headers = { ...req.headers };
-      delete headers.host;
-      delete headers.connection;
-      request(`${trackingUri}${path}`, {
-        method: req.method as 'GET',
-        headers,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      }).then(
-        async (up) => {
-          const body = Buffer.from(await up.body.arrayBuffer());
-          if (faults.dropAfterForward?.(path)) {
-            req.socket.destroy(); // MLflow did the work; the answer is lost on the way back
-            return;
-          }
-          res
-            .writeHead(up.statusCode, {
-              'content-type': String(up.headers['content-type'] ?? 'application/json'),
-            })
-            .end(body);
-        },
-        () => res.writeHead(502).end('proxy error'),
-      );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
 }
 
 describe('MlflowClient against a real MLflow server', () => {
@@ -258,7 +206,7 @@ describe('MlflowClient against a real MLflow server', () => {
   it('creates a run once even when the create answer is lost and the request is retried', async () => {
     const expId = await client.createExperiment(unique('idempotent'));
     let drops = 0;
-    const proxy = await faultyProxy({ dropAfterForward: (p) => p.endsWith('/runs/create') && drops++ === 0 });
+    const proxy = await faultyNetwork(trackingUri, (_n, p) => (p.endsWith('/runs/create') && drops++ === 0 ? 'drop-after' : 'pass'));
     const viaProxy = new MlflowClient({ trackingUri: proxy.uri, retry: fast });
     try {
       const key = randomUUID();
@@ -281,7 +229,7 @@ describe('MlflowClient against a real MLflow server', () => {
     const expId = await client.createExperiment(unique('503'));
     const { run } = await client.createRunIdempotent(expId, randomUUID());
     let busy = 2;
-    const proxy = await faultyProxy({ unavailable: (p) => p.endsWith('/runs/log-batch') && busy-- > 0 });
+    const proxy = await faultyNetwork(trackingUri, (_n, p) => (p.endsWith('/runs/log-batch') && busy-- > 0 ? 'refuse' : 'pass'));
     const viaProxy = new MlflowClient({ trackingUri: proxy.uri, retry: fast });
     try {
       await viaProxy.logBatch(run.info.run_id, { metrics: [{ key: 'acc', value: 0.75, timestamp: 1 }] });

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMlflowServer, type MlflowServer } from '@evalhub/tools';
-import { request } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
+import { faultyNetwork } from './faulty-network.js';
 import {
   ENGINE_METRICS,
   evaluateAndSync,
@@ -122,65 +119,16 @@ describe('MLflow stopped mid-evaluation, then restarted', () => {
   });
 });
 
-/** A pass-through proxy to the real MLflow that answers 503 itself to chosen requests. */
-async function flakyNetwork(unavailable: (n: number, path: string) => 'before' | 'after' | undefined) {
-  let n = 0;
-  const answered503: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      const mode = unavailable(++n, path);
-      if (mode === 'before') {
-        answered503.push(path);
-        res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
-        return;
-      }
-      const headers = { ...req.headers };
-      delete headers.host;
-      delete headers.connection;
-      request(`${trackingUri}${path}`, {
-        method: req.method as 'GET',
-        headers,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      }).then(
-        async (up) => {
-          const body = Buffer.from(await up.body.arrayBuffer());
-          if (mode === 'after') {
-            answered503.push(path); // MLflow did the work, the client is told it failed
-            res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
-            return;
-          }
-          res
-            .writeHead(up.statusCode, {
-              'content-type': String(up.headers['content-type'] ?? 'application/json'),
-            })
-            .end(body);
-        },
-        () => res.writeHead(502).end('proxy error'),
-      );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    answered503,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
-  };
-}
-
 describe('MLflow answering 503', () => {
   it('is retried (client retries, then the outbox) and never duplicates the run', async () => {
     let createdOnce = false;
-    const net = await flakyNetwork((n, path) => {
-      if (n <= 8) return 'before'; // more than the client's own retries: the outbox retries too
+    const net = await faultyNetwork(trackingUri, (n, path) => {
+      if (n <= 8) return 'refuse'; // more than the client's own retries: the outbox retries too
       if (path.includes('/runs/create') && !createdOnce) {
         createdOnce = true;
-        return 'after'; // the run is created but the answer is lost
+        return 'fail-after'; // the run is created but the client is told it failed
       }
-      return undefined;
+      return 'pass';
     });
     cleanup.push(net.close);
     const h = await startHub(net.uri, { http_request_max_retries: 2 });

@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+
+/**
+ * What happens to one request on its way to the real MLflow server:
+ * - `pass`: forwarded, answer returned;
+ * - `refuse`: answered 503 without reaching MLflow;
+ * - `fail-after`: forwarded (MLflow does the work), but the client is told 503;
+ * - `drop-after`: forwarded, then the connection is cut before the answer arrives.
+ */
+export type Fault = 'pass' | 'refuse' | 'fail-after' | 'drop-after';
+
+export interface FaultyNetwork {
+  /** Tracking URI that goes through the network. */
+  uri: string;
+  /** `METHOD path` of every request, in order. */
+  seen: string[];
+  /** Paths that were answered 503 (refused or failed after forwarding). */
+  answered503: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the real MLflow server that injects network faults, so
+ * retries and idempotency are exercised against real server state. It stands for the network, not
+ * for MLflow: every request that passes is answered by MLflow itself.
+ */
+export async function faultyNetwork(trackingUri: string, decide: (n: number, path: string) => Fault): Promise<FaultyNetwork> {
+  let n = 0;
+  const seen: string[] = [];
+  const answered503: string[] = [];
+  const unavailable = (res: import('node:http').ServerResponse, path: string): void => {
+    answered503.push(path);
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('service unavailable');
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      seen.push(`${req.method} ${path}`);
+      const fault = decide(++n, path);
+      if (fault === 'refuse') return unavailable(res, path);
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers.connection;
+      request(`${trackingUri}${path}`, {
+        method: req.method as 'GET',
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      }).then(
+        async (up) => {
+          const body = Buffer.from(await up.body.arrayBuffer());
+          if (fault === 'drop-after') return void req.socket.destroy();
+          if (fault === 'fail-after') return unavailable(res, path);
+          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') }).end(body);
+        },
+        () => res.writeHead(502).end('proxy error'),
+      );
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    answered503,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
