@@ -225,6 +225,23 @@ describe('MlflowClient against a real MLflow server', () => {
     }
   });
 
+  it('skips the lookup before a first create the caller knows is new, and still finds the run on a replay', async () => {
+    const expId = await client.createExperiment(unique('known-new'));
+    const proxy = await faultyNetwork(trackingUri, () => 'pass');
+    const viaProxy = new MlflowClient({ trackingUri: proxy.uri, retry: fast });
+    try {
+      const key = randomUUID();
+      const first = await viaProxy.createRunIdempotent(expId, key, { knownNew: true });
+      expect(first.created).toBe(true);
+      expect(proxy.seen.filter((s) => s.includes('/runs/search'))).toHaveLength(0);
+      const replay = await viaProxy.createRunIdempotent(expId, key);
+      expect(replay).toMatchObject({ created: false, run: { info: { run_id: first.run.info.run_id } } });
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+    }
+  });
+
   it('retries a 503 on the way to MLflow and the data arrives once', async () => {
     const expId = await client.createExperiment(unique('503'));
     const { run } = await client.createRunIdempotent(expId, randomUUID());

@@ -44,7 +44,8 @@ export interface Tracker {
   readonly name: string;
   /**
    * Create the run for this evaluation, or find the one an earlier attempt created (idempotent by
-   * `evaluation.id`). Called when the evaluation starts.
+   * `evaluation.id`). Called when the evaluation starts. `evaluation.tracking.start_attempts` counts
+   * this attempt too: 1 means no earlier attempt can have created the run.
    */
   startRun(evaluation: Evaluation): Promise<TrackerRun>;
   /** Reattach to a run created earlier, e.g. after a restart, from the info `startRun` returned. */

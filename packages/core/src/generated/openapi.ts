@@ -350,6 +350,8 @@ export interface components {
                 run?: string;
             };
             pending_operations?: number;
+            /** @description How often creating the tracker run was attempted (recorded before each attempt, so a tracker can tell a first attempt from a replay). */
+            start_attempts?: number;
             last_error?: string;
             /** Format: date-time */
             synced_at?: string;

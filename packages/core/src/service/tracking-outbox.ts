@@ -1,5 +1,11 @@
 import type { EvaluationStore, StoredTrackingOp, TrackingOp } from '../extension-points/store.js';
-import { PermanentTrackingError, type Tracker, type TrackerRun, type TrackingBatch } from '../extension-points/tracker.js';
+import {
+  PermanentTrackingError,
+  type TrackedArtifact,
+  type Tracker,
+  type TrackerRun,
+  type TrackingBatch,
+} from '../extension-points/tracker.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Evaluation, TrackingInfo } from '../types.js';
@@ -115,7 +121,10 @@ export class TrackingOutbox {
       });
     } else {
       if (first.op.op !== 'start') this.o.logger.warn({ evaluation_id: evaluation.id }, 'tracking run missing; starting one');
-      run = await this.o.tracker.startRun(evaluation);
+      // Recorded before the attempt, so a replay (even after a crash) is known to be one.
+      const start_attempts = (t.start_attempts ?? 0) + 1;
+      await this.o.updateTracking(evaluation.id, { start_attempts });
+      run = await this.o.tracker.startRun({ ...evaluation, tracking: { ...t, start_attempts } });
       await this.o.updateTracking(evaluation.id, { ...run.info });
     }
     this.runs.set(evaluation.id, run);
@@ -145,8 +154,20 @@ export class TrackingOutbox {
           i = j;
           continue;
         }
-        if (current.op.op === 'artifact') await run.logArtifact(current.op.artifact);
-        else if (current.op.op === 'finish') {
+        if (current.op.op === 'artifact') {
+          // Consecutive artifacts are independent: uploaded concurrently.
+          let j = i;
+          while (j < ops.length && ops[j]!.op.op === 'artifact') j++;
+          const group = ops.slice(i, j);
+          const results = await Promise.allSettled(group.map((o) => run.logArtifact((o.op as { artifact: TrackedArtifact }).artifact)));
+          const done = group.filter((_, k) => results[k]!.status === 'fulfilled').map((o) => o.seq);
+          if (done.length) await this.o.store.completeTrackingOps(done);
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+          i = j;
+          continue;
+        }
+        if (current.op.op === 'finish') {
           const final = (await this.o.getEvaluation(id)) ?? evaluation;
           await run.finish(final);
           finished = true;

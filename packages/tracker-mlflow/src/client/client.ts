@@ -38,6 +38,14 @@ export interface CreateRunInput {
   tags?: KeyValue[];
 }
 
+export interface CreateRunIdempotentInput extends CreateRunInput {
+  /**
+   * The caller knows no earlier attempt can have created the run (e.g. a durably recorded first
+   * attempt): the lookup before the first create is skipped. Retries still look first.
+   */
+  knownNew?: boolean;
+}
+
 export interface SearchRunsInput {
   experimentIds: string[];
   filter?: string;
@@ -261,7 +269,7 @@ export class MlflowClient {
   async createRunIdempotent(
     experimentId: string,
     runKey: string,
-    input: CreateRunInput = {},
+    { knownNew, ...input }: CreateRunIdempotentInput = {},
   ): Promise<{ run: Run; created: boolean }> {
     if (!RUN_KEY_RE.test(runKey)) {
       throw clientValidationError(`${API}/runs/create`, `run key must match ${RUN_KEY_RE.source}`);
@@ -272,7 +280,8 @@ export class MlflowClient {
     ];
     const maxAttempts = Math.max(1, this.http.policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
-      const found = await this.findRunByKey(experimentId, runKey);
+      // A caller that knows no earlier attempt exists skips the first lookup (one request less).
+      const found = attempt === 1 && knownNew ? undefined : await this.findRunByKey(experimentId, runKey);
       if (found) return { run: found, created: false };
       try {
         return { run: await this.createRun(experimentId, { ...input, tags }), created: true };

@@ -98,6 +98,7 @@ export class MlflowTracker implements Tracker {
           runName: runName(e),
           startTime: Number.isFinite(startTime) ? startTime : Date.now(),
           tags: runTags(e, this.init.hubVersion),
+          knownNew: e.tracking.start_attempts === 1,
         }),
     );
     return new MlflowRun(
@@ -207,8 +208,13 @@ class MlflowRun implements TrackerRun {
   constructor(
     private readonly tracker: MlflowTracker,
     readonly info: TrackerRunInfo & { run_id: string; experiment_id: string },
-    private artifactUri: string | undefined,
-  ) {}
+    artifactUri: string | undefined,
+  ) {
+    if (artifactUri) this.artifactUri = Promise.resolve(artifactUri);
+  }
+
+  /** Where the run's artifacts go; looked up once even when uploads run concurrently. */
+  private artifactUri: Promise<string> | undefined;
 
   private get client(): MlflowClient {
     return this.tracker.client;
@@ -270,9 +276,10 @@ class MlflowRun implements TrackerRun {
       return;
     }
     await guard(`Cannot upload artifact '${a.name}' to MLflow run ${this.info.run_id}`, async () => {
-      this.artifactUri ??= (await this.client.getRun(this.info.run_id)).info.artifact_uri;
+      this.artifactUri ??= this.client.getRun(this.info.run_id).then((r) => r.info.artifact_uri);
+      this.artifactUri.catch(() => (this.artifactUri = undefined));
       await this.client.uploadArtifact(
-        this.artifactUri,
+        await this.artifactUri,
         a.name,
         this.tracker.redact(data),
         a.contentType ?? 'application/octet-stream',
