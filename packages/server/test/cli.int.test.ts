@@ -249,13 +249,12 @@ describe('evalhub serve', () => {
     const exited = new Promise<number | null>((resolve) => child!.on('close', resolve));
     let url = '';
     const out: string[] = [];
+    // The JSON line (stdout) and the log line (pino, asynchronous) may arrive in either order.
     for await (const line of createInterface({ input: child.stdout! })) {
       out.push(line);
       const parsed = JSON.parse(line) as { url?: string; msg?: string };
-      if (parsed.url && !parsed.msg) {
-        url = parsed.url;
-        break;
-      }
+      if (parsed.url && !parsed.msg) url = parsed.url;
+      if (url && out.some((l) => l.includes('listening on'))) break;
     }
     expect(url, stderr).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.join('\n')).toContain('listening on');
