@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     const e = evaluation(experiment);
     const t0 = performance.now();
     const run = await tracker.startRun(e);
+    // As core's outbox delivers them: the merged batch concurrently with the artifact uploads.
+    const uploads = artifacts.map((a) => run.logArtifact(a));
     if (shape === 'one-batch')
       await run.log({ params, metrics: metricsOf(perBenchmark), timestamp: Date.now() });
     else {
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
       for (let b = 0; b < BENCHMARKS; b++)
         await run.log({ metrics: metricsOf(perBenchmark, b), timestamp: Date.now() });
     }
-    await Promise.all(artifacts.map((a) => run.logArtifact(a))); // as core's outbox delivers them
+    await Promise.all(uploads);
     await run.finish({ ...e, status: 'completed', finished_at: new Date().toISOString() });
     return { ms: performance.now() - t0, api: counts.api, artifacts: counts.artifacts };
   }

@@ -36,8 +36,9 @@ function mergeBatches(batches: TrackingBatch[]): TrackingBatch {
 /**
  * Durable tracking: every tracking operation is journaled in the store first, then delivered to the
  * tracker in order, per evaluation. When the tracker fails, the operations stay in the journal and are
- * retried with backoff — also after a restart — so an outage never loses a result. Consecutive
- * params/metrics/tags operations are merged into one delivery.
+ * retried with backoff — also after a restart — so an outage never loses a result. Between the
+ * run's start and finish, consecutive params/metrics/tags operations are merged into one delivery,
+ * sent concurrently with the artifact uploads that follow them.
  */
 export class TrackingOutbox {
   private readonly runs = new Map<string, TrackerRun>();
@@ -145,22 +146,24 @@ export class TrackingOutbox {
       let finished = false;
       for (let i = 0; i < ops.length; ) {
         const current = ops[i]!;
-        if (current.op.op === 'log') {
+        if (current.op.op === 'log' || current.op.op === 'artifact') {
+          // Params/metrics/tags and artifacts up to the next start/finish are independent of each
+          // other: the log operations go as one merged batch, concurrently with the artifact uploads.
           let j = i;
-          const batches: TrackingBatch[] = [];
-          while (j < ops.length && ops[j]!.op.op === 'log') batches.push((ops[j++]!.op as { batch: TrackingBatch }).batch);
-          await run.log(mergeBatches(batches));
-          await this.o.store.completeTrackingOps(ops.slice(i, j).map((o) => o.seq));
-          i = j;
-          continue;
-        }
-        if (current.op.op === 'artifact') {
-          // Consecutive artifacts are independent: uploaded concurrently.
-          let j = i;
-          while (j < ops.length && ops[j]!.op.op === 'artifact') j++;
+          while (j < ops.length && (ops[j]!.op.op === 'log' || ops[j]!.op.op === 'artifact')) j++;
           const group = ops.slice(i, j);
-          const results = await Promise.allSettled(group.map((o) => run.logArtifact((o.op as { artifact: TrackedArtifact }).artifact)));
-          const done = group.filter((_, k) => results[k]!.status === 'fulfilled').map((o) => o.seq);
+          const logs = group.filter((o) => o.op.op === 'log');
+          const artifacts = group.filter((o) => o.op.op === 'artifact');
+          const deliveries: { seqs: number[]; send: () => Promise<void> }[] = artifacts.map((o) => ({
+            seqs: [o.seq],
+            send: () => run.logArtifact((o.op as { artifact: TrackedArtifact }).artifact),
+          }));
+          if (logs.length) {
+            const batch = mergeBatches(logs.map((o) => (o.op as { batch: TrackingBatch }).batch));
+            deliveries.unshift({ seqs: logs.map((o) => o.seq), send: () => run.log(batch) });
+          }
+          const results = await Promise.allSettled(deliveries.map((d) => d.send()));
+          const done = deliveries.flatMap((d, k) => (results[k]!.status === 'fulfilled' ? d.seqs : []));
           if (done.length) await this.o.store.completeTrackingOps(done);
           const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failed) throw failed.reason;

@@ -52,12 +52,20 @@ const PARAM_CONFLICT = /Changing param values is not allowed/;
 /** The MLflow UI's model-training workflow (runs table), as opposed to its GenAI view. */
 const RUNS_VIEW = 'machine_learning';
 
+/**
+ * How long an experiment found or created by this hub is trusted without a lookup. Within it, only
+ * tags that the hub itself changes are sent; a deletion in MLflow is noticed at the next run creation.
+ */
+const EXPERIMENT_CACHE_MS = 60_000;
+
 export class MlflowTracker implements Tracker {
   readonly name = 'mlflow';
   readonly client: MlflowClient;
   readonly prefix: string;
   private readonly linkBase: string;
   private readonly secrets: string[];
+  /** Experiments this hub found or created recently, by name, with the tags it last saw or set. */
+  private readonly experiments = new Map<string, { experiment: Experiment; tags: Map<string, string>; at: number }>();
 
   constructor(private readonly init: MlflowTrackerInit) {
     const o = init.options;
@@ -88,6 +96,17 @@ export class MlflowTracker implements Tracker {
   }
 
   async startRun(e: Evaluation): Promise<TrackerRun> {
+    try {
+      return await this.startRunIn(e);
+    } catch (err) {
+      // The experiment may have been deleted or changed since it was cached: look it up afresh once.
+      const name = experimentName(this.prefix, e);
+      if (!this.experiments.delete(name)) throw err;
+      return this.startRunIn(e);
+    }
+  }
+
+  private async startRunIn(e: Evaluation): Promise<TrackerRun> {
     const name = experimentName(this.prefix, e);
     const experiment = await this.experimentFor(name, e);
     const startTime = Date.parse(e.started_at ?? e.created_at);
@@ -168,6 +187,25 @@ export class MlflowTracker implements Tracker {
   private async experimentFor(name: string, e: Evaluation): Promise<Experiment> {
     const desired = experimentTags(e);
     const what = `Cannot use MLflow experiment '${name}'`;
+    const cached = this.experiments.get(name);
+    if (cached && Date.now() - cached.at < EXPERIMENT_CACHE_MS) {
+      // Seen moments ago: no lookup, only the tags that changed since.
+      return guard(what, async () => {
+        for (const t of desired) {
+          if (cached.tags.get(t.key) !== t.value) {
+            await this.client.setExperimentTag(cached.experiment.experiment_id, t.key, t.value);
+            cached.tags.set(t.key, t.value);
+          }
+        }
+        return cached.experiment;
+      });
+    }
+    const experiment = await this.lookUpExperiment(name, desired, what);
+    this.experiments.set(name, { experiment, tags: new Map(desired.map((t) => [t.key, t.value])), at: Date.now() });
+    return experiment;
+  }
+
+  private async lookUpExperiment(name: string, desired: KeyValue[], what: string): Promise<Experiment> {
     return guard(what, async () => {
       let experiment = await this.client.getExperimentByName(name);
       if (!experiment) {
