@@ -13,7 +13,9 @@ const depConstraints = [
 ];
 /** Tests may also use the dev tooling (fixture model server, MLflow launcher), which in turn drives the packages. */
 const testDepConstraints = depConstraints.map((c) =>
-  c.sourceTag === 'scope:tools' ? c : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'scope:tools'] },
+  c.sourceTag === 'scope:tools'
+    ? c
+    : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'scope:tools'] },
 );
 const boundaries = (constraints) => [
   'error',
@@ -31,7 +33,18 @@ const boundaries = (constraints) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.venv*/**', '.evalhub*/**', '.schemathesis/**', '.nx/**', 'packages/core/src/generated/**', '**/*.py'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.venv*/**',
+      '.evalhub*/**',
+      '.schemathesis/**',
+      '.nx/**',
+      'packages/core/src/generated/**',
+      '**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -42,7 +55,10 @@ export default tseslint.config(
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': boundaries(depConstraints),
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -5,16 +5,31 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, resolvePython } from '../src/mlflow/launcher.js';
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 900_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 900_000 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
   });
 }
 
 /** Rows of the demo's result tables: evaluation title → benchmark → {metric, score}. */
-function printedScores(stdout: string): Map<string, Map<string, { metric: string; score: string; status: string }>> {
+function printedScores(
+  stdout: string,
+): Map<string, Map<string, { metric: string; score: string; status: string }>> {
   const out = new Map<string, Map<string, { metric: string; score: string; status: string }>>();
   let current: Map<string, { metric: string; score: string; status: string }> | undefined;
   for (const line of stdout.split('\n')) {
@@ -31,13 +46,19 @@ function printedScores(stdout: string): Map<string, Map<string, { metric: string
 }
 
 describe('the demo (npm run demo)', () => {
-  it('runs the spec\'s three requests end to end, and its printed scores equal what MLflow stores', async () => {
+  it("runs the spec's three requests end to end, and its printed scores equal what MLflow stores", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalhub-demo-test-'));
-    const demo = await run(process.execPath, [join(repoRoot, 'tools', 'dist', 'demo', 'main.js')], { EVALHUB_DEMO_DIR: dir });
+    const demo = await run(process.execPath, [join(repoRoot, 'tools', 'dist', 'demo', 'main.js')], {
+      EVALHUB_DEMO_DIR: dir,
+    });
     expect(demo.stderr).not.toMatch(/demo failed/);
     expect(demo.code).toBe(0);
     const printed = printedScores(demo.stdout);
-    expect([...printed.keys()]).toEqual(['Single benchmark evaluation', 'Multi-provider evaluation', 'Collection evaluation']);
+    expect([...printed.keys()]).toEqual([
+      'Single benchmark evaluation',
+      'Multi-provider evaluation',
+      'Collection evaluation',
+    ]);
     expect([...printed.get('Multi-provider evaluation')!.keys()]).toEqual(['arc_easy', 'faithfulness']);
 
     // Read the runs back with MLflow's own Python client, from the demo's MLflow database.
@@ -55,7 +76,10 @@ print(json.dumps(out))
 `;
     const read = await run(python, ['-c', script, join(dir, 'mlflow', 'mlflow.db')]);
     expect(read.stderr.includes('Traceback')).toBe(false);
-    const mlflow = JSON.parse(read.stdout.trim().split('\n').pop()!) as Record<string, { runs: number; status: string; metrics: Record<string, number>; tags: Record<string, string> }>;
+    const mlflow = JSON.parse(read.stdout.trim().split('\n').pop()!) as Record<
+      string,
+      { runs: number; status: string; metrics: Record<string, number>; tags: Record<string, string> }
+    >;
     const experimentOf: Record<string, string> = {
       'Single benchmark evaluation': 'eval-hub_arc-easy-evaluation',
       'Multi-provider evaluation': 'eval-hub_comprehensive-evaluation',
@@ -73,7 +97,13 @@ print(json.dumps(out))
         expect(row.score, `${title}: ${row.metric}`).toBe(shown);
       }
     }
-    expect(mlflow['eval-hub_arc-easy-evaluation']!.tags).toMatchObject({ environment: 'testing', model_family: 'llama-3.1' });
-    expect(mlflow['eval-hub_healthcare-certification']!.tags).toMatchObject({ compliance: 'healthcare', certification_level: 'grade-a' });
+    expect(mlflow['eval-hub_arc-easy-evaluation']!.tags).toMatchObject({
+      environment: 'testing',
+      model_family: 'llama-3.1',
+    });
+    expect(mlflow['eval-hub_healthcare-certification']!.tags).toMatchObject({
+      compliance: 'healthcare',
+      certification_level: 'grade-a',
+    });
   });
 });

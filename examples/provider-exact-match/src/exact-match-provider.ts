@@ -24,7 +24,11 @@ interface Row {
 
 /** Lower-case, trim, collapse spaces and drop trailing punctuation: "Paris." matches "paris". */
 export function normalize(text: string): string {
-  return text.trim().toLowerCase().replace(/\s+/g, ' ').replace(/[.!?]+$/, '');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/[.!?]+$/, '');
 }
 
 /**
@@ -67,7 +71,10 @@ export class ExactMatchProvider implements EvaluationProvider {
     const full = resolve(this.options.dataRoot, raw);
     const rel = relative(this.options.dataRoot, full);
     if (rel.startsWith('..') || isAbsolute(rel)) {
-      return { pointer: '/dataset_path', message: `'${raw}' is outside the data root ${this.options.dataRoot}.` };
+      return {
+        pointer: '/dataset_path',
+        message: `'${raw}' is outside the data root ${this.options.dataRoot}.`,
+      };
     }
     return full;
   }
@@ -99,7 +106,12 @@ export class ExactMatchProvider implements EvaluationProvider {
       await this.rows(path);
       return [];
     } catch (err) {
-      return [{ pointer: '/dataset_path', message: `Cannot use ${String(task.benchmark.config.dataset_path)}: ${(err as Error).message}.` }];
+      return [
+        {
+          pointer: '/dataset_path',
+          message: `Cannot use ${String(task.benchmark.config.dataset_path)}: ${(err as Error).message}.`,
+        },
+      ];
     }
   }
 
@@ -109,8 +121,12 @@ export class ExactMatchProvider implements EvaluationProvider {
     if (typeof path !== 'string') throw new BenchmarkFailedError(path.message);
     const limit = typeof task.benchmark.config.limit === 'number' ? task.benchmark.config.limit : undefined;
     const rows = await this.rows(path, limit);
-    const { temperature = 0, max_tokens = 64 } = task.model.configuration as { temperature?: number; max_tokens?: number };
-    const answers: { question: string; expected: string; answer: string | null; match: boolean }[] = new Array(rows.length);
+    const { temperature = 0, max_tokens = 64 } = task.model.configuration as {
+      temperature?: number;
+      max_tokens?: number;
+    };
+    const answers: { question: string; expected: string; answer: string | null; match: boolean }[] =
+      new Array(rows.length);
     let next = 0;
     let done = 0;
     const worker = async (): Promise<void> => {
@@ -119,23 +135,46 @@ export class ExactMatchProvider implements EvaluationProvider {
         const row = rows[i]!;
         const res = await fetch(`${task.model.url}/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(task.modelApiKey ? { authorization: `Bearer ${task.modelApiKey}` } : {}) },
-          body: JSON.stringify({ model: task.model.name, messages: [{ role: 'user', content: row.question }], temperature, max_tokens }),
+          headers: {
+            'content-type': 'application/json',
+            ...(task.modelApiKey ? { authorization: `Bearer ${task.modelApiKey}` } : {}),
+          },
+          body: JSON.stringify({
+            model: task.model.name,
+            messages: [{ role: 'user', content: row.question }],
+            temperature,
+            max_tokens,
+          }),
           signal: ctx.signal,
         });
-        if (!res.ok) throw new BenchmarkFailedError(`The model server answered ${res.status} for question ${i + 1}: ${(await res.text()).slice(0, 200)}`);
+        if (!res.ok)
+          throw new BenchmarkFailedError(
+            `The model server answered ${res.status} for question ${i + 1}: ${(await res.text()).slice(0, 200)}`,
+          );
         const body = (await res.json()) as { choices?: { message?: { content?: string | null } }[] };
         const answer = body.choices?.[0]?.message?.content ?? null;
-        answers[i] = { question: row.question, expected: row.answer, answer, match: answer !== null && normalize(answer) === normalize(row.answer) };
+        answers[i] = {
+          question: row.question,
+          expected: row.answer,
+          answer,
+          match: answer !== null && normalize(answer) === normalize(row.answer),
+        };
         done++;
         ctx.progress({ fraction: done / rows.length, completed: done, total: rows.length });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, rows.length) }, worker));
-    await ctx.artifact({ name: 'answers.jsonl', content: answers.map((a) => JSON.stringify(a)).join('\n') + '\n', contentType: 'application/x-ndjson' });
+    await ctx.artifact({
+      name: 'answers.jsonl',
+      content: answers.map((a) => JSON.stringify(a)).join('\n') + '\n',
+      contentType: 'application/x-ndjson',
+    });
     const matches = answers.filter((a) => a.match).length;
     return {
-      metrics: { exact_match: matches / rows.length, answered: answers.filter((a) => a.answer !== null).length / rows.length },
+      metrics: {
+        exact_match: matches / rows.length,
+        answered: answers.filter((a) => a.answer !== null).length / rows.length,
+      },
       primaryMetric: 'exact_match',
       samples: rows.length,
     };

@@ -21,7 +21,10 @@ export default definePlugin<Options>({
   },
   register(ctx, options) {
     ctx.addProvider(
-      new ExactMatchProvider({ dataRoot: options.data_root ?? ctx.hub.dataRoot, ...(options.concurrency ? { concurrency: options.concurrency } : {}) }),
+      new ExactMatchProvider({
+        dataRoot: options.data_root ?? ctx.hub.dataRoot,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      }),
     );
   },
 });

@@ -9,14 +9,24 @@ import { ExactMatchProvider, normalize } from '../src/index.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const modelUrl = `${inject('fixtureModelUrl')}/v1`;
-const model = { server: 'fixture', name: 'fixture', url: modelUrl, configuration: { temperature: 0, max_tokens: 16 } };
+const model = {
+  server: 'fixture',
+  name: 'fixture',
+  url: modelUrl,
+  configuration: { temperature: 0, max_tokens: 16 },
+};
 
 /** What the model answers, asked directly (the independent reference for the expected score). */
 async function ask(question: string): Promise<string> {
   const res = await fetch(`${modelUrl}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'fixture', messages: [{ role: 'user', content: question }], temperature: 0, max_tokens: 16 }),
+    body: JSON.stringify({
+      model: 'fixture',
+      messages: [{ role: 'user', content: question }],
+      temperature: 0,
+      max_tokens: 16,
+    }),
   });
   return ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
 }
@@ -40,7 +50,9 @@ describe('example third-party provider', () => {
   it('passes the conformance kit with a real run against the fixture model server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalhub-em-'));
     const path = await dataset(dir, 2);
-    await verifyProvider(new ExactMatchProvider({ dataRoot: dir }), { run: { benchmark_id: 'qa_exact_match', config: { dataset_path: path }, model } });
+    await verifyProvider(new ExactMatchProvider({ dataRoot: dir }), {
+      run: { benchmark_id: 'qa_exact_match', config: { dataset_path: path }, model },
+    });
   });
 
   it('is loaded by package name from config and scores exactly the matching share', async () => {
@@ -56,17 +68,32 @@ describe('example third-party provider', () => {
         model_servers: { fixture: modelUrl },
       }),
     );
-    const hub = await createHub({ config: loadConfig({ cwd: dir, env: {} }), logger: silentLogger(), resolveFrom: [repoRoot] });
+    const hub = await createHub({
+      config: loadConfig({ cwd: dir, env: {} }),
+      logger: silentLogger(),
+      resolveFrom: [repoRoot],
+    });
     try {
       expect(hub.plugins.map((p) => p.name)).toContain('evalhub-provider-exact-match');
       const e = await hub.evaluate({
         model: { server: 'fixture', name: 'fixture', configuration: { temperature: 0, max_tokens: 16 } },
-        benchmarks: [{ benchmark_id: 'qa_exact_match', provider_id: 'exact_match_qa', config: { dataset_path: path } }],
+        benchmarks: [
+          { benchmark_id: 'qa_exact_match', provider_id: 'exact_match_qa', config: { dataset_path: path } },
+        ],
       });
       expect(e.status).toBe('completed');
       expect(e.benchmarks[0]!.results!.metrics).toEqual({ exact_match: 3 / 4, answered: 1 });
       await expect(
-        hub.service.submit({ model: { server: 'fixture', name: 'f' }, benchmarks: [{ benchmark_id: 'qa_exact_match', provider_id: 'exact_match_qa', config: { dataset_path: '../../etc/passwd' } }] }),
+        hub.service.submit({
+          model: { server: 'fixture', name: 'f' },
+          benchmarks: [
+            {
+              benchmark_id: 'qa_exact_match',
+              provider_id: 'exact_match_qa',
+              config: { dataset_path: '../../etc/passwd' },
+            },
+          ],
+        }),
       ).rejects.toMatchObject({ details: [{ pointer: '/benchmarks/0/config/dataset_path' }] });
     } finally {
       await hub.close();

@@ -34,7 +34,11 @@ export class EvalHubError extends Error {
 /** The client sent something the hub cannot accept (HTTP 400). */
 export class ValidationError extends EvalHubError {
   override readonly status = 400;
-  constructor(message: string, details: ErrorDetail[] = [], options: { code?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    details: ErrorDetail[] = [],
+    options: { code?: string; cause?: unknown } = {},
+  ) {
     super(options.code ?? 'validation_failed', message, { details, cause: options.cause });
   }
 }
@@ -42,7 +46,10 @@ export class ValidationError extends EvalHubError {
 export class NotFoundError extends EvalHubError {
   override readonly status = 404;
   constructor(what: string, id: string, hint?: string) {
-    super(`${what.toLowerCase().replace(/\s+/g, '_')}_not_found`, `${what} '${id}' does not exist.${hint ? ` ${hint}` : ''}`);
+    super(
+      `${what.toLowerCase().replace(/\s+/g, '_')}_not_found`,
+      `${what} '${id}' does not exist.${hint ? ` ${hint}` : ''}`,
+    );
   }
 }
 
@@ -92,7 +99,10 @@ export class BenchmarkFailedError extends EvalHubError {
 }
 
 export function isEvalHubError(err: unknown): err is EvalHubError {
-  return err instanceof EvalHubError || (typeof err === 'object' && err !== null && 'code' in err && 'status' in err && 'details' in err);
+  return (
+    err instanceof EvalHubError ||
+    (typeof err === 'object' && err !== null && 'code' in err && 'status' in err && 'details' in err)
+  );
 }
 
 /** A short, safe description of any thrown value. */

@@ -15,7 +15,10 @@ afterEach(async () => {
 async function hub(env: Record<string, string> = {}): Promise<Hub> {
   const dir = mkdtempSync(join(tmpdir(), 'evalhub-hub-'));
   const h = await createHub({
-    config: loadConfig({ cwd: dir, env: { EVALHUB_TRACKER: 'none', EVALHUB_DISCOVER_PLUGINS: 'false', ...env } }),
+    config: loadConfig({
+      cwd: dir,
+      env: { EVALHUB_TRACKER: 'none', EVALHUB_DISCOVER_PLUGINS: 'false', ...env },
+    }),
     providers: [new ScriptedProvider()],
     logger: silentLogger(),
   });

@@ -100,22 +100,29 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     },
     addProvider: (p) => providers.add(p, name),
     setTracker: (t) => {
-      if (kind !== 'tracker') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the tracker.`);
+      if (kind !== 'tracker')
+        throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the tracker.`);
       tracker = t;
     },
     setStore: (s) => {
-      if (kind !== 'store') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the store.`);
+      if (kind !== 'store')
+        throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the store.`);
       store = s;
     },
     setRuntime: (r) => {
-      if (kind !== 'runtime') throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the runtime.`);
+      if (kind !== 'runtime')
+        throw new PluginError(name, `'${name}' is a ${kind} plugin and cannot set the runtime.`);
       runtime = r;
     },
     addHttpHandler: (h) => httpHandlers.push(h),
     onClose: (fn) => closers.push(fn),
   });
 
-  const load = async (name: string, pluginOptions: Record<string, unknown>, kind?: PluginKind): Promise<void> => {
+  const load = async (
+    name: string,
+    pluginOptions: Record<string, unknown>,
+    kind?: PluginKind,
+  ): Promise<void> => {
     const mod = await importPlugin(name, searchFrom, kind);
     await registerPlugin(mod.plugin, name, pluginOptions, contextFor(name, mod.plugin.kind));
     loaded.push({ name, kind: mod.plugin.kind, location: mod.location });
@@ -124,7 +131,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   try {
     // The store, runtime and tracker: explicit instance > built-in > plugin package.
     if (!store) {
-      if (config.store.name === 'sqlite') store = new SqliteStore({ path: String(config.store.options.path) });
+      if (config.store.name === 'sqlite')
+        store = new SqliteStore({ path: String(config.store.options.path) });
       else if (config.store.name === 'memory') store = new MemoryStore();
       else await load(config.store.name, config.store.options, 'store');
     }
@@ -134,13 +142,17 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     }
     if (!tracker) {
       if (config.tracker.name === 'none') tracker = new NoneTracker();
-      else if (config.tracker.name === 'jsonl') tracker = new JsonlTracker({ path: String(config.tracker.options.path) });
+      else if (config.tracker.name === 'jsonl')
+        tracker = new JsonlTracker({ path: String(config.tracker.options.path) });
       else {
         try {
           await load(config.tracker.name, config.tracker.options, 'tracker');
         } catch (err) {
-          if (config.trackerExplicit || !(err instanceof PluginError) || !/not installed/.test(err.message)) throw err;
-          logger.warn(`${config.tracker.name} is not installed: tracking is off (set 'tracker' in the config to choose one).`);
+          if (config.trackerExplicit || !(err instanceof PluginError) || !/not installed/.test(err.message))
+            throw err;
+          logger.warn(
+            `${config.tracker.name} is not installed: tracking is off (set 'tracker' in the config to choose one).`,
+          );
           tracker = new NoneTracker();
         }
       }
@@ -166,9 +178,11 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     await store?.close();
     throw err;
   }
-  if (!tracker) throw new PluginError(config.tracker.name, `Plugin '${config.tracker.name}' did not set a tracker.`);
+  if (!tracker)
+    throw new PluginError(config.tracker.name, `Plugin '${config.tracker.name}' did not set a tracker.`);
   if (!store) throw new PluginError(config.store.name, `Plugin '${config.store.name}' did not set a store.`);
-  if (!runtime) throw new PluginError(config.runtime.name, `Plugin '${config.runtime.name}' did not set a runtime.`);
+  if (!runtime)
+    throw new PluginError(config.runtime.name, `Plugin '${config.runtime.name}' did not set a runtime.`);
 
   const container = rootContainer.createChildContainer();
   const settings: ServiceSettings = {
@@ -217,7 +231,11 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     async health(): Promise<Health> {
       const components: Record<string, ComponentHealth> = {};
       const s = await finalStore.health();
-      components.store = { status: s.ok ? 'ok' : 'down', name: finalStore.name, ...(s.detail ? { detail: s.detail } : {}) };
+      components.store = {
+        status: s.ok ? 'ok' : 'down',
+        name: finalStore.name,
+        ...(s.detail ? { detail: s.detail } : {}),
+      };
       try {
         components.tracker = await finalTracker.health();
       } catch (err) {
@@ -231,13 +249,22 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         }
         try {
           const h = await p.health();
-          components[`provider:${id}`] = { status: h.ok ? 'ok' : 'degraded', name: id, ...(h.detail ? { detail: h.detail } : {}) };
+          components[`provider:${id}`] = {
+            status: h.ok ? 'ok' : 'degraded',
+            name: id,
+            ...(h.detail ? { detail: h.detail } : {}),
+          };
         } catch (err) {
           components[`provider:${id}`] = { status: 'degraded', name: id, detail: (err as Error).message };
         }
       }
       // The tracker being down degrades the hub but never makes it unready: the outbox keeps results.
-      const status = components.store.status === 'down' ? 'down' : Object.values(components).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
+      const status =
+        components.store.status === 'down'
+          ? 'down'
+          : Object.values(components).some((c) => c.status !== 'ok')
+            ? 'degraded'
+            : 'ok';
       return { status, version: CORE_VERSION, components };
     },
     async close() {

@@ -37,7 +37,13 @@ export type {
 export { RuntimeToken } from './extension-points/runtime.js';
 export type { ExecRequest, ExecResult, Runtime } from './extension-points/runtime.js';
 export { TrackerToken, PermanentTrackingError, isTerminalForTracking } from './extension-points/tracker.js';
-export type { TrackedArtifact, Tracker, TrackerRun, TrackerRunInfo, TrackingBatch } from './extension-points/tracker.js';
+export type {
+  TrackedArtifact,
+  Tracker,
+  TrackerRun,
+  TrackerRunInfo,
+  TrackingBatch,
+} from './extension-points/tracker.js';
 export { StoreToken } from './extension-points/store.js';
 export type {
   EvaluationPage,
@@ -70,7 +76,13 @@ export { createHub } from './hub.js';
 export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
 export { loadConfig, pluginOptionsFor, CONFIG_FILE_NAMES, PLUGIN_ALIASES } from './config/config.js';
 export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
-export { openApiDocument, assertValid, schemaValidator, compileSchema, toErrorDetails } from './contract/validator.js';
+export {
+  openApiDocument,
+  assertValid,
+  schemaValidator,
+  compileSchema,
+  toErrorDetails,
+} from './contract/validator.js';
 export { EvaluationService } from './service/evaluation-service.js';
 export type { SubmitOptions } from './service/evaluation-service.js';
 export { EventHub } from './service/event-hub.js';
@@ -79,7 +91,14 @@ export { CollectionCatalog } from './service/collection-catalog.js';
 export { ModelResolver, redactUrl } from './service/model-resolver.js';
 export type { ModelResolution } from './service/model-resolver.js';
 export { TrackingOutbox } from './service/tracking-outbox.js';
-export { evaluationParams, evaluationScores, evaluationSummary, benchmarkBatch, flattenSettings, isSecretKey } from './service/tracking-data.js';
+export {
+  evaluationParams,
+  evaluationScores,
+  evaluationSummary,
+  benchmarkBatch,
+  flattenSettings,
+  isSecretKey,
+} from './service/tracking-data.js';
 export { LoggerToken, ServiceSettingsToken } from './service/tokens.js';
 export type { ServiceSettings } from './service/tokens.js';
 export { importPlugin, registerPlugin, discoverPluginPackages } from './plugins/loader.js';

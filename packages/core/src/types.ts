@@ -58,7 +58,10 @@ export function isTerminalBenchmark(status: BenchmarkStatus): boolean {
  * - some completed and the rest failed → `partially_failed`;
  * - none completed → `failed`.
  */
-export function aggregateStatus(statuses: readonly BenchmarkStatus[], cancelRequested = false): EvaluationStatus {
+export function aggregateStatus(
+  statuses: readonly BenchmarkStatus[],
+  cancelRequested = false,
+): EvaluationStatus {
   if (statuses.length === 0) return cancelRequested ? 'cancelled' : 'failed';
   if (statuses.some((s) => s === 'pending' || s === 'running')) {
     return statuses.every((s) => s === 'pending') ? 'pending' : 'running';

@@ -126,7 +126,10 @@ describe('validate()', () => {
   it('uses the configured default dataset of a task when the request gives none', () => {
     const root = mkdtempSync(join(tmpdir(), 'evalhub-lmeval-data-'));
     writeFileSync(join(root, 'arc.jsonl'), '{}\n');
-    const withDefaults = new LmEvalProvider({ data_root: root, task_data: { arc_easy: 'arc.jsonl', arc_challenge: '../outside.jsonl' } });
+    const withDefaults = new LmEvalProvider({
+      data_root: root,
+      task_data: { arc_easy: 'arc.jsonl', arc_challenge: '../outside.jsonl' },
+    });
     expect(withDefaults.validate(task('arc_easy', { num_fewshot: 0 }))).toEqual([]);
     expect(withDefaults.validate(task('arc_challenge', {}))).toEqual([
       { pointer: '/dataset_path', message: expect.stringContaining('outside') },

@@ -314,7 +314,8 @@ export class LmEvalProvider implements EvaluationProvider {
     }
 
     const defaultData = this.options.task_data?.[id];
-    if (settings.dataset_path === undefined && defaultData !== undefined && !custom) settings.dataset_path = defaultData;
+    if (settings.dataset_path === undefined && defaultData !== undefined && !custom)
+      settings.dataset_path = defaultData;
     let datasetFile: string | undefined;
     if (settings.dataset_path !== undefined) {
       if (custom) {

@@ -555,7 +555,7 @@ describe('through core: request validation', () => {
 });
 
 describe('conformance', () => {
-  it('passes core\'s provider conformance kit with a real lm-eval run', async () => {
+  it("passes core's provider conformance kit with a real lm-eval run", async () => {
     const checks = await verifyProvider(provider(), {
       run: {
         benchmark_id: 'arc_easy',

@@ -34,46 +34,157 @@ const metric = (
   description: string,
   columns: readonly Column[],
   needs: { judge?: boolean; embeddings?: boolean } = {},
-): MetricInfo => ({ id, name, description, columns, judge: needs.judge ?? false, embeddings: needs.embeddings ?? false });
+): MetricInfo => ({
+  id,
+  name,
+  description,
+  columns,
+  judge: needs.judge ?? false,
+  embeddings: needs.embeddings ?? false,
+});
 
 const QA: readonly Column[] = ['user_input', 'response'];
 const REF: readonly Column[] = ['reference', 'response'];
 
 /** Every RAGAS metric this provider runs; each is also a benchmark id. */
 export const METRICS: readonly MetricInfo[] = [
-  metric('faithfulness', 'Faithfulness', 'Share of the response\'s statements that the retrieved contexts support.', ['user_input', 'response', 'retrieved_contexts'], { judge: true }),
-  metric('answer_relevancy', 'Answer relevancy', 'How well the response addresses the question (questions regenerated from the answer, compared by embeddings).', QA, { judge: true, embeddings: true }),
-  metric('context_precision', 'Context precision', 'Whether the useful retrieved contexts are ranked first (judged against the reference).', ['user_input', 'retrieved_contexts', 'reference'], { judge: true }),
-  metric('context_utilization', 'Context utilization', 'Context precision judged against the response instead of a reference.', ['user_input', 'response', 'retrieved_contexts'], { judge: true }),
-  metric('context_recall', 'Context recall', 'Share of the reference\'s statements attributable to the retrieved contexts.', ['user_input', 'retrieved_contexts', 'reference'], { judge: true }),
-  metric('context_entity_recall', 'Context entity recall', 'Share of the reference\'s entities present in the retrieved contexts.', ['reference', 'retrieved_contexts'], { judge: true }),
-  metric('factual_correctness', 'Factual correctness', 'F1 of the claims of the response against those of the reference.', REF, { judge: true }),
-  metric('answer_correctness', 'Answer correctness', 'Factual overlap with the reference (weighted 0.75) and semantic similarity (0.25).', ['user_input', 'response', 'reference'], { judge: true, embeddings: true }),
-  metric('noise_sensitivity', 'Noise sensitivity', 'How often the response states incorrect claims drawn from relevant contexts (lower is better).', ['user_input', 'response', 'reference', 'retrieved_contexts'], { judge: true }),
-  metric('answer_accuracy', 'Answer accuracy', 'Agreement of the response with the reference, rated by two judge prompts.', ['user_input', 'response', 'reference'], { judge: true }),
-  metric('context_relevance', 'Context relevance', 'Relevance of the retrieved contexts to the question, rated by two judge prompts.', ['user_input', 'retrieved_contexts'], { judge: true }),
-  metric('response_groundedness', 'Response groundedness', 'How well the retrieved contexts support the response, rated by two judge prompts.', ['response', 'retrieved_contexts'], { judge: true }),
-  metric('semantic_similarity', 'Semantic similarity', 'Cosine similarity of the response and reference embeddings.', REF, { embeddings: true }),
+  metric(
+    'faithfulness',
+    'Faithfulness',
+    "Share of the response's statements that the retrieved contexts support.",
+    ['user_input', 'response', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'answer_relevancy',
+    'Answer relevancy',
+    'How well the response addresses the question (questions regenerated from the answer, compared by embeddings).',
+    QA,
+    { judge: true, embeddings: true },
+  ),
+  metric(
+    'context_precision',
+    'Context precision',
+    'Whether the useful retrieved contexts are ranked first (judged against the reference).',
+    ['user_input', 'retrieved_contexts', 'reference'],
+    { judge: true },
+  ),
+  metric(
+    'context_utilization',
+    'Context utilization',
+    'Context precision judged against the response instead of a reference.',
+    ['user_input', 'response', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'context_recall',
+    'Context recall',
+    "Share of the reference's statements attributable to the retrieved contexts.",
+    ['user_input', 'retrieved_contexts', 'reference'],
+    { judge: true },
+  ),
+  metric(
+    'context_entity_recall',
+    'Context entity recall',
+    "Share of the reference's entities present in the retrieved contexts.",
+    ['reference', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'factual_correctness',
+    'Factual correctness',
+    'F1 of the claims of the response against those of the reference.',
+    REF,
+    { judge: true },
+  ),
+  metric(
+    'answer_correctness',
+    'Answer correctness',
+    'Factual overlap with the reference (weighted 0.75) and semantic similarity (0.25).',
+    ['user_input', 'response', 'reference'],
+    { judge: true, embeddings: true },
+  ),
+  metric(
+    'noise_sensitivity',
+    'Noise sensitivity',
+    'How often the response states incorrect claims drawn from relevant contexts (lower is better).',
+    ['user_input', 'response', 'reference', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'answer_accuracy',
+    'Answer accuracy',
+    'Agreement of the response with the reference, rated by two judge prompts.',
+    ['user_input', 'response', 'reference'],
+    { judge: true },
+  ),
+  metric(
+    'context_relevance',
+    'Context relevance',
+    'Relevance of the retrieved contexts to the question, rated by two judge prompts.',
+    ['user_input', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'response_groundedness',
+    'Response groundedness',
+    'How well the retrieved contexts support the response, rated by two judge prompts.',
+    ['response', 'retrieved_contexts'],
+    { judge: true },
+  ),
+  metric(
+    'semantic_similarity',
+    'Semantic similarity',
+    'Cosine similarity of the response and reference embeddings.',
+    REF,
+    { embeddings: true },
+  ),
   metric('exact_match', 'Exact match', '1 when the response equals the reference.', REF),
   metric('string_presence', 'String presence', '1 when the reference occurs in the response.', REF),
-  metric('non_llm_string_similarity', 'String similarity', '1 minus the normalised Levenshtein distance between response and reference.', REF),
+  metric(
+    'non_llm_string_similarity',
+    'String similarity',
+    '1 minus the normalised Levenshtein distance between response and reference.',
+    REF,
+  ),
   metric('bleu_score', 'BLEU', 'Sentence BLEU of the response against the reference (sacrebleu).', REF),
   metric('rouge_score', 'ROUGE-L', 'ROUGE-L F-measure of the response against the reference.', REF),
-  metric('chrf_score', 'chrF', 'Character n-gram F-score of the response against the reference (sacrebleu).', REF),
-  metric('non_llm_context_recall', 'Context recall (string similarity)', 'Share of reference contexts matched (similarity > 0.5) by a retrieved context.', ['retrieved_contexts', 'reference_contexts']),
+  metric(
+    'chrf_score',
+    'chrF',
+    'Character n-gram F-score of the response against the reference (sacrebleu).',
+    REF,
+  ),
+  metric(
+    'non_llm_context_recall',
+    'Context recall (string similarity)',
+    'Share of reference contexts matched (similarity > 0.5) by a retrieved context.',
+    ['retrieved_contexts', 'reference_contexts'],
+  ),
 ];
 
 /** Grouped benchmarks: a suite runs several metrics in one RAGAS process. */
-export const SUITES: Readonly<Record<string, { name: string; description: string; metrics: readonly string[] }>> = {
+export const SUITES: Readonly<
+  Record<string, { name: string; description: string; metrics: readonly string[] }>
+> = {
   rag_default: {
     name: 'RAG default',
-    description: 'The four core RAG metrics: faithfulness, answer relevancy, context precision, context recall.',
+    description:
+      'The four core RAG metrics: faithfulness, answer relevancy, context precision, context recall.',
     metrics: ['faithfulness', 'answer_relevancy', 'context_precision', 'context_recall'],
   },
   rag_no_llm: {
     name: 'RAG without a judge',
     description: 'All metrics that need no model: string, n-gram and context-matching scores.',
-    metrics: ['exact_match', 'string_presence', 'non_llm_string_similarity', 'bleu_score', 'rouge_score', 'chrf_score', 'non_llm_context_recall'],
+    metrics: [
+      'exact_match',
+      'string_presence',
+      'non_llm_string_similarity',
+      'bleu_score',
+      'rouge_score',
+      'chrf_score',
+      'non_llm_context_recall',
+    ],
   },
 };
 
@@ -101,52 +212,59 @@ export const CONFIG_SCHEMA: Record<string, unknown> = {
   type: 'object',
   required: ['dataset_path'],
   properties: {
-    dataset_path: { type: 'string', description: 'JSONL (one object per line) or JSON list, relative to the data root.' },
+    dataset_path: {
+      type: 'string',
+      description: 'JSONL (one object per line) or JSON list, relative to the data root.',
+    },
     column_map: {
       type: 'object',
       additionalProperties: { type: 'string' },
       description: 'Canonical column → column name in the dataset, e.g. {"user_input": "prompt"}.',
     },
     limit: { type: 'integer', minimum: 1, description: 'Score only the first N rows.' },
-    metrics: { type: 'array', items: { type: 'string' }, description: 'Run these metrics instead of the benchmark\'s own.' },
+    metrics: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "Run these metrics instead of the benchmark's own.",
+    },
     judge: {
       type: 'object',
       properties: { url: { type: 'string' }, model: { type: 'string' } },
-      description: 'Judge model (OpenAI-compatible base URL and served name); defaults to the request\'s model.',
+      description:
+        "Judge model (OpenAI-compatible base URL and served name); defaults to the request's model.",
     },
     embeddings: { type: 'object', properties: { url: { type: 'string' }, model: { type: 'string' } } },
-    json_mode: { enum: ['json_object', 'md_json'], description: 'md_json for servers without response_format.' },
+    json_mode: {
+      enum: ['json_object', 'md_json'],
+      description: 'md_json for servers without response_format.',
+    },
     concurrency: { type: 'integer', minimum: 1 },
     timeout_seconds: { type: 'number', exclusiveMinimum: 0, description: 'Per judge call.' },
   },
 };
 
 export function describeBenchmarks(): BenchmarkDescriptor[] {
-  const single = METRICS.map(
-    (m): BenchmarkDescriptor => ({
-      id: m.id,
-      name: m.name,
-      description: m.description,
-      category: m.judge || m.embeddings ? 'rag' : 'rag_no_llm',
-      metrics: [m.id, `${m.id}_nan_count`],
-      primary_metric: m.id,
-      output_type: 'score',
-      required_columns: [...m.columns],
-      config_schema: CONFIG_SCHEMA,
-    }),
-  );
-  const suites = Object.entries(SUITES).map(
-    ([id, s]): BenchmarkDescriptor => ({
-      id,
-      name: s.name,
-      description: s.description,
-      category: 'rag_suite',
-      metrics: s.metrics.flatMap((m) => [m, `${m}_nan_count`]),
-      primary_metric: s.metrics[0]!,
-      output_type: 'score',
-      required_columns: requiredColumns(s.metrics),
-      config_schema: CONFIG_SCHEMA,
-    }),
-  );
+  const single = METRICS.map((m): BenchmarkDescriptor => ({
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    category: m.judge || m.embeddings ? 'rag' : 'rag_no_llm',
+    metrics: [m.id, `${m.id}_nan_count`],
+    primary_metric: m.id,
+    output_type: 'score',
+    required_columns: [...m.columns],
+    config_schema: CONFIG_SCHEMA,
+  }));
+  const suites = Object.entries(SUITES).map(([id, s]): BenchmarkDescriptor => ({
+    id,
+    name: s.name,
+    description: s.description,
+    category: 'rag_suite',
+    metrics: s.metrics.flatMap((m) => [m, `${m}_nan_count`]),
+    primary_metric: s.metrics[0]!,
+    output_type: 'score',
+    required_columns: requiredColumns(s.metrics),
+    config_schema: CONFIG_SCHEMA,
+  }));
   return [...single, ...suites];
 }

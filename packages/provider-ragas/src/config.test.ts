@@ -4,14 +4,25 @@ import { openAiBaseUrl, parseBenchmarkConfig } from './config.js';
 
 describe('parseBenchmarkConfig', () => {
   it('accepts a minimal config and resolves the metrics of a benchmark or suite', () => {
-    expect(parseBenchmarkConfig('faithfulness', { dataset_path: 'a.jsonl' }).config?.metrics).toEqual(['faithfulness']);
-    expect(parseBenchmarkConfig('rag_default', { dataset_path: 'a.jsonl' }).config?.metrics).toEqual(SUITES.rag_default!.metrics);
+    expect(parseBenchmarkConfig('faithfulness', { dataset_path: 'a.jsonl' }).config?.metrics).toEqual([
+      'faithfulness',
+    ]);
+    expect(parseBenchmarkConfig('rag_default', { dataset_path: 'a.jsonl' }).config?.metrics).toEqual(
+      SUITES.rag_default!.metrics,
+    );
   });
 
   it('rejects an unknown benchmark and unknown metrics', () => {
-    expect(parseBenchmarkConfig('faithfullness', { dataset_path: 'a' }).issues[0]!.message).toMatch(/Unknown RAGAS benchmark 'faithfullness'/);
-    const { issues } = parseBenchmarkConfig('rag_default', { dataset_path: 'a', metrics: ['faithfulness', 'bogus'] });
-    expect(issues).toEqual([{ pointer: '/metrics/1', message: expect.stringMatching(/unknown metric 'bogus'/) }]);
+    expect(parseBenchmarkConfig('faithfullness', { dataset_path: 'a' }).issues[0]!.message).toMatch(
+      /Unknown RAGAS benchmark 'faithfullness'/,
+    );
+    const { issues } = parseBenchmarkConfig('rag_default', {
+      dataset_path: 'a',
+      metrics: ['faithfulness', 'bogus'],
+    });
+    expect(issues).toEqual([
+      { pointer: '/metrics/1', message: expect.stringMatching(/unknown metric 'bogus'/) },
+    ]);
   });
 
   it('requires dataset_path and checks every field', () => {
@@ -25,7 +36,16 @@ describe('parseBenchmarkConfig', () => {
     });
     expect(config).toBeUndefined();
     expect(issues.map((i) => i.pointer).sort()).toEqual(
-      ['/column_map/question', '/concurrency', '/dataset_path', '/json_mode', '/judge/model', '/judge/url', '/limit', '/timeout_seconds'].sort(),
+      [
+        '/column_map/question',
+        '/concurrency',
+        '/dataset_path',
+        '/json_mode',
+        '/judge/model',
+        '/judge/url',
+        '/limit',
+        '/timeout_seconds',
+      ].sort(),
     );
   });
 
@@ -39,7 +59,14 @@ describe('parseBenchmarkConfig', () => {
       limit: 5,
       timeout_seconds: 30,
     });
-    expect(config).toMatchObject({ judge: { url: 'http://judge:8000/v1', model: 'j' }, embeddings: { model: 'e' }, jsonMode: 'md_json', concurrency: 2, limit: 5, timeoutSeconds: 30 });
+    expect(config).toMatchObject({
+      judge: { url: 'http://judge:8000/v1', model: 'j' },
+      embeddings: { model: 'e' },
+      jsonMode: 'md_json',
+      concurrency: 2,
+      limit: 5,
+      timeoutSeconds: 30,
+    });
   });
 });
 
@@ -55,8 +82,22 @@ describe('openAiBaseUrl', () => {
 describe('catalog', () => {
   it('lists every required metric and the suites with their required columns', () => {
     const ids = describeBenchmarks().map((b) => b.id);
-    for (const id of ['faithfulness', 'answer_relevancy', 'context_precision', 'context_recall', 'factual_correctness', 'answer_correctness',
-      'exact_match', 'string_presence', 'non_llm_string_similarity', 'bleu_score', 'rouge_score', 'chrf_score', 'non_llm_context_recall', 'rag_default']) {
+    for (const id of [
+      'faithfulness',
+      'answer_relevancy',
+      'context_precision',
+      'context_recall',
+      'factual_correctness',
+      'answer_correctness',
+      'exact_match',
+      'string_presence',
+      'non_llm_string_similarity',
+      'bleu_score',
+      'rouge_score',
+      'chrf_score',
+      'non_llm_context_recall',
+      'rag_default',
+    ]) {
       expect(ids).toContain(id);
     }
     const suite = describeBenchmarks().find((b) => b.id === 'rag_default')!;

@@ -18,7 +18,8 @@ export interface RagasBenchmarkConfig {
   timeoutSeconds?: number;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isHttpUrl = (v: string): boolean => /^https?:\/\/[^\s]+$/.test(v);
 
 function endpoint(
@@ -33,11 +34,13 @@ function endpoint(
   }
   const out: { url?: string; model?: string } = {};
   if (value.url !== undefined) {
-    if (typeof value.url !== 'string' || !isHttpUrl(value.url)) issues.push({ pointer: `${pointer}/url`, message: 'must be an http(s) URL' });
+    if (typeof value.url !== 'string' || !isHttpUrl(value.url))
+      issues.push({ pointer: `${pointer}/url`, message: 'must be an http(s) URL' });
     else out.url = value.url;
   }
   if (value.model !== undefined) {
-    if (typeof value.model !== 'string' || value.model.length === 0) issues.push({ pointer: `${pointer}/model`, message: 'must be a non-empty string' });
+    if (typeof value.model !== 'string' || value.model.length === 0)
+      issues.push({ pointer: `${pointer}/model`, message: 'must be a non-empty string' });
     else out.model = value.model;
   }
   return out;
@@ -51,14 +54,25 @@ export function parseBenchmarkConfig(
   const issues: ValidationIssue[] = [];
   let metrics = benchmarkMetrics(benchmarkId);
   if (metrics === undefined) {
-    issues.push({ pointer: '/', message: `Unknown RAGAS benchmark '${benchmarkId}'. Known metrics: ${METRICS.map((m) => m.id).join(', ')}; suites: rag_default, rag_no_llm.` });
+    issues.push({
+      pointer: '/',
+      message: `Unknown RAGAS benchmark '${benchmarkId}'. Known metrics: ${METRICS.map((m) => m.id).join(', ')}; suites: rag_default, rag_no_llm.`,
+    });
   }
   if (config.metrics !== undefined) {
-    if (!Array.isArray(config.metrics) || config.metrics.length === 0 || !config.metrics.every((m) => typeof m === 'string')) {
+    if (
+      !Array.isArray(config.metrics) ||
+      config.metrics.length === 0 ||
+      !config.metrics.every((m) => typeof m === 'string')
+    ) {
       issues.push({ pointer: '/metrics', message: 'must be a non-empty list of metric names' });
     } else {
       config.metrics.forEach((m: string, i) => {
-        if (!metricInfo(m)) issues.push({ pointer: `/metrics/${i}`, message: `unknown metric '${m}'; known: ${METRICS.map((x) => x.id).join(', ')}` });
+        if (!metricInfo(m))
+          issues.push({
+            pointer: `/metrics/${i}`,
+            message: `unknown metric '${m}'; known: ${METRICS.map((x) => x.id).join(', ')}`,
+          });
       });
       metrics = [...new Set(config.metrics as string[])];
     }
@@ -66,16 +80,26 @@ export function parseBenchmarkConfig(
 
   const datasetPath = config.dataset_path;
   if (typeof datasetPath !== 'string' || datasetPath.trim() === '') {
-    issues.push({ pointer: '/dataset_path', message: 'is required: a JSONL file (or JSON list) under the data root' });
+    issues.push({
+      pointer: '/dataset_path',
+      message: 'is required: a JSONL file (or JSON list) under the data root',
+    });
   }
 
   const columnMap: Partial<Record<Column, string>> = {};
   if (config.column_map !== undefined) {
-    if (!isObject(config.column_map)) issues.push({ pointer: '/column_map', message: 'must be an object {canonical column: dataset column}' });
+    if (!isObject(config.column_map))
+      issues.push({
+        pointer: '/column_map',
+        message: 'must be an object {canonical column: dataset column}',
+      });
     else {
       for (const [key, value] of Object.entries(config.column_map)) {
         if (!(ALL_COLUMNS as readonly string[]).includes(key)) {
-          issues.push({ pointer: `/column_map/${key}`, message: `'${key}' is not a RAGAS column (${ALL_COLUMNS.join(', ')})` });
+          issues.push({
+            pointer: `/column_map/${key}`,
+            message: `'${key}' is not a RAGAS column (${ALL_COLUMNS.join(', ')})`,
+          });
         } else if (typeof value !== 'string' || value === '') {
           issues.push({ pointer: `/column_map/${key}`, message: 'must name a dataset column' });
         } else columnMap[key as Column] = value;
@@ -97,12 +121,14 @@ export function parseBenchmarkConfig(
 
   let timeoutSeconds: number | undefined;
   if (config.timeout_seconds !== undefined) {
-    if (typeof config.timeout_seconds !== 'number' || !(config.timeout_seconds > 0)) issues.push({ pointer: '/timeout_seconds', message: 'must be a positive number' });
+    if (typeof config.timeout_seconds !== 'number' || !(config.timeout_seconds > 0))
+      issues.push({ pointer: '/timeout_seconds', message: 'must be a positive number' });
     else timeoutSeconds = config.timeout_seconds;
   }
   let jsonMode: JsonMode | undefined;
   if (config.json_mode !== undefined) {
-    if (config.json_mode !== 'json_object' && config.json_mode !== 'md_json') issues.push({ pointer: '/json_mode', message: "must be 'json_object' or 'md_json'" });
+    if (config.json_mode !== 'json_object' && config.json_mode !== 'md_json')
+      issues.push({ pointer: '/json_mode', message: "must be 'json_object' or 'md_json'" });
     else jsonMode = config.json_mode;
   }
   const judge = endpoint(config.judge, '/judge', issues);

@@ -4,13 +4,30 @@ import { rowsToCsv, rowsToJsonl } from './results.js';
 
 describe('parseRunnerEvent', () => {
   it('parses the contract events as the runner prints them', () => {
-    expect(parseRunnerEvent('{"event": "progress", "completed": 3, "total": 12}')).toEqual({ event: 'progress', completed: 3, total: 12 });
-    expect(parseRunnerEvent('{"event": "error", "kind": "metric", "message": "boom"}')).toEqual({ event: 'error', kind: 'metric', message: 'boom' });
-    expect(parseRunnerEvent('{"event": "done", "output": "/w/r.json"}')).toEqual({ event: 'done', output: '/w/r.json' });
+    expect(parseRunnerEvent('{"event": "progress", "completed": 3, "total": 12}')).toEqual({
+      event: 'progress',
+      completed: 3,
+      total: 12,
+    });
+    expect(parseRunnerEvent('{"event": "error", "kind": "metric", "message": "boom"}')).toEqual({
+      event: 'error',
+      kind: 'metric',
+      message: 'boom',
+    });
+    expect(parseRunnerEvent('{"event": "done", "output": "/w/r.json"}')).toEqual({
+      event: 'done',
+      output: '/w/r.json',
+    });
   });
 
   it('ignores anything else', () => {
-    for (const line of ['Evaluating: 50%', '{"event": "progress", "completed": -1, "total": 2}', '{"event": "progress"', '{"other": 1}', '{"event": "nope"}']) {
+    for (const line of [
+      'Evaluating: 50%',
+      '{"event": "progress", "completed": -1, "total": 2}',
+      '{"event": "progress"',
+      '{"other": 1}',
+      '{"event": "nope"}',
+    ]) {
       expect(parseRunnerEvent(line)).toBeUndefined();
     }
   });
@@ -36,17 +53,27 @@ describe('parseRunnerResult', () => {
   it('rejects missing metrics, bad versions and non-numeric scores', () => {
     expect(() => parseRunnerResult(good, ['exact_match'])).toThrow(/metric 'exact_match' is missing/);
     expect(() => parseRunnerResult({ ...good, version: 2 }, ['faithfulness'])).toThrow(/version 2/);
-    expect(() => parseRunnerResult({ ...good, rows: [{ index: 0, scores: { faithfulness: 'x' } }] }, ['faithfulness'])).toThrow(/non-numeric/);
+    expect(() =>
+      parseRunnerResult({ ...good, rows: [{ index: 0, scores: { faithfulness: 'x' } }] }, ['faithfulness']),
+    ).toThrow(/non-numeric/);
   });
 });
 
 describe('per-row artifacts', () => {
   const rows = [{ user_input: 'first, question' }, { user_input: 'second' }];
   it('writes JSONL with nulls for NaN and the errors', () => {
-    const lines = rowsToJsonl(rows, parseRunnerResult(good, ['faithfulness']), ['faithfulness']).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = rowsToJsonl(rows, parseRunnerResult(good, ['faithfulness']), ['faithfulness'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { index: 0, user_input: 'first, question', faithfulness: 0.5 },
-      { index: 1, user_input: 'second', faithfulness: null, errors: { faithfulness: 'ValueError: "bad", json' } },
+      {
+        index: 1,
+        user_input: 'second',
+        faithfulness: null,
+        errors: { faithfulness: 'ValueError: "bad", json' },
+      },
     ]);
   });
 

@@ -71,9 +71,11 @@ export type RunnerEvent =
   | { event: 'error'; kind: 'spec' | 'import' | 'metric' | 'internal'; message: string }
   | { event: 'done'; output: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const isScore = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
+const isScore = (v: unknown): v is number | null =>
+  v === null || (typeof v === 'number' && Number.isFinite(v));
 
 /** Parses one stdout line; undefined for anything that is not a well-formed contract event. */
 export function parseRunnerEvent(line: string): RunnerEvent | undefined {
@@ -88,14 +90,21 @@ export function parseRunnerEvent(line: string): RunnerEvent | undefined {
   if (!isObject(value)) return undefined;
   switch (value.event) {
     case 'progress':
-      return isCount(value.completed) && isCount(value.total) ? { event: 'progress', completed: value.completed, total: value.total } : undefined;
+      return isCount(value.completed) && isCount(value.total)
+        ? { event: 'progress', completed: value.completed, total: value.total }
+        : undefined;
     case 'error':
       return typeof value.message === 'string' && typeof value.kind === 'string'
         ? { event: 'error', kind: value.kind as 'spec', message: value.message }
         : undefined;
     case 'start':
       return isCount(value.total_rows) && Array.isArray(value.metrics)
-        ? { event: 'start', total_rows: value.total_rows, metrics: value.metrics.map(String), ragas_version: String(value.ragas_version ?? '') }
+        ? {
+            event: 'start',
+            total_rows: value.total_rows,
+            metrics: value.metrics.map(String),
+            ragas_version: String(value.ragas_version ?? ''),
+          }
         : undefined;
     case 'done':
       return typeof value.output === 'string' ? { event: 'done', output: value.output } : undefined;
@@ -112,7 +121,8 @@ export function parseRunnerResult(value: unknown, metrics: readonly string[]): R
     throw new RunnerResultError(`RAGAS runner results are malformed: ${what}`);
   };
   if (!isObject(value)) return fail('not a JSON object');
-  if (value.version !== CONTRACT_VERSION) fail(`version ${String(value.version)}, expected ${CONTRACT_VERSION}`);
+  if (value.version !== CONTRACT_VERSION)
+    fail(`version ${String(value.version)}, expected ${CONTRACT_VERSION}`);
   if (!isCount(value.samples)) fail('samples is not a count');
   if (!isObject(value.metrics)) fail('metrics is not an object');
   if (!Array.isArray(value.rows)) fail('rows is not a list');
@@ -121,11 +131,13 @@ export function parseRunnerResult(value: unknown, metrics: readonly string[]): R
     const s = summaries[m];
     if (!isObject(s)) fail(`metric '${m}' is missing`);
     const summary = s as Record<string, unknown>;
-    if (!isScore(summary.mean) || !isCount(summary.nan_count) || !isCount(summary.count)) fail(`metric '${m}' has a bad summary`);
+    if (!isScore(summary.mean) || !isCount(summary.nan_count) || !isCount(summary.count))
+      fail(`metric '${m}' has a bad summary`);
   }
   (value.rows as unknown[]).forEach((row, i) => {
     if (!isObject(row) || !isObject(row.scores)) fail(`row ${i} is malformed`);
-    for (const score of Object.values((row as { scores: Record<string, unknown> }).scores)) if (!isScore(score)) fail(`row ${i} has a non-numeric score`);
+    for (const score of Object.values((row as { scores: Record<string, unknown> }).scores))
+      if (!isScore(score)) fail(`row ${i} has a non-numeric score`);
   });
   return {
     version: CONTRACT_VERSION,

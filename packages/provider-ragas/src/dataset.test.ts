@@ -12,14 +12,32 @@ beforeAll(async () => {
   outside = await mkdtemp(join(tmpdir(), 'ragas-outside-'));
   await mkdir(join(root, 'sub'));
   const row = { user_input: 'q', response: 'a', retrieved_contexts: ['c'], reference: 'r' };
-  await writeFile(join(root, 'good.jsonl'), `${JSON.stringify(row)}\n\n${JSON.stringify({ ...row, user_input: 'q2' })}\n`);
+  await writeFile(
+    join(root, 'good.jsonl'),
+    `${JSON.stringify(row)}\n\n${JSON.stringify({ ...row, user_input: 'q2' })}\n`,
+  );
   await writeFile(join(root, 'list.json'), JSON.stringify([row, row, row]));
-  await writeFile(join(root, 'legacy.jsonl'), JSON.stringify({ question: 'q', answer: 'a', contexts: ['c'], ground_truth: 'r' }) + '\n');
-  await writeFile(join(root, 'custom.jsonl'), JSON.stringify({ prompt: 'q', output: 'a', docs: 'one context', gold: 'r' }) + '\n');
+  await writeFile(
+    join(root, 'legacy.jsonl'),
+    JSON.stringify({ question: 'q', answer: 'a', contexts: ['c'], ground_truth: 'r' }) + '\n',
+  );
+  await writeFile(
+    join(root, 'custom.jsonl'),
+    JSON.stringify({ prompt: 'q', output: 'a', docs: 'one context', gold: 'r' }) + '\n',
+  );
   await writeFile(join(root, 'empty.jsonl'), '\n  \n');
-  await writeFile(join(root, 'broken.jsonl'), `${JSON.stringify(row)}\n${JSON.stringify(row)}\n{"user_input": "q",\n`);
-  await writeFile(join(root, 'no-ref.jsonl'), `${JSON.stringify(row)}\n${JSON.stringify({ ...row, reference: '' })}\n`);
-  await writeFile(join(root, 'bad-types.jsonl'), `${JSON.stringify({ ...row, retrieved_contexts: [1, 2] })}\n[1]\n`);
+  await writeFile(
+    join(root, 'broken.jsonl'),
+    `${JSON.stringify(row)}\n${JSON.stringify(row)}\n{"user_input": "q",\n`,
+  );
+  await writeFile(
+    join(root, 'no-ref.jsonl'),
+    `${JSON.stringify(row)}\n${JSON.stringify({ ...row, reference: '' })}\n`,
+  );
+  await writeFile(
+    join(root, 'bad-types.jsonl'),
+    `${JSON.stringify({ ...row, retrieved_contexts: [1, 2] })}\n[1]\n`,
+  );
   await writeFile(join(outside, 'secret.jsonl'), JSON.stringify(row) + '\n');
   await symlink(join(outside, 'secret.jsonl'), join(root, 'link.jsonl'));
 });
@@ -30,7 +48,12 @@ afterAll(async () => {
 });
 
 const load = (datasetPath: string, extra: Partial<Parameters<typeof loadDataset>[0]> = {}) =>
-  loadDataset({ dataRoot: root, datasetPath, requiredColumns: ['user_input', 'response', 'retrieved_contexts'], ...extra });
+  loadDataset({
+    dataRoot: root,
+    datasetPath,
+    requiredColumns: ['user_input', 'response', 'retrieved_contexts'],
+    ...extra,
+  });
 
 describe('loadDataset', () => {
   it('reads JSONL, skipping blank lines', async () => {
@@ -47,8 +70,15 @@ describe('loadDataset', () => {
   });
 
   it('maps legacy column names', async () => {
-    const { dataset } = await load('legacy.jsonl', { requiredColumns: ['user_input', 'response', 'retrieved_contexts', 'reference'] });
-    expect(dataset?.rows[0]).toEqual({ user_input: 'q', response: 'a', reference: 'r', retrieved_contexts: ['c'] });
+    const { dataset } = await load('legacy.jsonl', {
+      requiredColumns: ['user_input', 'response', 'retrieved_contexts', 'reference'],
+    });
+    expect(dataset?.rows[0]).toEqual({
+      user_input: 'q',
+      response: 'a',
+      reference: 'r',
+      retrieved_contexts: ['c'],
+    });
   });
 
   it('applies column_map and wraps a single context string in a list', async () => {
@@ -57,7 +87,12 @@ describe('loadDataset', () => {
       requiredColumns: ['user_input', 'response', 'retrieved_contexts', 'reference'],
     });
     expect(issues).toEqual([]);
-    expect(dataset?.rows[0]).toEqual({ user_input: 'q', response: 'a', retrieved_contexts: ['one context'], reference: 'r' });
+    expect(dataset?.rows[0]).toEqual({
+      user_input: 'q',
+      response: 'a',
+      retrieved_contexts: ['one context'],
+      reference: 'r',
+    });
   });
 
   it('names a missing column and the lines lacking it', async () => {
@@ -68,7 +103,10 @@ describe('loadDataset', () => {
   });
 
   it('points a column missing after mapping at the column_map entry', async () => {
-    const { issues } = await load('custom.jsonl', { columnMap: { user_input: 'nope' }, requiredColumns: ['user_input'] });
+    const { issues } = await load('custom.jsonl', {
+      columnMap: { user_input: 'nope' },
+      requiredColumns: ['user_input'],
+    });
     expect(issues[0]!.pointer).toBe('/column_map/user_input');
     expect(issues[0]!.message).toMatch(/mapped from 'nope'/);
   });
@@ -91,7 +129,10 @@ describe('loadDataset', () => {
 
   it('reports a missing file', async () => {
     const { issues } = await load('nope.jsonl');
-    expect(issues[0]).toEqual({ pointer: '/dataset_path', message: "dataset 'nope.jsonl' does not exist under the data root" });
+    expect(issues[0]).toEqual({
+      pointer: '/dataset_path',
+      message: "dataset 'nope.jsonl' does not exist under the data root",
+    });
   });
 
   it('refuses paths outside the data root', async () => {

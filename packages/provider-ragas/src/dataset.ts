@@ -63,18 +63,27 @@ export async function resolveDatasetPath(
     // root missing: the candidate cannot exist under it either, but keep the lexical check's answer
   }
   if (!inside(realRoot, real)) {
-    return { issue: { pointer, message: `'${datasetPath}' resolves outside the data root (symbolic link); use a path inside it` } };
+    return {
+      issue: {
+        pointer,
+        message: `'${datasetPath}' resolves outside the data root (symbolic link); use a path inside it`,
+      },
+    };
   }
   return { path: real };
 }
 
-function normaliseRow(raw: Record<string, unknown>, columnMap: Partial<Record<Column, string>>): { row: RagasRow; problems: string[] } {
+function normaliseRow(
+  raw: Record<string, unknown>,
+  columnMap: Partial<Record<Column, string>>,
+): { row: RagasRow; problems: string[] } {
   const source: Record<string, unknown> = {};
   for (const [legacy, canonical] of Object.entries(LEGACY_COLUMNS)) {
     if (raw[legacy] !== undefined) source[canonical] = raw[legacy];
   }
   for (const c of [...TEXT_COLUMNS, ...LIST_COLUMNS]) if (raw[c] !== undefined) source[c] = raw[c];
-  for (const [canonical, name] of Object.entries(columnMap)) if (raw[name] !== undefined) source[canonical] = raw[name];
+  for (const [canonical, name] of Object.entries(columnMap))
+    if (raw[name] !== undefined) source[canonical] = raw[name];
 
   const row: RagasRow = {};
   const problems: string[] = [];
@@ -89,7 +98,8 @@ function normaliseRow(raw: Record<string, unknown>, columnMap: Partial<Record<Co
     const v = source[c];
     if (v === undefined || v === null) continue;
     if (typeof v === 'string') row[c as 'retrieved_contexts'] = [v];
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) row[c as 'retrieved_contexts'] = v as string[];
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      row[c as 'retrieved_contexts'] = v as string[];
     else problems.push(`${c} must be a list of strings`);
   }
   return { row, problems };
@@ -104,7 +114,9 @@ function isEmpty(value: unknown): boolean {
  * list. Legacy names (question, answer, contexts, ground_truth) and `columnMap` are mapped to the
  * canonical columns. Every problem is returned as an issue; rows only when there is none.
  */
-export async function loadDataset(options: DatasetOptions): Promise<{ dataset?: LoadedDataset; issues: ValidationIssue[] }> {
+export async function loadDataset(
+  options: DatasetOptions,
+): Promise<{ dataset?: LoadedDataset; issues: ValidationIssue[] }> {
   const pointer = options.pointer ?? '/dataset_path';
   const shown = options.datasetPath;
   const resolved = await resolveDatasetPath(options.dataRoot, options.datasetPath, pointer);
@@ -115,7 +127,8 @@ export async function loadDataset(options: DatasetOptions): Promise<{ dataset?: 
   try {
     const info = await stat(path);
     if (!info.isFile()) return { issues: [{ pointer, message: `dataset '${shown}' is not a file` }] };
-    if (info.size > MAX_BYTES) return { issues: [{ pointer, message: `dataset '${shown}' is larger than ${MAX_BYTES} bytes` }] };
+    if (info.size > MAX_BYTES)
+      return { issues: [{ pointer, message: `dataset '${shown}' is larger than ${MAX_BYTES} bytes` }] };
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -129,7 +142,11 @@ export async function loadDataset(options: DatasetOptions): Promise<{ dataset?: 
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      return { issues: [{ pointer, message: `dataset '${shown}' is not a valid JSON list: ${(err as Error).message}` }] };
+      return {
+        issues: [
+          { pointer, message: `dataset '${shown}' is not a valid JSON list: ${(err as Error).message}` },
+        ],
+      };
     }
     (parsed as unknown[]).forEach((value, i) => records.push({ line: i + 1, value }));
   } else {
@@ -140,7 +157,14 @@ export async function loadDataset(options: DatasetOptions): Promise<{ dataset?: 
       try {
         records.push({ line: i + 1, value: JSON.parse(line) });
       } catch (err) {
-        return { issues: [{ pointer, message: `dataset '${shown}' line ${i + 1} is not valid JSON: ${(err as Error).message}` }] };
+        return {
+          issues: [
+            {
+              pointer,
+              message: `dataset '${shown}' line ${i + 1} is not valid JSON: ${(err as Error).message}`,
+            },
+          ],
+        };
       }
     }
   }
@@ -166,12 +190,18 @@ export async function loadDataset(options: DatasetOptions): Promise<{ dataset?: 
   }
   if (badShape.length > 0) {
     const more = badShape.length > MAX_LISTED ? ` (and ${badShape.length - MAX_LISTED} more)` : '';
-    issues.push({ pointer, message: `dataset '${shown}': ${badShape.slice(0, MAX_LISTED).join('; ')}${more}` });
+    issues.push({
+      pointer,
+      message: `dataset '${shown}': ${badShape.slice(0, MAX_LISTED).join('; ')}${more}`,
+    });
   }
   for (const [column, lines] of missing) {
     const mapped = options.columnMap?.[column];
-    const listed = lines.slice(0, MAX_LISTED).join(', ') + (lines.length > MAX_LISTED ? ` and ${lines.length - MAX_LISTED} more` : '');
-    const where = lines.length === selected.length ? 'every row' : `${unit}${lines.length > 1 ? 's' : ''} ${listed}`;
+    const listed =
+      lines.slice(0, MAX_LISTED).join(', ') +
+      (lines.length > MAX_LISTED ? ` and ${lines.length - MAX_LISTED} more` : '');
+    const where =
+      lines.length === selected.length ? 'every row' : `${unit}${lines.length > 1 ? 's' : ''} ${listed}`;
     issues.push({
       pointer: mapped ? `/column_map/${column}` : pointer,
       message:

@@ -2,7 +2,15 @@ export { ragasProvider, optionsSchema } from './plugin.js';
 export type { RagasPluginOptions } from './plugin.js';
 export { RagasProvider, PROVIDER_ID, RUNNER_PATH } from './provider.js';
 export type { RagasProviderOptions } from './provider.js';
-export { METRICS, SUITES, CONFIG_SCHEMA, benchmarkMetrics, describeBenchmarks, metricInfo, requiredColumns } from './catalog.js';
+export {
+  METRICS,
+  SUITES,
+  CONFIG_SCHEMA,
+  benchmarkMetrics,
+  describeBenchmarks,
+  metricInfo,
+  requiredColumns,
+} from './catalog.js';
 export type { Column, MetricInfo } from './catalog.js';
 export { loadDataset, resolveDatasetPath } from './dataset.js';
 export type { DatasetOptions, LoadedDataset, RagasRow } from './dataset.js';

@@ -20,15 +20,30 @@ export const optionsSchema: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    python: { type: 'string', minLength: 1, description: 'Python with ragas 0.4.x (default: the hub\'s python).' },
-    data_root: { type: 'string', minLength: 1, description: 'Folder dataset_path values must stay inside (default: the hub\'s data root).' },
-    embeddings_url: { type: 'string', pattern: '^https?://', description: 'OpenAI-compatible embeddings base URL (default: the judge\'s).' },
+    python: {
+      type: 'string',
+      minLength: 1,
+      description: "Python with ragas 0.4.x (default: the hub's python).",
+    },
+    data_root: {
+      type: 'string',
+      minLength: 1,
+      description: "Folder dataset_path values must stay inside (default: the hub's data root).",
+    },
+    embeddings_url: {
+      type: 'string',
+      pattern: '^https?://',
+      description: "OpenAI-compatible embeddings base URL (default: the judge's).",
+    },
     embeddings_model: { type: 'string', minLength: 1 },
     json_mode: { enum: ['json_object', 'md_json'] },
     concurrency: { type: 'integer', minimum: 1, maximum: 256 },
     timeout_seconds: { type: 'number', exclusiveMinimum: 0 },
     judge_api_key: { type: 'string', description: 'Secret: sent to the runner in its environment only.' },
-    embeddings_api_key: { type: 'string', description: 'Secret: sent to the runner in its environment only.' },
+    embeddings_api_key: {
+      type: 'string',
+      description: 'Secret: sent to the runner in its environment only.',
+    },
   },
 };
 
@@ -41,7 +56,9 @@ export const ragasProvider = definePlugin<RagasPluginOptions>({
     const fromConfig = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.hub.configDir, p));
     // a bare command name (python3) is looked up on PATH; a path is resolved from the config's folder
     const python = options.python
-      ? /[/\\]/.test(options.python) ? fromConfig(options.python) : options.python
+      ? /[/\\]/.test(options.python)
+        ? fromConfig(options.python)
+        : options.python
       : (ctx.hub.python ?? 'python3');
     if (!options.python && !ctx.hub.python) {
       ctx.logger.warn({ plugin: '@evalhub/provider-ragas' }, 'no python configured; using python3 from PATH');

@@ -58,7 +58,8 @@ export class RagasProvider implements EvaluationProvider {
     return {
       id: PROVIDER_ID,
       name: 'RAGAS',
-      description: 'Retrieval-augmented generation metrics computed by RAGAS 0.4 (LLM-judged and string-based).',
+      description:
+        'Retrieval-augmented generation metrics computed by RAGAS 0.4 (LLM-judged and string-based).',
       benchmarks: describeBenchmarks(),
     };
   }
@@ -77,7 +78,9 @@ export class RagasProvider implements EvaluationProvider {
     return { ok: true, detail: `python: ${this.options.python}` };
   }
 
-  private async prepare(task: BenchmarkTask): Promise<{ config?: RagasBenchmarkConfig; dataset?: LoadedDataset; issues: ValidationIssue[] }> {
+  private async prepare(
+    task: BenchmarkTask,
+  ): Promise<{ config?: RagasBenchmarkConfig; dataset?: LoadedDataset; issues: ValidationIssue[] }> {
     const parsed = parseBenchmarkConfig(task.benchmark.benchmark_id, task.benchmark.config ?? {});
     if (!parsed.config) return { issues: parsed.issues };
     const config = parsed.config;
@@ -95,9 +98,12 @@ export class RagasProvider implements EvaluationProvider {
   async run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
     const { config, dataset, issues } = await this.prepare(task);
     if (!config || !dataset) {
-      throw new BenchmarkFailedError(`Invalid RAGAS benchmark: ${issues.map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`, {
-        code: 'ragas_invalid_input',
-      });
+      throw new BenchmarkFailedError(
+        `Invalid RAGAS benchmark: ${issues.map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`,
+        {
+          code: 'ragas_invalid_input',
+        },
+      );
     }
     const metrics = config.metrics;
     const needsJudge = metrics.some((m) => metricInfo(m)?.judge);
@@ -149,11 +155,16 @@ export class RagasProvider implements EvaluationProvider {
         env[EMBEDDINGS_KEY_ENV] = key;
       }
     }
-    await writeFile((spec.dataset as { path: string }).path, dataset.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(
+      (spec.dataset as { path: string }).path,
+      dataset.rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
     const specPath = join(ctx.workDir, 'ragas-spec.json');
     await writeFile(specPath, JSON.stringify(spec, null, 2));
 
-    ctx.log(`ragas: ${metrics.join(', ')} on ${dataset.rows.length} row(s) of ${config.datasetPath}${needsJudge ? ` judged by ${judgeModel}` : ''}`);
+    ctx.log(
+      `ragas: ${metrics.join(', ')} on ${dataset.rows.length} row(s) of ${config.datasetPath}${needsJudge ? ` judged by ${judgeModel}` : ''}`,
+    );
     let lastError: Extract<RunnerEvent, { event: 'error' }> | undefined;
     const exec = await ctx.exec({
       command: this.options.python,
@@ -177,15 +188,28 @@ export class RagasProvider implements EvaluationProvider {
     });
 
     if (exec.aborted || ctx.signal.aborted) {
-      throw new BenchmarkFailedError('RAGAS run was stopped (cancelled or timed out).', { code: 'benchmark_aborted' });
+      throw new BenchmarkFailedError('RAGAS run was stopped (cancelled or timed out).', {
+        code: 'benchmark_aborted',
+      });
     }
     if (exec.exitCode !== 0) {
       const how = exec.signal ? `was killed by ${exec.signal}` : `exited with code ${exec.exitCode}`;
       if (lastError) {
-        const code = lastError.kind === 'metric' ? 'ragas_judge_failed' : lastError.kind === 'import' ? 'ragas_unavailable' : 'ragas_failed';
-        throw new BenchmarkFailedError(`RAGAS ${lastError.kind === 'metric' ? 'judge failed' : 'failed'}: ${lastError.message}`, { code });
+        const code =
+          lastError.kind === 'metric'
+            ? 'ragas_judge_failed'
+            : lastError.kind === 'import'
+              ? 'ragas_unavailable'
+              : 'ragas_failed';
+        throw new BenchmarkFailedError(
+          `RAGAS ${lastError.kind === 'metric' ? 'judge failed' : 'failed'}: ${lastError.message}`,
+          { code },
+        );
       }
-      throw new BenchmarkFailedError(`RAGAS runner ${how} without reporting an error; see the benchmark log.`, { code: 'ragas_failed' });
+      throw new BenchmarkFailedError(
+        `RAGAS runner ${how} without reporting an error; see the benchmark log.`,
+        { code: 'ragas_failed' },
+      );
     }
 
     let result: RunnerResult;
@@ -193,7 +217,9 @@ export class RagasProvider implements EvaluationProvider {
       result = parseRunnerResult(JSON.parse(await readFile(output, 'utf8')), metrics);
     } catch (err) {
       throw new BenchmarkFailedError(
-        err instanceof RunnerResultError ? err.message : `RAGAS runner results unreadable: ${describeError(err)}`,
+        err instanceof RunnerResultError
+          ? err.message
+          : `RAGAS runner results unreadable: ${describeError(err)}`,
         { code: 'ragas_failed', cause: err },
       );
     }
@@ -212,8 +238,16 @@ export class RagasProvider implements EvaluationProvider {
       outcomeMetrics[`${m}_nan_count`] = summary.nan_count;
     }
 
-    await ctx.artifact({ name: 'scores.jsonl', content: rowsToJsonl(dataset.rows, result, metrics), contentType: 'application/x-ndjson' });
-    await ctx.artifact({ name: 'scores.csv', content: rowsToCsv(dataset.rows, result, metrics), contentType: 'text/csv' });
+    await ctx.artifact({
+      name: 'scores.jsonl',
+      content: rowsToJsonl(dataset.rows, result, metrics),
+      contentType: 'application/x-ndjson',
+    });
+    await ctx.artifact({
+      name: 'scores.csv',
+      content: rowsToCsv(dataset.rows, result, metrics),
+      contentType: 'text/csv',
+    });
 
     return {
       metrics: outcomeMetrics,

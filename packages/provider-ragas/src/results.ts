@@ -2,7 +2,11 @@ import type { RunnerResult } from './contract.js';
 import type { RagasRow } from './dataset.js';
 
 /** One JSON object per row: its index, question, scores (null = NaN) and errors. */
-export function rowsToJsonl(rows: readonly RagasRow[], result: RunnerResult, metrics: readonly string[]): string {
+export function rowsToJsonl(
+  rows: readonly RagasRow[],
+  result: RunnerResult,
+  metrics: readonly string[],
+): string {
   return result.rows
     .map((r) =>
       JSON.stringify({
@@ -23,14 +27,22 @@ function csvField(value: unknown): string {
 }
 
 /** CSV with a header: index, user_input, one column per metric (empty = NaN), errors. */
-export function rowsToCsv(rows: readonly RagasRow[], result: RunnerResult, metrics: readonly string[]): string {
+export function rowsToCsv(
+  rows: readonly RagasRow[],
+  result: RunnerResult,
+  metrics: readonly string[],
+): string {
   const header = ['index', 'user_input', ...metrics, 'errors'];
   const lines = result.rows.map((r) =>
     [
       r.index,
       rows[r.index]?.user_input ?? '',
       ...metrics.map((m) => r.scores[m] ?? null),
-      r.errors ? Object.entries(r.errors).map(([m, e]) => `${m}: ${e}`).join(' | ') : '',
+      r.errors
+        ? Object.entries(r.errors)
+            .map(([m, e]) => `${m}: ${e}`)
+            .join(' | ')
+        : '',
     ]
       .map(csvField)
       .join(','),

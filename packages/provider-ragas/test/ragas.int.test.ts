@@ -30,7 +30,11 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function task(benchmarkId: string, config: Record<string, unknown>, modelUrl = 'http://127.0.0.1:9/v1'): BenchmarkTask {
+function task(
+  benchmarkId: string,
+  config: Record<string, unknown>,
+  modelUrl = 'http://127.0.0.1:9/v1',
+): BenchmarkTask {
   return {
     evaluationId: 'int-test',
     index: 0,
@@ -48,7 +52,10 @@ interface Run {
   ms: number;
 }
 
-async function run(t: BenchmarkTask, options: { abortOnFirstProgress?: boolean; with?: RagasProvider } = {}): Promise<Run & { dir: string }> {
+async function run(
+  t: BenchmarkTask,
+  options: { abortOnFirstProgress?: boolean; with?: RagasProvider } = {},
+): Promise<Run & { dir: string }> {
   const dir = join(scratch, `run-${++runs}`);
   const controller = new AbortController();
   const progress: Progress[] = [];
@@ -103,14 +110,21 @@ out["non_llm_context_recall"] = [recall.single_turn_score(SingleTurnSample(retri
 print(json.dumps({k: [None if math.isnan(v) else float(v) for v in vs] for k, vs in out.items()}))
 `;
   const stdout = await new Promise<string>((ok, fail) =>
-    execFile(python, ['-c', snippet, path], { env: { ...process.env, RAGAS_DO_NOT_TRACK: 'true' }, maxBuffer: 8 << 20 }, (err, out, errOut) =>
-      err ? fail(new Error(`${err.message}\n${errOut}`)) : ok(out),
+    execFile(
+      python,
+      ['-c', snippet, path],
+      { env: { ...process.env, RAGAS_DO_NOT_TRACK: 'true' }, maxBuffer: 8 << 20 },
+      (err, out, errOut) => (err ? fail(new Error(`${err.message}\n${errOut}`)) : ok(out)),
     ),
   );
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, (number | null)[]>;
 }
 
-const jsonl = async (path: string) => (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonl = async (path: string) =>
+  (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('RAGAS provider with real ragas', () => {
   it('gives exactly the no-LLM scores RAGAS computes directly on the bundled JSONL', async () => {
@@ -121,23 +135,38 @@ describe('RAGAS provider with real ragas', () => {
     expect(rows).toHaveLength(12);
     for (const m of NO_LLM) {
       const want = expected[m]!;
-      expect(rows.map((row) => row[m]), m).toEqual(want);
+      expect(
+        rows.map((row) => row[m]),
+        m,
+      ).toEqual(want);
       const finite = want.filter((v): v is number => v !== null);
       expect(r.outcome!.metrics[m], m).toBe(finite.reduce((a, b) => a + b, 0) / finite.length);
       expect(r.outcome!.metrics[`${m}_nan_count`]).toBe(want.length - finite.length);
     }
     expect(r.outcome!.samples).toBe(12);
-    expect(r.outcome!.params).toMatchObject({ ragas_version: '0.4.3', dataset_path: 'sample.jsonl', dataset_rows: 12 });
+    expect(r.outcome!.params).toMatchObject({
+      ragas_version: '0.4.3',
+      dataset_path: 'sample.jsonl',
+      dataset_rows: 12,
+    });
     const csv = (await readFile(r.artifacts.get('rag_no_llm/scores.csv')!, 'utf8')).trim().split('\n');
     expect(csv[0]).toBe(['index', 'user_input', ...NO_LLM, 'errors'].join(','));
     expect(csv).toHaveLength(13);
-    expect(r.progress.at(-1)).toMatchObject({ fraction: 1, completed: 12 * NO_LLM.length, total: 12 * NO_LLM.length });
+    expect(r.progress.at(-1)).toMatchObject({
+      fraction: 1,
+      completed: 12 * NO_LLM.length,
+      total: 12 * NO_LLM.length,
+    });
     console.info(`rag_no_llm (7 metrics x 12 rows): ${Math.round(r.ms)} ms`);
   });
 
-  it('passes core\'s provider conformance kit with a real run', async () => {
+  it("passes core's provider conformance kit with a real run", async () => {
     const checks = await verifyProvider(provider, {
-      run: { benchmark_id: 'exact_match', config: { dataset_path: 'sample.jsonl', limit: 2 }, model: task('x', {}).model },
+      run: {
+        benchmark_id: 'exact_match',
+        config: { dataset_path: 'sample.jsonl', limit: 2 },
+        model: task('x', {}).model,
+      },
     });
     expect(checks.every((c) => c.ok)).toBe(true);
   });
@@ -150,7 +179,11 @@ describe('RAGAS provider with real ragas', () => {
   });
 
   describe('with the fixture model server as judge', () => {
-    const rows = async () => (await readFile(samplePath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { response: string; retrieved_contexts: string[] });
+    const rows = async () =>
+      (await readFile(samplePath, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { response: string; retrieved_contexts: string[] });
 
     it('scores faithfulness as the fixture rules imply', async () => {
       const implied = (await rows()).map((row) => impliedFaithfulness(row.response, row.retrieved_contexts));
@@ -167,11 +200,18 @@ describe('RAGAS provider with real ragas', () => {
     });
 
     it('works with JSON asked for in the prompt (md_json) and a judge named in the config; the key stays secret', async () => {
-      const implied = (await rows()).slice(0, 4).map((row) => impliedFaithfulness(row.response, row.retrieved_contexts));
+      const implied = (await rows())
+        .slice(0, 4)
+        .map((row) => impliedFaithfulness(row.response, row.retrieved_contexts));
       const secret = 'sk-test-secret-4f9c2a';
       const keyed = new RagasProvider({ python, dataRoot, judgeApiKey: secret });
       const r = await run(
-        task('faithfulness', { dataset_path: 'sample.jsonl', limit: 4, json_mode: 'md_json', judge: { url: inject('fixtureModelUrl'), model: 'other-judge' } }),
+        task('faithfulness', {
+          dataset_path: 'sample.jsonl',
+          limit: 4,
+          json_mode: 'md_json',
+          judge: { url: inject('fixtureModelUrl'), model: 'other-judge' },
+        }),
         { with: keyed },
       );
       expect(r.error).toBeUndefined();
@@ -185,15 +225,23 @@ describe('RAGAS provider with real ragas', () => {
     });
 
     it('runs the rag_default suite (judge and embeddings) in one process', async () => {
-      const data = (await readFile(samplePath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reference: string; retrieved_contexts: string[] });
+      const data = (await readFile(samplePath, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reference: string; retrieved_contexts: string[] });
       // context recall: share of reference sentences the fixture attributes (same rule as faithfulness' NLI)
       const recall = data.map((row) => impliedFaithfulness(row.reference, row.retrieved_contexts));
       const r = await run(task('rag_default', { dataset_path: 'sample.jsonl' }, inject('fixtureModelUrl')));
       expect(r.error).toBeUndefined();
       expect(Object.keys(r.outcome!.metrics).sort()).toEqual(
-        ['answer_relevancy', 'context_precision', 'context_recall', 'faithfulness'].flatMap((m) => [m, `${m}_nan_count`]).sort(),
+        ['answer_relevancy', 'context_precision', 'context_recall', 'faithfulness']
+          .flatMap((m) => [m, `${m}_nan_count`])
+          .sort(),
       );
-      expect(r.outcome!.metrics.context_recall).toBeCloseTo(recall.reduce((a, b) => a + b, 0) / recall.length, 12);
+      expect(r.outcome!.metrics.context_recall).toBeCloseTo(
+        recall.reduce((a, b) => a + b, 0) / recall.length,
+        12,
+      );
       for (const m of ['answer_relevancy', 'context_precision']) {
         expect(r.outcome!.metrics[m]).toBeGreaterThanOrEqual(0);
         expect(r.outcome!.metrics[m]).toBeLessThanOrEqual(1);
@@ -203,14 +251,25 @@ describe('RAGAS provider with real ragas', () => {
     });
 
     it('fails the benchmark with the reason when the judge errors', async () => {
-      const r = await run(task('faithfulness', { dataset_path: 'sample.jsonl', limit: 2 }, `${inject('fixtureModelUrl')}/_/fail-500`));
+      const r = await run(
+        task(
+          'faithfulness',
+          { dataset_path: 'sample.jsonl', limit: 2 },
+          `${inject('fixtureModelUrl')}/_/fail-500`,
+        ),
+      );
       expect(r.error).toBeInstanceOf(BenchmarkFailedError);
       expect((r.error as BenchmarkFailedError).code).toBe('ragas_judge_failed');
-      expect((r.error as Error).message).toMatch(/faithfulness failed on every row; first error: .*(500|Internal)/i);
+      expect((r.error as Error).message).toMatch(
+        /faithfulness failed on every row; first error: .*(500|Internal)/i,
+      );
     });
 
     it('kills the runner when the run is cancelled', async () => {
-      const r = await run(task('faithfulness', { dataset_path: 'sample.jsonl' }, `${inject('fixtureModelUrl')}/_/hang`), { abortOnFirstProgress: true });
+      const r = await run(
+        task('faithfulness', { dataset_path: 'sample.jsonl' }, `${inject('fixtureModelUrl')}/_/hang`),
+        { abortOnFirstProgress: true },
+      );
       expect(r.error).toBeInstanceOf(BenchmarkFailedError);
       expect((r.error as BenchmarkFailedError).code).toBe('benchmark_aborted');
       expect(r.ms).toBeLessThan(60_000);
@@ -224,35 +283,54 @@ describe('RAGAS provider with real ragas', () => {
       badRoot = join(scratch, 'bad-data');
       await import('node:fs/promises').then((fs) => fs.mkdir(badRoot, { recursive: true }));
       await writeFile(join(badRoot, 'empty.jsonl'), '');
-      await writeFile(join(badRoot, 'no-context.jsonl'), JSON.stringify({ question: 'q', answer: 'a', ground_truth: 'r' }) + '\n');
-      await writeFile(join(badRoot, 'broken.jsonl'), `${JSON.stringify({ user_input: 'q', response: 'a' })}\n{oops\n`);
+      await writeFile(
+        join(badRoot, 'no-context.jsonl'),
+        JSON.stringify({ question: 'q', answer: 'a', ground_truth: 'r' }) + '\n',
+      );
+      await writeFile(
+        join(badRoot, 'broken.jsonl'),
+        `${JSON.stringify({ user_input: 'q', response: 'a' })}\n{oops\n`,
+      );
       bad = new RagasProvider({ python, dataRoot: badRoot });
     });
-    const check = async (benchmarkId: string, config: Record<string, unknown>) => bad.validate(task(benchmarkId, config));
+    const check = async (benchmarkId: string, config: Record<string, unknown>) =>
+      bad.validate(task(benchmarkId, config));
 
     it('missing column', async () => {
       expect(await check('faithfulness', { dataset_path: 'no-context.jsonl' })).toEqual([
-        { pointer: '/dataset_path', message: expect.stringMatching(/lacks column 'retrieved_contexts' in every row/) },
+        {
+          pointer: '/dataset_path',
+          message: expect.stringMatching(/lacks column 'retrieved_contexts' in every row/),
+        },
       ]);
     });
     it('empty file', async () => {
-      expect((await check('exact_match', { dataset_path: 'empty.jsonl' }))[0]!.message).toMatch(/'empty.jsonl' is empty/);
+      expect((await check('exact_match', { dataset_path: 'empty.jsonl' }))[0]!.message).toMatch(
+        /'empty.jsonl' is empty/,
+      );
     });
     it('malformed line', async () => {
-      expect((await check('exact_match', { dataset_path: 'broken.jsonl' }))[0]!.message).toMatch(/line 2 is not valid JSON/);
+      expect((await check('exact_match', { dataset_path: 'broken.jsonl' }))[0]!.message).toMatch(
+        /line 2 is not valid JSON/,
+      );
     });
     it('path traversal', async () => {
-      expect((await check('exact_match', { dataset_path: '../../etc/passwd' }))[0]!.message).toMatch(/outside the data root/);
+      expect((await check('exact_match', { dataset_path: '../../etc/passwd' }))[0]!.message).toMatch(
+        /outside the data root/,
+      );
     });
     it('unknown metric', async () => {
-      expect((await check('faithfulnes', { dataset_path: 'empty.jsonl' }))[0]!.message).toMatch(/Unknown RAGAS benchmark 'faithfulnes'/);
+      expect((await check('faithfulnes', { dataset_path: 'empty.jsonl' }))[0]!.message).toMatch(
+        /Unknown RAGAS benchmark 'faithfulnes'/,
+      );
       expect((await check('rag_default', { dataset_path: 'empty.jsonl', metrics: ['nope'] }))[0]).toEqual({
         pointer: '/metrics/0',
         message: expect.stringMatching(/unknown metric 'nope'/),
       });
     });
     it('the bundled sample passes for every benchmark', async () => {
-      for (const b of provider.describe().benchmarks) expect(await provider.validate(task(b.id, { dataset_path: 'sample.jsonl' })), b.id).toEqual([]);
+      for (const b of provider.describe().benchmarks)
+        expect(await provider.validate(task(b.id, { dataset_path: 'sample.jsonl' })), b.id).toEqual([]);
     });
   });
 });

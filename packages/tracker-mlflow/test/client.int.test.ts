@@ -206,7 +206,9 @@ describe('MlflowClient against a real MLflow server', () => {
   it('creates a run once even when the create answer is lost and the request is retried', async () => {
     const expId = await client.createExperiment(unique('idempotent'));
     let drops = 0;
-    const proxy = await faultyNetwork(trackingUri, (_n, p) => (p.endsWith('/runs/create') && drops++ === 0 ? 'drop-after' : 'pass'));
+    const proxy = await faultyNetwork(trackingUri, (_n, p) =>
+      p.endsWith('/runs/create') && drops++ === 0 ? 'drop-after' : 'pass',
+    );
     const viaProxy = new MlflowClient({ trackingUri: proxy.uri, retry: fast });
     try {
       const key = randomUUID();
@@ -246,7 +248,9 @@ describe('MlflowClient against a real MLflow server', () => {
     const expId = await client.createExperiment(unique('503'));
     const { run } = await client.createRunIdempotent(expId, randomUUID());
     let busy = 2;
-    const proxy = await faultyNetwork(trackingUri, (_n, p) => (p.endsWith('/runs/log-batch') && busy-- > 0 ? 'refuse' : 'pass'));
+    const proxy = await faultyNetwork(trackingUri, (_n, p) =>
+      p.endsWith('/runs/log-batch') && busy-- > 0 ? 'refuse' : 'pass',
+    );
     const viaProxy = new MlflowClient({ trackingUri: proxy.uri, retry: fast });
     try {
       await viaProxy.logBatch(run.info.run_id, { metrics: [{ key: 'acc', value: 0.75, timestamp: 1 }] });

@@ -27,7 +27,10 @@ export interface FaultyNetwork {
  * retries and idempotency are exercised against real server state. It stands for the network, not
  * for MLflow: every request that passes is answered by MLflow itself.
  */
-export async function faultyNetwork(trackingUri: string, decide: (n: number, path: string) => Fault): Promise<FaultyNetwork> {
+export async function faultyNetwork(
+  trackingUri: string,
+  decide: (n: number, path: string) => Fault,
+): Promise<FaultyNetwork> {
   let n = 0;
   const seen: string[] = [];
   const answered503: string[] = [];
@@ -55,7 +58,11 @@ export async function faultyNetwork(trackingUri: string, decide: (n: number, pat
           const body = Buffer.from(await up.body.arrayBuffer());
           if (fault === 'drop-after') return void req.socket.destroy();
           if (fault === 'fail-after') return unavailable(res, path);
-          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/json') }).end(body);
+          res
+            .writeHead(up.statusCode, {
+              'content-type': String(up.headers['content-type'] ?? 'application/json'),
+            })
+            .end(body);
         },
         () => res.writeHead(502).end('proxy error'),
       );

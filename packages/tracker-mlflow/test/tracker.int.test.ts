@@ -83,7 +83,9 @@ async function assertRunStructure(e: Evaluation, experimentName: string, userTag
   expect(e.tracking.links?.run).toBe(
     `${trackingUri}/#/experiments/${experiment!.experiment_id}/runs/${run.info.run_id}?workflowType=machine_learning`,
   );
-  expect(e.tracking.links?.experiment).toBe(`${trackingUri}/#/experiments/${experiment!.experiment_id}?workflowType=machine_learning`);
+  expect(e.tracking.links?.experiment).toBe(
+    `${trackingUri}/#/experiments/${experiment!.experiment_id}?workflowType=machine_learning`,
+  );
 
   // Run tags: experiment tags, model configuration, benchmark details, generated metadata.
   const rtags = tagsOf(run.data.tags);

@@ -17,25 +17,41 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHub, loadConfig, silentLogger, type EvaluationProvider } from '@evalhub/core';
 
-const { values } = parseArgs({ options: { evaluations: { type: 'string', default: '1000' }, fill: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: { evaluations: { type: 'string', default: '1000' }, fill: { type: 'string', default: '10000' } },
+});
 const N = Number(values.evaluations);
 const FILL = Number(values.fill);
 
 const noop: EvaluationProvider = {
-  describe: () => ({ id: 'noop', name: 'No-op', benchmarks: [{ id: 'noop', name: 'noop', category: 'bench', metrics: ['score'] }] }),
+  describe: () => ({
+    id: 'noop',
+    name: 'No-op',
+    benchmarks: [{ id: 'noop', name: 'noop', category: 'bench', metrics: ['score'] }],
+  }),
   run: async () => ({ metrics: { score: 1 } }),
 };
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const request = { model: { server: 'bench', name: 'm', url: 'http://127.0.0.1:9/v1' }, benchmarks: [{ benchmark_id: 'noop', provider_id: 'noop' }], experiment: { name: 'bench', tags: { kind: 'bench' } } };
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const request = {
+  model: { server: 'bench', name: 'm', url: 'http://127.0.0.1:9/v1' },
+  benchmarks: [{ benchmark_id: 'noop', provider_id: 'noop' }],
+  experiment: { name: 'bench', tags: { kind: 'bench' } },
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'evalhub-bench-core-'));
 const hub = await createHub({
   config: loadConfig({
     cwd: dir,
-    env: { EVALHUB_TRACKER: 'none', EVALHUB_DISCOVER_PLUGINS: 'false', EVALHUB_MAX_CONCURRENT_EVALUATIONS: '64', EVALHUB_STORE: process.env.EVALHUB_STORE ?? 'sqlite' },
+    env: {
+      EVALHUB_TRACKER: 'none',
+      EVALHUB_DISCOVER_PLUGINS: 'false',
+      EVALHUB_MAX_CONCURRENT_EVALUATIONS: '64',
+      EVALHUB_STORE: process.env.EVALHUB_STORE ?? 'sqlite',
+    },
   }),
   providers: [noop],
   logger: silentLogger(),
@@ -75,7 +91,11 @@ rmSync(dir, { recursive: true, force: true });
 
 const result = {
   evaluations: N,
-  sequential_latency_ms: { p50: +pct(latencies, 50).toFixed(3), p99: +pct(latencies, 99).toFixed(3), max: +latencies.at(-1)!.toFixed(3) },
+  sequential_latency_ms: {
+    p50: +pct(latencies, 50).toFixed(3),
+    p99: +pct(latencies, 99).toFixed(3),
+    max: +latencies.at(-1)!.toFixed(3),
+  },
   throughput_evaluations_per_s: Math.round(N / throughputSeconds),
   stored_evaluations: page.total,
   list_newest_page_ms: +listMs.toFixed(2),

@@ -17,7 +17,9 @@ import { repoRoot, resolvePython, startMlflowServer, type MlflowServer } from '.
 import { DEMO_REQUESTS } from './requests.js';
 import { readBackRun, renderEvaluation, type DemoResult } from './report.js';
 
-const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({
+  options: { keep: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+});
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const step = (line: string): void => out(`\x1b[1m▸ ${line}\x1b[0m`);
 
@@ -38,7 +40,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function follow(hubUrl: string, evaluation: Evaluation): Promise<Evaluation> {
-  const res = await fetch(`${hubUrl}/api/v1/evaluations/${evaluation.id}/events`, { headers: { accept: 'text/event-stream' } });
+  const res = await fetch(`${hubUrl}/api/v1/evaluations/${evaluation.id}/events`, {
+    headers: { accept: 'text/event-stream' },
+  });
   if (!res.ok || !res.body) throw new Error(`events stream failed: ${res.status}`);
   const lastProgress = new Map<string, number>();
   let buffer = '';
@@ -49,7 +53,11 @@ async function follow(hubUrl: string, evaluation: Evaluation): Promise<Evaluatio
     while ((idx = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, idx);
       buffer = buffer.slice(idx + 2);
-      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
       if (!data) continue;
       const ev = JSON.parse(data) as EvaluationEvent;
       if (ev.type === 'benchmark_status') out(`    ${ev.benchmark_id}: ${ev.status}`);
@@ -88,7 +96,11 @@ async function main(): Promise<void> {
   cpSync(join(repoRoot, 'tools', 'demo'), dataRoot, { recursive: true });
 
   step('Fixture model server (deterministic vLLM-compatible stand-in)');
-  const model: FixtureModelServer = await startFixtureModelServer({ host: '127.0.0.1', port: 0, modelName: 'meta-llama/llama-3.1-8b' });
+  const model: FixtureModelServer = await startFixtureModelServer({
+    host: '127.0.0.1',
+    port: 0,
+    modelName: 'meta-llama/llama-3.1-8b',
+  });
   started.push({ stop: () => model.close() });
   out(`  ${model.baseUrl}`);
 
@@ -111,19 +123,29 @@ async function main(): Promise<void> {
   });
   const server: RunningServer = await startServer({
     config,
-    hubOptions: { resolveFrom: [repoRoot], logger: createLogger({ level: 'error', destination: process.stderr as never }) },
+    hubOptions: {
+      resolveFrom: [repoRoot],
+      logger: createLogger({ level: 'error', destination: process.stderr as never }),
+    },
     host: '127.0.0.1',
     port: 0,
   });
   started.push({ stop: () => server.close() });
-  out(`  ${server.url}  (providers: ${server.hub.providers.ids().join(', ')}; tracker: ${server.hub.tracker.name})`);
+  out(
+    `  ${server.url}  (providers: ${server.hub.providers.ids().join(', ')}; tracker: ${server.hub.tracker.name})`,
+  );
 
   const results: DemoResult[] = [];
   for (const { title, body } of DEMO_REQUESTS) {
     step(`${title}: POST /api/v1/evaluations`);
-    const res = await fetch(`${server.url}/api/v1/evaluations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/api/v1/evaluations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const created = (await res.json()) as Evaluation & { error?: { message: string } };
-    if (res.status !== 202) throw new Error(`the hub answered ${res.status}: ${created.error?.message ?? JSON.stringify(created)}`);
+    if (res.status !== 202)
+      throw new Error(`the hub answered ${res.status}: ${created.error?.message ?? JSON.stringify(created)}`);
     out(`  ${res.status} ${res.headers.get('location')}`);
     await follow(server.url, created);
     const final = await waitSynced(server.url, created.id);
@@ -133,16 +155,31 @@ async function main(): Promise<void> {
   }
 
   const seconds = (performance.now() - t0) / 1000;
-  if (flags.json) out(JSON.stringify(results.map((r) => ({ title: r.title, evaluation: r.evaluation, mlflow: r.mlflow })), null, 2));
+  if (flags.json)
+    out(
+      JSON.stringify(
+        results.map((r) => ({ title: r.title, evaluation: r.evaluation, mlflow: r.mlflow })),
+        null,
+        2,
+      ),
+    );
   out();
-  out(`Done in ${seconds.toFixed(0)} s. MLflow UI: ${mlflow.trackingUri}/#/experiments?workflowType=machine_learning`);
+  out(
+    `Done in ${seconds.toFixed(0)} s. MLflow UI: ${mlflow.trackingUri}/#/experiments?workflowType=machine_learning`,
+  );
   const allMatch = results.every((r) => r.mlflow.matches);
-  out(allMatch ? 'Every score printed above equals the value stored in MLflow.' : 'WARNING: some scores differ from MLflow (see above).');
+  out(
+    allMatch
+      ? 'Every score printed above equals the value stored in MLflow.'
+      : 'WARNING: some scores differ from MLflow (see above).',
+  );
   if (flags.keep) {
     out('Hub and MLflow keep running (--keep); press Ctrl-C to stop them.');
     await new Promise(() => undefined);
   } else {
-    out(`To browse the runs later: ${python.replace(/python$/, 'mlflow')} ui --backend-store-uri sqlite:///${join(stateDir, 'mlflow', 'mlflow.db')} --port 5000`);
+    out(
+      `To browse the runs later: ${python.replace(/python$/, 'mlflow')} ui --backend-store-uri sqlite:///${join(stateDir, 'mlflow', 'mlflow.db')} --port 5000`,
+    );
   }
   await stopAll();
   if (!allMatch || results.some((r) => r.evaluation.status !== 'completed')) process.exitCode = 1;

@@ -27,7 +27,9 @@ export async function readBackRun(trackingUri: string, e: Evaluation): Promise<M
   if (!runId) return { metrics: {}, mismatches: ['no MLflow run recorded'], matches: false };
   const res = await fetch(`${trackingUri}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`);
   if (!res.ok) return { runId, metrics: {}, mismatches: [`MLflow answered ${res.status}`], matches: false };
-  const body = (await res.json()) as { run: { info: { status: string }; data: { metrics?: { key: string; value: number | string }[] } } };
+  const body = (await res.json()) as {
+    run: { info: { status: string }; data: { metrics?: { key: string; value: number | string }[] } };
+  };
   const metrics: Record<string, number> = {};
   for (const m of body.run.data.metrics ?? []) metrics[m.key] = toNumber(m.value);
   const mismatches: string[] = [];
@@ -36,7 +38,8 @@ export async function readBackRun(trackingUri: string, e: Evaluation): Promise<M
       const key = `${b.benchmark_id}.${name}`;
       const expected = toNumber(value);
       const actual = metrics[key];
-      const same = actual !== undefined && (actual === expected || (Number.isNaN(actual) && Number.isNaN(expected)));
+      const same =
+        actual !== undefined && (actual === expected || (Number.isNaN(actual) && Number.isNaN(expected)));
       if (!same) mismatches.push(`${key}: hub ${expected}, MLflow ${actual ?? 'missing'}`);
     }
   }
@@ -67,7 +70,16 @@ export function renderEvaluation(title: string, e: Evaluation, mlflow: MlflowRea
     const metric = primary ? `${b.benchmark_id}.${primary}` : '—';
     const score = primary ? fmt(b.results?.metrics[primary]) : '—';
     const inMlflow = primary ? fmt(mlflow.metrics[`${b.benchmark_id}.${primary}`]) : '—';
-    return [b.benchmark_id, b.provider_id, b.status, metric, score, inMlflow, String(b.results?.samples ?? '—'), b.results?.duration_seconds !== undefined ? `${b.results.duration_seconds.toFixed(1)} s` : '—'];
+    return [
+      b.benchmark_id,
+      b.provider_id,
+      b.status,
+      metric,
+      score,
+      inMlflow,
+      String(b.results?.samples ?? '—'),
+      b.results?.duration_seconds !== undefined ? `${b.results.duration_seconds.toFixed(1)} s` : '—',
+    ];
   });
   const header = ['benchmark', 'provider', 'status', 'metric', 'score', 'in MLflow', 'samples', 'time'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -80,7 +92,9 @@ export function renderEvaluation(title: string, e: Evaluation, mlflow: MlflowRea
     ...rows.map(line),
   ];
   for (const b of e.benchmarks) if (b.error) out.push(`  ${b.benchmark_id} failed: ${b.error.message}`);
-  out.push(`  MLflow experiment: ${e.tracking.experiment_name ?? '—'}  ${e.tracking.links?.experiment ?? ''}`);
+  out.push(
+    `  MLflow experiment: ${e.tracking.experiment_name ?? '—'}  ${e.tracking.links?.experiment ?? ''}`,
+  );
   out.push(`  MLflow run (${mlflow.status ?? e.tracking.state}): ${e.tracking.links?.run ?? '—'}`);
   if (!mlflow.matches) out.push(`  MISMATCH with MLflow: ${mlflow.mismatches.join('; ')}`);
   return out;

@@ -6,9 +6,18 @@ export const DEMO_REQUESTS: { title: string; body: Record<string, unknown> }[] =
   {
     title: 'Single benchmark evaluation',
     body: {
-      model: { server: 'vllm', name: 'meta-llama/llama-3.1-8b', configuration: { temperature: 0.1, max_tokens: 512 } },
-      benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } }],
-      experiment: { name: 'arc-easy-evaluation', tags: { environment: 'testing', model_family: 'llama-3.1' } },
+      model: {
+        server: 'vllm',
+        name: 'meta-llama/llama-3.1-8b',
+        configuration: { temperature: 0.1, max_tokens: 512 },
+      },
+      benchmarks: [
+        { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
+      ],
+      experiment: {
+        name: 'arc-easy-evaluation',
+        tags: { environment: 'testing', model_family: 'llama-3.1' },
+      },
     },
   },
   {
@@ -19,7 +28,10 @@ export const DEMO_REQUESTS: { title: string; body: Record<string, unknown> }[] =
         { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
         { benchmark_id: 'faithfulness', provider_id: 'ragas', config: { dataset_path: './data/test.jsonl' } },
       ],
-      experiment: { name: 'comprehensive-evaluation', tags: { evaluation_type: 'comprehensive', model_version: 'v1.0' } },
+      experiment: {
+        name: 'comprehensive-evaluation',
+        tags: { evaluation_type: 'comprehensive', model_version: 'v1.0' },
+      },
     },
   },
   {

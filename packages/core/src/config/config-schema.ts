@@ -5,7 +5,11 @@ const pluginRef = {
     {
       type: 'object',
       additionalProperties: false,
-      properties: { name: { type: 'string', minLength: 1 }, kind: { type: 'string', minLength: 1 }, options: { type: 'object' } },
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        kind: { type: 'string', minLength: 1 },
+        options: { type: 'object' },
+      },
       anyOf: [{ required: ['name'] }, { required: ['kind'] }],
     },
   ],
@@ -74,7 +78,11 @@ export const configFileSchema = {
             items: {
               type: 'object',
               required: ['benchmark_id', 'provider_id'],
-              properties: { benchmark_id: { type: 'string' }, provider_id: { type: 'string' }, config: { type: 'object' } },
+              properties: {
+                benchmark_id: { type: 'string' },
+                provider_id: { type: 'string' },
+                config: { type: 'object' },
+              },
             },
           },
         },

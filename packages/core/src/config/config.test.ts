@@ -15,7 +15,10 @@ describe('loadConfig', () => {
   it('defaults to the spec: MLflow at localhost:5000, prefix eval-hub, port 8000, SQLite under .evalhub', () => {
     const d = dir();
     const c = loadConfig({ cwd: d, env: {} });
-    expect(c.tracker).toEqual({ name: '@evalhub/tracker-mlflow', options: { tracking_uri: 'http://localhost:5000', experiment_prefix: 'eval-hub' } });
+    expect(c.tracker).toEqual({
+      name: '@evalhub/tracker-mlflow',
+      options: { tracking_uri: 'http://localhost:5000', experiment_prefix: 'eval-hub' },
+    });
     expect(c.trackerExplicit).toBe(false);
     expect(c.server.port).toBe(8000);
     expect(c.store).toEqual({ name: 'sqlite', options: { path: join(d, '.evalhub', 'evalhub.db') } });
@@ -24,14 +27,25 @@ describe('loadConfig', () => {
   it('reads the spec env vars and MLflow client credentials', () => {
     const c = loadConfig({
       cwd: dir(),
-      env: { MLFLOW_TRACKING_URI: 'http://mlflow-service:5000', MLFLOW_EXPERIMENT_PREFIX: 'production-eval', MLFLOW_TRACKING_TOKEN: 't0k', MLFLOW_TRACKING_INSECURE_TLS: 'true' },
+      env: {
+        MLFLOW_TRACKING_URI: 'http://mlflow-service:5000',
+        MLFLOW_EXPERIMENT_PREFIX: 'production-eval',
+        MLFLOW_TRACKING_TOKEN: 't0k',
+        MLFLOW_TRACKING_INSECURE_TLS: 'true',
+      },
     });
-    expect(c.tracker.options).toMatchObject({ tracking_uri: 'http://mlflow-service:5000', experiment_prefix: 'production-eval', token: 't0k', insecure_tls: true });
+    expect(c.tracker.options).toMatchObject({
+      tracking_uri: 'http://mlflow-service:5000',
+      experiment_prefix: 'production-eval',
+      token: 't0k',
+      insecure_tls: true,
+    });
   });
 
   it('reads YAML, with env winning over the file', () => {
     const d = dir({
-      'evalhub.config.yaml': 'tracker: jsonl\nmodel_servers:\n  vllm: http://vllm:8000/v1\nevaluation:\n  benchmark_concurrency: 3\n',
+      'evalhub.config.yaml':
+        'tracker: jsonl\nmodel_servers:\n  vllm: http://vllm:8000/v1\nevaluation:\n  benchmark_concurrency: 3\n',
     });
     const c = loadConfig({ cwd: d, env: { EVALHUB_BENCHMARK_CONCURRENCY: '5' } });
     expect(c.tracker.name).toBe('jsonl');
@@ -42,7 +56,11 @@ describe('loadConfig', () => {
   it('resolves model servers from EVALHUB_MODEL_SERVERS and per-server variables with API keys', () => {
     const c = loadConfig({
       cwd: dir(),
-      env: { EVALHUB_MODEL_SERVERS: 'vllm=http://vllm:8000/v1,tgi=http://tgi/v1', EVALHUB_MODEL_SERVER_VLLM_API_KEY: 'sk-1', EVALHUB_MODEL_SERVER_OPENAI: 'https://api.example/v1' },
+      env: {
+        EVALHUB_MODEL_SERVERS: 'vllm=http://vllm:8000/v1,tgi=http://tgi/v1',
+        EVALHUB_MODEL_SERVER_VLLM_API_KEY: 'sk-1',
+        EVALHUB_MODEL_SERVER_OPENAI: 'https://api.example/v1',
+      },
     });
     expect(c.modelServers).toEqual({
       vllm: { url: 'http://vllm:8000/v1', apiKey: 'sk-1' },
@@ -54,12 +72,20 @@ describe('loadConfig', () => {
   it('rejects an invalid file with the pointer', () => {
     const d = dir({ 'evalhub.config.json': JSON.stringify({ server: { port: 'eighty' }, trackr: 'none' }) });
     expect(() => loadConfig({ cwd: d, env: {} })).toThrow(ConfigError);
-    expect(() => loadConfig({ cwd: d, env: {} })).toThrow(/\/trackr 'trackr' is not a known field.*\/server\/port Must be integer/);
+    expect(() => loadConfig({ cwd: d, env: {} })).toThrow(
+      /\/trackr 'trackr' is not a known field.*\/server\/port Must be integer/,
+    );
   });
 
   it('rejects malformed JSON and bad env values clearly', () => {
-    expect(() => loadConfig({ cwd: dir({ 'evalhub.config.json': '{"a":' }), env: {} })).toThrow(/not valid JSON/);
-    expect(() => loadConfig({ cwd: dir(), env: { EVALHUB_PORT: 'x' } })).toThrow(/EVALHUB_PORT='x' is not a number/);
-    expect(() => loadConfig({ cwd: dir(), env: { EVALHUB_MODEL_SERVER_VLLM: 'vllm:8000' } })).toThrow(/must start with http/);
+    expect(() => loadConfig({ cwd: dir({ 'evalhub.config.json': '{"a":' }), env: {} })).toThrow(
+      /not valid JSON/,
+    );
+    expect(() => loadConfig({ cwd: dir(), env: { EVALHUB_PORT: 'x' } })).toThrow(
+      /EVALHUB_PORT='x' is not a number/,
+    );
+    expect(() => loadConfig({ cwd: dir(), env: { EVALHUB_MODEL_SERVER_VLLM: 'vllm:8000' } })).toThrow(
+      /must start with http/,
+    );
   });
 });

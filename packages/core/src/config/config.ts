@@ -85,12 +85,16 @@ function readConfigFile(file: string): Raw {
   try {
     const parsed: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
     if (parsed === null || parsed === undefined) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be an object');
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('the top level must be an object');
     return parsed as Raw;
   } catch (err) {
-    throw new ConfigError(`Config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      `Config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -124,7 +128,8 @@ function parseModelServersEnv(value: string): Record<string, string> {
   for (const part of trimmed.split(',')) {
     if (!part.trim()) continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`EVALHUB_MODEL_SERVERS entry '${part}' must look like name=http://host:port/v1.`);
+    if (eq <= 0)
+      throw new ConfigError(`EVALHUB_MODEL_SERVERS entry '${part}' must look like name=http://host:port/v1.`);
     out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   return out;
@@ -199,7 +204,10 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   if (tracker.name === 'mlflow' || tracker.name === PLUGIN_ALIASES.mlflow) {
     tracker = { name: '@evalhub/tracker-mlflow', options: { ...mlflow, ...tracker.options } };
   } else if (tracker.name === 'jsonl') {
-    tracker.options = { path: join(fromConfigDir(String(raw.data_dir ?? '.evalhub')), 'tracking.jsonl'), ...tracker.options };
+    tracker.options = {
+      path: join(fromConfigDir(String(raw.data_dir ?? '.evalhub')), 'tracking.jsonl'),
+      ...tracker.options,
+    };
   }
 
   const modelServers: Record<string, ModelServerConfig> = {};
@@ -212,24 +220,31 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     }
   }
   if (env.EVALHUB_MODEL_SERVERS) {
-    for (const [name, url] of Object.entries(parseModelServersEnv(env.EVALHUB_MODEL_SERVERS))) modelServers[name] = { url };
+    for (const [name, url] of Object.entries(parseModelServersEnv(env.EVALHUB_MODEL_SERVERS)))
+      modelServers[name] = { url };
   }
   for (const [key, value] of Object.entries(env)) {
     const m = /^EVALHUB_MODEL_SERVER_([A-Z0-9_]+?)(_API_KEY)?$/.exec(key);
     if (!m || !value || key === 'EVALHUB_MODEL_SERVERS') continue;
     const name = m[1]!.toLowerCase().replace(/_/g, '-');
-    const existing = Object.keys(modelServers).find((n) => n.toLowerCase().replace(/_/g, '-') === name) ?? name;
+    const existing =
+      Object.keys(modelServers).find((n) => n.toLowerCase().replace(/_/g, '-') === name) ?? name;
     if (m[2]) {
       if (modelServers[existing]) modelServers[existing]!.apiKey = value;
     } else modelServers[existing] = { ...modelServers[existing], url: value };
   }
   for (const [name, s] of Object.entries(modelServers)) {
-    if (!/^https?:\/\//.test(s.url)) throw new ConfigError(`Model server '${name}' has URL '${s.url}': it must start with http:// or https://.`);
+    if (!/^https?:\/\//.test(s.url))
+      throw new ConfigError(
+        `Model server '${name}' has URL '${s.url}': it must start with http:// or https://.`,
+      );
   }
 
   const plugins: PluginRef[] = ((raw.plugins ?? []) as unknown[]).map((p) => pluginRef(p));
   if (env.EVALHUB_PLUGINS) {
-    for (const name of env.EVALHUB_PLUGINS.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const name of env.EVALHUB_PLUGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (!plugins.some((p) => p.name === name)) plugins.push({ name, options: {} });
     }
   }
@@ -237,7 +252,12 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   const pluginOptions = (raw.plugin_options ?? {}) as Record<string, Raw>;
 
   const apiKeys = [...((server.api_keys ?? []) as string[])];
-  if (env.EVALHUB_API_KEYS) apiKeys.push(...env.EVALHUB_API_KEYS.split(',').map((s) => s.trim()).filter(Boolean));
+  if (env.EVALHUB_API_KEYS)
+    apiKeys.push(
+      ...env.EVALHUB_API_KEYS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   const apiKeysFile = env.EVALHUB_API_KEYS_FILE ?? (server.api_keys_file as string | undefined);
   if (apiKeysFile) {
     try {
@@ -254,7 +274,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
 
   const dataDir = fromConfigDir(env.EVALHUB_DATA_DIR ?? String(raw.data_dir ?? '.evalhub'));
   const storeRef = pluginRef(env.EVALHUB_STORE ?? raw.store ?? 'sqlite');
-  if (storeRef.name === 'sqlite' && storeRef.options.path === undefined) storeRef.options.path = join(dataDir, 'evalhub.db');
+  if (storeRef.name === 'sqlite' && storeRef.options.path === undefined)
+    storeRef.options.path = join(dataDir, 'evalhub.db');
   else if (storeRef.name === 'sqlite') storeRef.options.path = fromConfigDir(String(storeRef.options.path));
 
   const python = env.EVALHUB_PYTHON ?? (raw.python as string | undefined);
@@ -272,9 +293,12 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     server: {
       host: env.EVALHUB_HOST ?? String(server.host ?? '0.0.0.0'),
       port: envNumber(env, 'EVALHUB_PORT') ?? Number(server.port ?? 8000),
-      bodyLimitBytes: envNumber(env, 'EVALHUB_BODY_LIMIT_BYTES') ?? Number(server.body_limit_bytes ?? 1024 * 1024),
+      bodyLimitBytes:
+        envNumber(env, 'EVALHUB_BODY_LIMIT_BYTES') ?? Number(server.body_limit_bytes ?? 1024 * 1024),
       corsOrigins: env.EVALHUB_CORS_ORIGINS
-        ? env.EVALHUB_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean)
+        ? env.EVALHUB_CORS_ORIGINS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
         : ((server.cors_origins ?? []) as string[]),
       apiKeys,
     },
@@ -282,22 +306,31 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     runtime: pluginRef(env.EVALHUB_RUNTIME ?? raw.runtime ?? 'local'),
     tracker,
     trackerExplicit: (env.EVALHUB_TRACKER ?? raw.tracker) !== undefined,
-    plugins: plugins.map((p) => ({ name: p.name, options: { ...(pluginOptions[p.name] ?? {}), ...p.options } })),
+    plugins: plugins.map((p) => ({
+      name: p.name,
+      options: { ...(pluginOptions[p.name] ?? {}), ...p.options },
+    })),
     pluginOptions,
-    discoverPlugins: envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
+    discoverPlugins:
+      envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
     modelServers,
     collections,
     evaluation: {
-      benchmarkConcurrency: envNumber(env, 'EVALHUB_BENCHMARK_CONCURRENCY') ?? Number(evaluation.benchmark_concurrency ?? 2),
+      benchmarkConcurrency:
+        envNumber(env, 'EVALHUB_BENCHMARK_CONCURRENCY') ?? Number(evaluation.benchmark_concurrency ?? 2),
       maxConcurrentEvaluations:
-        envNumber(env, 'EVALHUB_MAX_CONCURRENT_EVALUATIONS') ?? Number(evaluation.max_concurrent_evaluations ?? 4),
+        envNumber(env, 'EVALHUB_MAX_CONCURRENT_EVALUATIONS') ??
+        Number(evaluation.max_concurrent_evaluations ?? 4),
       benchmarkTimeoutSeconds:
-        envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ?? Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
+        envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ??
+        Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
       maxAttempts: Number(evaluation.max_attempts ?? 3),
     },
   };
   if (config.evaluation.benchmarkConcurrency < 1 || config.evaluation.maxConcurrentEvaluations < 1) {
-    throw new ConfigError('evaluation.benchmark_concurrency and evaluation.max_concurrent_evaluations must be at least 1.');
+    throw new ConfigError(
+      'evaluation.benchmark_concurrency and evaluation.max_concurrent_evaluations must be at least 1.',
+    );
   }
   return Object.freeze(config);
 }

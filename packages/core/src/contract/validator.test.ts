@@ -29,7 +29,10 @@ describe('EvaluationRequest schema', () => {
     const body = {
       model: { server: 'vllm', name: 'my-model:v1.0' },
       benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness' }],
-      experiment: { name: 'ci-evaluation-42', tags: { build_id: '42', branch: 'main', commit: 'abc', long: 'x'.repeat(5000) } },
+      experiment: {
+        name: 'ci-evaluation-42',
+        tags: { build_id: '42', branch: 'main', commit: 'abc', long: 'x'.repeat(5000) },
+      },
     };
     expect(pointersOf(body)).toEqual([]);
   });
@@ -47,31 +50,71 @@ describe('EvaluationRequest schema', () => {
     ['model.url not a URL', (b) => ((b.model.url = 'vllm:8000'), b), '/model/url'],
     ['model.url ftp', (b) => ((b.model.url = 'ftp://host/v1'), b), '/model/url'],
     ['unknown model field', (b) => ((b.model.endpoint = 'x'), b), '/model/endpoint'],
-    ['temperature too high', (b) => ((b.model.configuration.temperature = 5), b), '/model/configuration/temperature'],
-    ['max_tokens not integer', (b) => ((b.model.configuration.max_tokens = 1.5), b), '/model/configuration/max_tokens'],
-    ['configuration value an object', (b) => ((b.model.configuration.stop = { a: 1 }), b), '/model/configuration/stop'],
+    [
+      'temperature too high',
+      (b) => ((b.model.configuration.temperature = 5), b),
+      '/model/configuration/temperature',
+    ],
+    [
+      'max_tokens not integer',
+      (b) => ((b.model.configuration.max_tokens = 1.5), b),
+      '/model/configuration/max_tokens',
+    ],
+    [
+      'configuration value an object',
+      (b) => ((b.model.configuration.stop = { a: 1 }), b),
+      '/model/configuration/stop',
+    ],
     ['benchmarks empty', (b) => ((b.benchmarks = []), b), '/benchmarks'],
     ['benchmarks not an array', (b) => ((b.benchmarks = { arc_easy: {} }), b), '/benchmarks'],
     ['benchmark_id missing', (b) => (delete b.benchmarks[0].benchmark_id, b), '/benchmarks/0/benchmark_id'],
     ['provider_id missing', (b) => (delete b.benchmarks[0].provider_id, b), '/benchmarks/0/provider_id'],
-    ['benchmark_id with spaces', (b) => ((b.benchmarks[0].benchmark_id = 'arc easy'), b), '/benchmarks/0/benchmark_id'],
-    ['provider_id with slash', (b) => ((b.benchmarks[0].provider_id = 'lm/eval'), b), '/benchmarks/0/provider_id'],
+    [
+      'benchmark_id with spaces',
+      (b) => ((b.benchmarks[0].benchmark_id = 'arc easy'), b),
+      '/benchmarks/0/benchmark_id',
+    ],
+    [
+      'provider_id with slash',
+      (b) => ((b.benchmarks[0].provider_id = 'lm/eval'), b),
+      '/benchmarks/0/provider_id',
+    ],
     ['benchmark config an array', (b) => ((b.benchmarks[0].config = [0]), b), '/benchmarks/0/config'],
     ['unknown benchmark field', (b) => ((b.benchmarks[0].params = {}), b), '/benchmarks/0/params'],
     ['experiment without name', (b) => (delete b.experiment.name, b), '/experiment/name'],
     ['experiment name empty', (b) => ((b.experiment.name = ''), b), '/experiment/name'],
     ['experiment name with slash', (b) => ((b.experiment.name = 'a/b'), b), '/experiment/name'],
     ['experiment name too long', (b) => ((b.experiment.name = 'n'.repeat(201)), b), '/experiment/name'],
-    ['tag key with space', (b) => ((b.experiment.tags['model family'] = 'x'), b), '/experiment/tags/model family'],
+    [
+      'tag key with space',
+      (b) => ((b.experiment.tags['model family'] = 'x'), b),
+      '/experiment/tags/model family',
+    ],
     ['tag key with slash', (b) => ((b.experiment.tags['team/ml'] = 'x'), b), '/experiment/tags/team~1ml'],
-    ['tag key too long', (b) => ((b.experiment.tags['k'.repeat(251)] = 'x'), b), `/experiment/tags/${'k'.repeat(251)}`],
-    ['tag value a number', (b) => ((b.experiment.tags.alert_threshold = 0.85), b), '/experiment/tags/alert_threshold'],
+    [
+      'tag key too long',
+      (b) => ((b.experiment.tags['k'.repeat(251)] = 'x'), b),
+      `/experiment/tags/${'k'.repeat(251)}`,
+    ],
+    [
+      'tag value a number',
+      (b) => ((b.experiment.tags.alert_threshold = 0.85), b),
+      '/experiment/tags/alert_threshold',
+    ],
     ['tag value a boolean', (b) => ((b.experiment.tags.monitoring = true), b), '/experiment/tags/monitoring'],
-    ['tag value too long', (b) => ((b.experiment.tags.notes = 'x'.repeat(5001)), b), '/experiment/tags/notes'],
+    [
+      'tag value too long',
+      (b) => ((b.experiment.tags.notes = 'x'.repeat(5001)), b),
+      '/experiment/tags/notes',
+    ],
     ['tags not an object', (b) => ((b.experiment.tags = ['a']), b), '/experiment/tags'],
     ['unknown experiment field', (b) => ((b.experiment.description = 'x'), b), '/experiment/description'],
     ['unknown top-level field', (b) => ((b.benchmark = []), b), '/benchmark'],
-    ['collection_id with spaces', (b) => (delete b.benchmarks, (b.collection_id = 'my collection'), b), '/collection_id'],
+    [
+      'collection_id with spaces',
+      (b) => (delete b.benchmarks, (b.collection_id = 'my collection'), b),
+      '/collection_id',
+    ],
     ['timeout_seconds zero', (b) => ((b.timeout_seconds = 0), b), '/timeout_seconds'],
     ['timeout_seconds a string', (b) => ((b.timeout_seconds = '60'), b), '/timeout_seconds'],
   ];

@@ -5,7 +5,8 @@ import { ValidationError } from '../errors.js';
 import openapi from './openapi.json' with { type: 'json' };
 
 // ajv-formats is CommonJS; under NodeNext its default import is the module namespace.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (a: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as (a: Ajv2020) => Ajv2020;
 
 /** The OpenAPI document (the single source of truth of the HTTP contract). */
 export const openApiDocument: Readonly<Record<string, unknown>> = openapi;
@@ -53,7 +54,10 @@ function describeType(value: unknown): string {
 }
 
 /** Turn ajv errors into pointer + human message pairs that say how to fix the input. */
-export function toErrorDetails(errors: readonly ErrorObject[] | null | undefined, prefix = ''): ErrorDetail[] {
+export function toErrorDetails(
+  errors: readonly ErrorObject[] | null | undefined,
+  prefix = '',
+): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
@@ -88,7 +92,8 @@ export function toErrorDetails(errors: readonly ErrorObject[] | null | undefined
         message = `Must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}.`;
         break;
       case 'minLength':
-        message = Number(p.limit) === 1 ? 'Must not be empty.' : `Must be at least ${String(p.limit)} characters.`;
+        message =
+          Number(p.limit) === 1 ? 'Must not be empty.' : `Must be at least ${String(p.limit)} characters.`;
         break;
       case 'maxLength':
         message = `Must be at most ${String(p.limit)} characters.`;
@@ -109,11 +114,18 @@ export function toErrorDetails(errors: readonly ErrorObject[] | null | undefined
         message = `Must be ${String(p.comparison)} ${String(p.limit)}.`;
         break;
       case 'format':
-        message = p.format === 'uri' ? 'Must be an absolute URL such as http://vllm:8000/v1.' : `Must be a valid ${String(p.format)}.`;
+        message =
+          p.format === 'uri'
+            ? 'Must be an absolute URL such as http://vllm:8000/v1.'
+            : `Must be a valid ${String(p.format)}.`;
         break;
       case 'pattern':
         if (at.endsWith('/url')) message = 'Must be an http:// or https:// URL such as http://vllm:8000/v1.';
-        else if (/\/benchmarks\/\d+\/(benchmark_id|provider_id)$/.test(at) || at.endsWith('/collection_id') || at.endsWith('/id'))
+        else if (
+          /\/benchmarks\/\d+\/(benchmark_id|provider_id)$/.test(at) ||
+          at.endsWith('/collection_id') ||
+          at.endsWith('/id')
+        )
           message = "Use only letters, digits, '_', '-', '.' (and ':' in benchmark ids).";
         else if (at.endsWith('/experiment/name')) message = "Must not contain '/' or control characters.";
         else message = `Does not match the expected format ${String(p.pattern)}.`;

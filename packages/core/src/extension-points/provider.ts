@@ -27,7 +27,9 @@ export interface BenchmarkTask {
   evaluationId: string;
   /** Index of this benchmark within the evaluation. */
   index: number;
-  benchmark: Required<Pick<BenchmarkSpec, 'benchmark_id' | 'provider_id'>> & { config: Record<string, unknown> };
+  benchmark: Required<Pick<BenchmarkSpec, 'benchmark_id' | 'provider_id'>> & {
+    config: Record<string, unknown>;
+  };
   model: ResolvedModel;
   experiment?: ExperimentConfig;
   /** API key of the model server, when configured: pass it via env to child processes, never log or store it. */
@@ -60,7 +62,9 @@ export interface RunContext {
   /** Attach a file to the benchmark: stored with the evaluation and sent to the tracker. */
   artifact(artifact: ArtifactSpec): Promise<void>;
   /** Run a command through the configured Runtime (providers never spawn directly). */
-  exec(request: Omit<ExecRequest, 'signal' | 'logFile'> & Partial<Pick<ExecRequest, 'logFile'>>): Promise<ExecResult>;
+  exec(
+    request: Omit<ExecRequest, 'signal' | 'logFile'> & Partial<Pick<ExecRequest, 'logFile'>>,
+  ): Promise<ExecResult>;
 }
 
 export interface BenchmarkOutcome {

@@ -38,7 +38,10 @@ export interface StoredTrackingOp {
 export interface EvaluationStore {
   readonly name: string;
   /** Insert a new evaluation; with an idempotency key, return the earlier one instead when it exists. */
-  createEvaluation(evaluation: Evaluation, idempotencyKey?: string): Promise<{ evaluation: Evaluation; created: boolean }>;
+  createEvaluation(
+    evaluation: Evaluation,
+    idempotencyKey?: string,
+  ): Promise<{ evaluation: Evaluation; created: boolean }>;
   getEvaluation(id: string): Promise<Evaluation | undefined>;
   /** Replace the stored evaluation (same id). */
   saveEvaluation(evaluation: Evaluation): Promise<void>;

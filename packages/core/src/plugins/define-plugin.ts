@@ -22,7 +22,11 @@ export interface HttpHandler {
   prefix: string;
   description: string;
   /** Handle a request whose path starts with `prefix`. The response is fully owned by the handler. */
-  handle(req: IncomingMessage, res: ServerResponse, context: { requestId: string; path: string }): Promise<void>;
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: { requestId: string; path: string },
+  ): Promise<void>;
 }
 
 /** Hub facts a plugin may use for its defaults. Plugins never read `process.env`. */
@@ -60,13 +64,19 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   register(ctx: PluginContext, options: Options): void | Promise<void>;
 }
 
-export type Plugin<Options = Record<string, unknown>> = PluginDefinition<Options> & { readonly [PLUGIN_BRAND]: true };
+export type Plugin<Options = Record<string, unknown>> = PluginDefinition<Options> & {
+  readonly [PLUGIN_BRAND]: true;
+};
 
 /** Declare a plugin. Registers nothing by itself: the hub's loader calls `register`. */
-export function definePlugin<Options = Record<string, unknown>>(definition: PluginDefinition<Options>): Plugin<Options> {
+export function definePlugin<Options = Record<string, unknown>>(
+  definition: PluginDefinition<Options>,
+): Plugin<Options> {
   return Object.freeze({ ...definition, [PLUGIN_BRAND]: true as const });
 }
 
 export function isPlugin(value: unknown): value is Plugin<unknown> {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true
+  );
 }

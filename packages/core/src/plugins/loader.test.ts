@@ -12,12 +12,18 @@ import { silentLogger } from '../logging.js';
  * definePlugin brand themselves (a registered symbol), exactly as a plugin built against another copy
  * of @evalhub/core would look to this one.
  */
-function project(packages: Record<string, { pkg?: Record<string, unknown>; code: string }>, config?: Record<string, unknown>): string {
+function project(
+  packages: Record<string, { pkg?: Record<string, unknown>; code: string }>,
+  config?: Record<string, unknown>,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalhub-plugins-'));
   for (const [name, p] of Object.entries(packages)) {
     const pdir = join(dir, 'node_modules', name);
     mkdirSync(pdir, { recursive: true });
-    writeFileSync(join(pdir, 'package.json'), JSON.stringify({ name, version: '1.0.0', type: 'module', exports: { '.': './index.js' }, ...p.pkg }));
+    writeFileSync(
+      join(pdir, 'package.json'),
+      JSON.stringify({ name, version: '1.0.0', type: 'module', exports: { '.': './index.js' }, ...p.pkg }),
+    );
     writeFileSync(join(pdir, 'index.js'), p.code);
   }
   if (config) writeFileSync(join(dir, 'evalhub.config.json'), JSON.stringify(config));
@@ -37,7 +43,10 @@ export default {
 };`;
 
 async function start(dir: string, env: Record<string, string> = {}) {
-  return createHub({ config: loadConfig({ cwd: dir, env: { EVALHUB_TRACKER: 'none', EVALHUB_STORE: 'memory', ...env } }), logger: silentLogger() });
+  return createHub({
+    config: loadConfig({ cwd: dir, env: { EVALHUB_TRACKER: 'none', EVALHUB_STORE: 'memory', ...env } }),
+    logger: silentLogger(),
+  });
 }
 
 async function failure(dir: string, env: Record<string, string> = {}): Promise<PluginError> {
@@ -54,11 +63,17 @@ async function failure(dir: string, env: Record<string, string> = {}): Promise<P
 
 describe('plugin loader', () => {
   it('loads a configured plugin by package name with its options', async () => {
-    const dir = project({ 'evalhub-provider-good': { code: provider('good') } }, { plugins: [{ name: 'evalhub-provider-good', options: { value: 7 } }], discover_plugins: false });
+    const dir = project(
+      { 'evalhub-provider-good': { code: provider('good') } },
+      { plugins: [{ name: 'evalhub-provider-good', options: { value: 7 } }], discover_plugins: false },
+    );
     const h = await start(dir);
     try {
       expect(h.providers.ids()).toEqual(['good']);
-      const e = await h.evaluate({ model: { server: 's', name: 'm', url: 'http://127.0.0.1:9/v1' }, benchmarks: [{ benchmark_id: 'b', provider_id: 'good' }] });
+      const e = await h.evaluate({
+        model: { server: 's', name: 'm', url: 'http://127.0.0.1:9/v1' },
+        benchmarks: [{ benchmark_id: 'b', provider_id: 'good' }],
+      });
       expect(e.benchmarks[0]!.results!.metrics).toEqual({ m: 7 });
     } finally {
       await h.close();
@@ -76,7 +91,10 @@ describe('plugin loader', () => {
     const h = await start(dir);
     try {
       expect(h.providers.ids()).toEqual(['found']);
-      const e = await h.evaluate({ model: { server: 's', name: 'm', url: 'http://127.0.0.1:9/v1' }, benchmarks: [{ benchmark_id: 'b', provider_id: 'found' }] });
+      const e = await h.evaluate({
+        model: { server: 's', name: 'm', url: 'http://127.0.0.1:9/v1' },
+        benchmarks: [{ benchmark_id: 'b', provider_id: 'found' }],
+      });
       expect(e.benchmarks[0]!.results!.metrics).toEqual({ m: 3 });
       expect(h.plugins.map((p) => p.name)).toContain('@acme/evalhub-found');
     } finally {
@@ -91,7 +109,14 @@ describe('plugin loader', () => {
   });
 
   it('refuses a module without the definePlugin brand', async () => {
-    const err = await failure(project({ plain: { code: "export default { name: 'plain', kind: 'provider', apiVersion: 1, register() {} }" } }, { plugins: ['plain'] }));
+    const err = await failure(
+      project(
+        {
+          plain: { code: "export default { name: 'plain', kind: 'provider', apiVersion: 1, register() {} }" },
+        },
+        { plugins: ['plain'] },
+      ),
+    );
     expect(err.message).toMatch(/'plain' is not an Eval Hub plugin.*definePlugin/);
   });
 
@@ -102,13 +127,19 @@ describe('plugin loader', () => {
   });
 
   it('refuses invalid options with the pointer', async () => {
-    const code = provider('opts', "optionsSchema: { type: 'object', properties: { value: { type: 'number' } }, additionalProperties: false },");
-    const err = await failure(project({ opts: { code } }, { plugins: [{ name: 'opts', options: { value: 'high' } }] }));
+    const code = provider(
+      'opts',
+      "optionsSchema: { type: 'object', properties: { value: { type: 'number' } }, additionalProperties: false },",
+    );
+    const err = await failure(
+      project({ opts: { code } }, { plugins: [{ name: 'opts', options: { value: 'high' } }] }),
+    );
     expect(err.message).toMatch(/Options for plugin 'opts' are invalid: \/value Must be number/);
   });
 
   it('reports a plugin whose register throws', async () => {
-    const code = "export default { name: 'boom', kind: 'provider', apiVersion: 1, [Symbol.for('evalhub.plugin.v1')]: true, register() { throw new Error('no python found'); } }";
+    const code =
+      "export default { name: 'boom', kind: 'provider', apiVersion: 1, [Symbol.for('evalhub.plugin.v1')]: true, register() { throw new Error('no python found'); } }";
     const err = await failure(project({ boom: { code } }, { plugins: ['boom'] }));
     expect(err.message).toMatch(/'boom' failed to register: no python found/);
   });
@@ -124,13 +155,19 @@ describe('plugin loader', () => {
   });
 
   it('refuses two providers with the same id', async () => {
-    const dir = project({ a: { code: provider('same') }, b: { code: provider('same') } }, { plugins: ['a', 'b'] });
+    const dir = project(
+      { a: { code: provider('same') }, b: { code: provider('same') } },
+      { plugins: ['a', 'b'] },
+    );
     await expect(start(dir)).rejects.toThrow(/Two providers claim the id 'same'/);
   });
 
   it('falls back to no tracking when the default MLflow tracker is not installed, but not when chosen explicitly', async () => {
     const dir = project({});
-    const h = await createHub({ config: loadConfig({ cwd: dir, env: { EVALHUB_STORE: 'memory' } }), logger: silentLogger() });
+    const h = await createHub({
+      config: loadConfig({ cwd: dir, env: { EVALHUB_STORE: 'memory' } }),
+      logger: silentLogger(),
+    });
     try {
       expect(h.tracker.name).toBe('none');
     } finally {

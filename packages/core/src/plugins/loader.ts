@@ -3,7 +3,13 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileSchema, toErrorDetails } from '../contract/validator.js';
 import { PluginError } from '../errors.js';
-import { isPlugin, PLUGIN_API_VERSION, type Plugin, type PluginContext, type PluginKind } from './define-plugin.js';
+import {
+  isPlugin,
+  PLUGIN_API_VERSION,
+  type Plugin,
+  type PluginContext,
+  type PluginKind,
+} from './define-plugin.js';
 
 export interface ResolvedPluginModule {
   name: string;
@@ -56,7 +62,9 @@ function entryOf(dir: string, pkg: PackageJson): string {
 }
 
 /** Installed packages whose package.json has an `"evalhub"` field, looked up from each folder. */
-export function discoverPluginPackages(searchFrom: readonly string[]): { name: string; dir: string; kind?: PluginKind }[] {
+export function discoverPluginPackages(
+  searchFrom: readonly string[],
+): { name: string; dir: string; kind?: PluginKind }[] {
   const found = new Map<string, { name: string; dir: string; kind?: PluginKind }>();
   for (const from of searchFrom) {
     for (const nm of nodeModulesChain(from)) {
@@ -109,7 +117,11 @@ function locate(name: string, searchFrom: readonly string[]): { dir: string; ent
  * Imports a plugin by package name (or path) and checks it: the definePlugin brand, the plugin API
  * version and, when `expectKind` is given, its kind. Every failure names the package and the fix.
  */
-export async function importPlugin(name: string, searchFrom: readonly string[], expectKind?: PluginKind): Promise<ResolvedPluginModule> {
+export async function importPlugin(
+  name: string,
+  searchFrom: readonly string[],
+  expectKind?: PluginKind,
+): Promise<ResolvedPluginModule> {
   const where = locate(name, searchFrom);
   if (!where) {
     throw new PluginError(
@@ -121,8 +133,12 @@ export async function importPlugin(name: string, searchFrom: readonly string[], 
   try {
     mod = (await import(pathToFileURL(where.entry).href)) as Record<string, unknown>;
   } catch (err) {
-    const built = existsSync(where.entry) ? '' : ` Its entry file ${where.entry} is missing: build the package ('npm run build').`;
-    throw new PluginError(name, `Plugin '${name}' failed to load: ${(err as Error).message}.${built}`, { cause: err });
+    const built = existsSync(where.entry)
+      ? ''
+      : ` Its entry file ${where.entry} is missing: build the package ('npm run build').`;
+    throw new PluginError(name, `Plugin '${name}' failed to load: ${(err as Error).message}.${built}`, {
+      cause: err,
+    });
   }
   const candidate = [mod.default, mod.plugin, ...Object.values(mod)].find(isPlugin);
   if (!candidate) {
@@ -138,13 +154,21 @@ export async function importPlugin(name: string, searchFrom: readonly string[], 
     );
   }
   if (expectKind && candidate.kind !== expectKind) {
-    throw new PluginError(name, `'${name}' is a ${candidate.kind} plugin, but it is configured as the ${expectKind}. Move it to the right setting.`);
+    throw new PluginError(
+      name,
+      `'${name}' is a ${candidate.kind} plugin, but it is configured as the ${expectKind}. Move it to the right setting.`,
+    );
   }
   return { name, location: where.dir, plugin: candidate };
 }
 
 /** Checks options against the plugin's schema (ajv, with defaults applied) and registers it. */
-export async function registerPlugin(plugin: Plugin<unknown>, name: string, options: Record<string, unknown>, ctx: PluginContext): Promise<void> {
+export async function registerPlugin(
+  plugin: Plugin<unknown>,
+  name: string,
+  options: Record<string, unknown>,
+  ctx: PluginContext,
+): Promise<void> {
   const opts = structuredClone(options);
   if (plugin.optionsSchema) {
     const validate = compileSchema(plugin.optionsSchema);
@@ -161,6 +185,8 @@ export async function registerPlugin(plugin: Plugin<unknown>, name: string, opti
     await plugin.register(ctx, opts);
   } catch (err) {
     if (err instanceof PluginError) throw err;
-    throw new PluginError(name, `Plugin '${name}' failed to register: ${(err as Error).message}`, { cause: err });
+    throw new PluginError(name, `Plugin '${name}' failed to register: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

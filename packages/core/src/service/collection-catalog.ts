@@ -37,10 +37,19 @@ export class CollectionCatalog {
   async create(body: unknown): Promise<Collection> {
     const input = assertValid<CollectionInput>('CollectionInput', body);
     if (await this.find(input.id)) {
-      throw new ConflictError('collection_exists', `Collection '${input.id}' already exists. Use PUT /api/v1/collections/${input.id} to change it.`);
+      throw new ConflictError(
+        'collection_exists',
+        `Collection '${input.id}' already exists. Use PUT /api/v1/collections/${input.id} to change it.`,
+      );
     }
     const now = new Date().toISOString();
-    const c: Collection = { ...input, description: input.description ?? '', builtin: false, created_at: now, updated_at: now };
+    const c: Collection = {
+      ...input,
+      description: input.description ?? '',
+      builtin: false,
+      created_at: now,
+      updated_at: now,
+    };
     await this.store.putCollection(c);
     return c;
   }
@@ -71,9 +80,11 @@ export class CollectionCatalog {
   async resolveForRequest(id: string): Promise<Collection> {
     const c = await this.find(id);
     if (!c) {
-      throw new ValidationError(`Collection '${id}' does not exist.`, [
-        { pointer: '/collection_id', message: `Unknown collection '${id}'. ${await this.hint()}` },
-      ], { code: 'collection_not_found' });
+      throw new ValidationError(
+        `Collection '${id}' does not exist.`,
+        [{ pointer: '/collection_id', message: `Unknown collection '${id}'. ${await this.hint()}` }],
+        { code: 'collection_not_found' },
+      );
     }
     return c;
   }

@@ -19,11 +19,20 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'evalhub-svc-'));
 }
 
-async function makeHub(dir = tempDir(), env: Record<string, string> = {}, extra: Partial<CreateHubOptions> = {}): Promise<Hub> {
+async function makeHub(
+  dir = tempDir(),
+  env: Record<string, string> = {},
+  extra: Partial<CreateHubOptions> = {},
+): Promise<Hub> {
   const h = await createHub({
     config: loadConfig({
       cwd: dir,
-      env: { EVALHUB_TRACKER: 'none', EVALHUB_DISCOVER_PLUGINS: 'false', EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1', ...env },
+      env: {
+        EVALHUB_TRACKER: 'none',
+        EVALHUB_DISCOVER_PLUGINS: 'false',
+        EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1',
+        ...env,
+      },
     }),
     providers: [new ScriptedProvider()],
     logger: silentLogger(),
@@ -34,7 +43,11 @@ async function makeHub(dir = tempDir(), env: Record<string, string> = {}, extra:
 }
 
 const model = { server: 'vllm', name: 'test-model' };
-const bench = (benchmark_id: string, config: Record<string, unknown> = {}) => ({ benchmark_id, provider_id: 'scripted', config });
+const bench = (benchmark_id: string, config: Record<string, unknown> = {}) => ({
+  benchmark_id,
+  provider_id: 'scripted',
+  config,
+});
 
 function validationOf(fn: () => Promise<unknown>): Promise<ValidationError> {
   return fn().then(
@@ -59,13 +72,17 @@ describe('EvaluationService: request semantics', () => {
 
   it('rejects benchmarks and collection_id together', async () => {
     const h = await makeHub();
-    const err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('ok')], collection_id: 'c' }));
+    const err = await validationOf(() =>
+      h.service.submit({ model, benchmarks: [bench('ok')], collection_id: 'c' }),
+    );
     expect(err.details[0]!.pointer).toBe('/collection_id');
   });
 
   it('names the known providers and close benchmark ids', async () => {
     const h = await makeHub();
-    let err = await validationOf(() => h.service.submit({ model, benchmarks: [{ benchmark_id: 'ok', provider_id: 'lmeval' }] }));
+    let err = await validationOf(() =>
+      h.service.submit({ model, benchmarks: [{ benchmark_id: 'ok', provider_id: 'lmeval' }] }),
+    );
     expect(err.details[0]).toMatchObject({ pointer: '/benchmarks/0/provider_id' });
     expect(err.details[0]!.message).toMatch(/Installed providers: scripted/);
     err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('slwo')] }));
@@ -81,7 +98,9 @@ describe('EvaluationService: request semantics', () => {
 
   it('rejects an unresolvable model server, listing the configured ones', async () => {
     const h = await makeHub();
-    const err = await validationOf(() => h.service.submit({ model: { server: 'tgi', name: 'm' }, benchmarks: [bench('ok')] }));
+    const err = await validationOf(() =>
+      h.service.submit({ model: { server: 'tgi', name: 'm' }, benchmarks: [bench('ok')] }),
+    );
     expect(err.code).toBe('model_unresolvable');
     expect(err.details[0]!.pointer).toBe('/model/server');
     expect(err.details[0]!.message).toMatch(/configured: vllm/);
@@ -89,13 +108,18 @@ describe('EvaluationService: request semantics', () => {
 
   it('lets model.url win over server resolution', async () => {
     const h = await makeHub();
-    const e = await h.evaluate({ model: { server: 'tgi', name: 'm', url: 'http://10.1.2.3:8000/v1/' }, benchmarks: [bench('ok')] });
+    const e = await h.evaluate({
+      model: { server: 'tgi', name: 'm', url: 'http://10.1.2.3:8000/v1/' },
+      benchmarks: [bench('ok')],
+    });
     expect(e.model.url).toBe('http://10.1.2.3:8000/v1');
   });
 
   it("maps a provider's validation issues under the benchmark's config pointer", async () => {
     const h = await makeHub();
-    const err = await validationOf(() => h.service.submit({ model, benchmarks: [bench('ok', { durationMs: -1 })] }));
+    const err = await validationOf(() =>
+      h.service.submit({ model, benchmarks: [bench('ok', { durationMs: -1 })] }),
+    );
     expect(err.details[0]!.pointer).toBe('/benchmarks/0/config/durationMs');
   });
 
@@ -108,7 +132,11 @@ describe('EvaluationService: request semantics', () => {
   it('expands a collection and snapshots it: later edits do not change the evaluation', async () => {
     const h = await makeHub();
     await h.collections.create({ id: 'suite', name: 'Suite', benchmarks: [bench('ok'), bench('ok2')] });
-    const e = await h.evaluate({ model, collection_id: 'suite', experiment: { name: 'healthcare-certification' } });
+    const e = await h.evaluate({
+      model,
+      collection_id: 'suite',
+      experiment: { name: 'healthcare-certification' },
+    });
     expect(e.collection_id).toBe('suite');
     expect(e.benchmarks.map((b) => b.benchmark_id)).toEqual(['ok', 'ok2']);
     await h.collections.replace('suite', { name: 'Suite', benchmarks: [bench('fail')] });
@@ -125,10 +153,17 @@ describe('EvaluationService: request semantics', () => {
 describe('EvaluationService: state machine', () => {
   it('completes, with results, artifacts and the execution log kept per benchmark', async () => {
     const h = await makeHub();
-    const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.25, f1: 0.5 }, steps: 3 })] });
+    const e = await h.evaluate({
+      model,
+      benchmarks: [bench('ok', { metrics: { score: 0.25, f1: 0.5 }, steps: 3 })],
+    });
     expect(e.status).toBe('completed');
     const b = e.benchmarks[0]!;
-    expect(b).toMatchObject({ status: 'completed', attempts: 1, results: { metrics: { score: 0.25, f1: 0.5 }, samples: 1 } });
+    expect(b).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      results: { metrics: { score: 0.25, f1: 0.5 }, samples: 1 },
+    });
     expect(b.progress.fraction).toBe(1);
     expect(b.artifacts?.map((a) => a.name)).toContain('ok/result.json');
     expect(e.started_at && e.finished_at).toBeTruthy();
@@ -136,7 +171,10 @@ describe('EvaluationService: state machine', () => {
 
   it('one failing benchmark never loses the others: partially_failed with both outcomes', async () => {
     const h = await makeHub();
-    const e = await h.evaluate({ model, benchmarks: [bench('ok'), bench('fail', { fail: 'dataset exploded' })] });
+    const e = await h.evaluate({
+      model,
+      benchmarks: [bench('ok'), bench('fail', { fail: 'dataset exploded' })],
+    });
     expect(e.status).toBe('partially_failed');
     expect(e.benchmarks[0]!.status).toBe('completed');
     expect(e.benchmarks[1]).toMatchObject({ status: 'failed', error: { message: 'dataset exploded' } });
@@ -151,7 +189,11 @@ describe('EvaluationService: state machine', () => {
 
   it('times a benchmark out and kills its process', async () => {
     const h = await makeHub();
-    const e = await h.evaluate({ model, timeout_seconds: 1, benchmarks: [bench('command', { command: ['sleep', '30'] }), bench('ok')] });
+    const e = await h.evaluate({
+      model,
+      timeout_seconds: 1,
+      benchmarks: [bench('command', { command: ['sleep', '30'] }), bench('ok')],
+    });
     expect(e.benchmarks[0]).toMatchObject({ status: 'failed', error: { code: 'benchmark_timeout' } });
     expect(e.benchmarks[1]!.status).toBe('completed');
     expect(e.status).toBe('partially_failed');
@@ -163,10 +205,15 @@ describe('EvaluationService: state machine', () => {
     const pidFile = join(dir, 'child.pid');
     const { evaluation } = await h.service.submit({
       model,
-      benchmarks: [bench('command', { command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`] }), bench('ok')],
+      benchmarks: [
+        bench('command', { command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`] }),
+        bench('ok'),
+      ],
     });
-    for await (const ev of h.service.subscribe(evaluation.id)) if (ev.type === 'benchmark_status' && ev.status === 'running') break;
-    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setImmediate(r));
+    for await (const ev of h.service.subscribe(evaluation.id))
+      if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '')
+      await new Promise((r) => setImmediate(r));
     const pid = Number(readFileSync(pidFile, 'utf8'));
     const cancelled = await h.service.cancel(evaluation.id);
     expect(cancelled.benchmarks[1]!.status).toBe('cancelled');
@@ -196,7 +243,10 @@ describe('EvaluationService: state machine', () => {
 
   it('keeps provider log lines and process output in the benchmark log, tailed by logs()', async () => {
     const h = await makeHub();
-    const e = await h.evaluate({ model, benchmarks: [bench('command', { steps: 2, command: ['sh', '-c', 'echo from-the-process'] })] });
+    const e = await h.evaluate({
+      model,
+      benchmarks: [bench('command', { steps: 2, command: ['sh', '-c', 'echo from-the-process'] })],
+    });
     const logs = await h.service.logs(e.id);
     expect(logs.benchmarks[0]!.lines).toEqual(['step 1/2', 'step 2/2', 'from-the-process']);
     expect((await h.service.logs(e.id, { tail: 1 })).benchmarks[0]!.lines).toEqual(['from-the-process']);
@@ -245,9 +295,13 @@ describe('EvaluationService: restart recovery on a real SQLite file', () => {
   it('fails, with a reason, a benchmark interrupted more often than max_attempts', async () => {
     const dir = tempDir();
     let h = await makeHub(dir);
-    const { evaluation } = await h.service.submit({ model, benchmarks: [bench('slow', { durationMs: 60_000 })] });
+    const { evaluation } = await h.service.submit({
+      model,
+      benchmarks: [bench('slow', { durationMs: 60_000 })],
+    });
     for (let i = 0; i < 3; i++) {
-      for await (const ev of h.service.subscribe(evaluation.id)) if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+      for await (const ev of h.service.subscribe(evaluation.id))
+        if (ev.type === 'benchmark_status' && ev.status === 'running') break;
       await h.close();
       hubs.splice(hubs.indexOf(h), 1);
       h = await makeHub(dir);
@@ -311,10 +365,15 @@ class FlakyRecordingTracker implements Tracker {
 describe('EvaluationService: tracking never fails or loses an evaluation', () => {
   it('retries deliveries until the tracker accepts them, then reports synced', async () => {
     const tracker = new FlakyRecordingTracker(3);
-    const h = await makeHub(tempDir(), {}, { tracker, settings: { trackingBaseDelayMs: 5, trackingMaxDelayMs: 20 } });
+    const h = await makeHub(
+      tempDir(),
+      {},
+      { tracker, settings: { trackingBaseDelayMs: 5, trackingMaxDelayMs: 20 } },
+    );
     const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.5 } })] });
     expect(e.status).toBe('completed');
-    while ((await h.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
+    while ((await h.service.get(e.id)).tracking.state !== 'synced')
+      await new Promise((r) => setTimeout(r, 10));
     expect(tracker.starts).toBe(1);
     expect(tracker.finished).toEqual(['completed']);
     const metrics = Object.assign({}, ...tracker.batches.map((b) => b.metrics));
@@ -328,13 +387,17 @@ describe('EvaluationService: tracking never fails or loses an evaluation', () =>
     const first = await makeHub(dir, {}, { tracker: down, settings: { trackingBaseDelayMs: 60_000 } });
     const e = await first.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.9 } })] });
     await first.service.trackingIdle();
-    expect((await first.service.get(e.id)).tracking).toMatchObject({ state: 'pending', last_error: 'tracking backend unavailable' });
+    expect((await first.service.get(e.id)).tracking).toMatchObject({
+      state: 'pending',
+      last_error: 'tracking backend unavailable',
+    });
     await first.close();
     hubs.splice(hubs.indexOf(first), 1);
 
     const up = new FlakyRecordingTracker(0);
     const second = await makeHub(dir, {}, { tracker: up });
-    while ((await second.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
+    while ((await second.service.get(e.id)).tracking.state !== 'synced')
+      await new Promise((r) => setTimeout(r, 10));
     const metrics = Object.assign({}, ...up.batches.map((b) => b.metrics));
     expect(metrics['ok.score']).toBe(0.9);
     expect(up.finished).toEqual(['completed']);
@@ -344,9 +407,17 @@ describe('EvaluationService: tracking never fails or loses an evaluation', () =>
     const dir = tempDir();
     const h = await makeHub(dir, { EVALHUB_TRACKER: 'jsonl' });
     expect(h.tracker.name).toBe('jsonl');
-    const e = await h.evaluate({ model, benchmarks: [bench('ok', { metrics: { score: 0.5 } })], experiment: { name: 'swap', tags: { a: 'b' } } });
-    while ((await h.service.get(e.id)).tracking.state !== 'synced') await new Promise((r) => setTimeout(r, 10));
-    const lines = readFileSync(join(dir, '.evalhub', 'tracking.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const e = await h.evaluate({
+      model,
+      benchmarks: [bench('ok', { metrics: { score: 0.5 } })],
+      experiment: { name: 'swap', tags: { a: 'b' } },
+    });
+    while ((await h.service.get(e.id)).tracking.state !== 'synced')
+      await new Promise((r) => setTimeout(r, 10));
+    const lines = readFileSync(join(dir, '.evalhub', 'tracking.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ event: 'start', evaluation_id: e.id, experiment: { name: 'swap' } });
     expect(lines.some((l) => l.event === 'log' && l.metrics['ok.score'] === 0.5)).toBe(true);
     expect(lines.at(-1)).toMatchObject({ event: 'finish', status: 'completed' });

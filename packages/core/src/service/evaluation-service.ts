@@ -3,10 +3,23 @@ import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject, injectable } from 'tsyringe';
 import { assertValid } from '../contract/validator.js';
-import { ConflictError, describeError, isEvalHubError, NotFoundError, ValidationError, type ErrorDetail } from '../errors.js';
+import {
+  ConflictError,
+  describeError,
+  isEvalHubError,
+  NotFoundError,
+  ValidationError,
+  type ErrorDetail,
+} from '../errors.js';
 import { ProvidersToken, type BenchmarkTask } from '../extension-points/provider.js';
 import { RuntimeToken, type Runtime } from '../extension-points/runtime.js';
-import { StoreToken, type EvaluationPage, type EvaluationQuery, type EvaluationStore, type TrackingOp } from '../extension-points/store.js';
+import {
+  StoreToken,
+  type EvaluationPage,
+  type EvaluationQuery,
+  type EvaluationStore,
+  type TrackingOp,
+} from '../extension-points/store.js';
 import { TrackerToken, type Tracker } from '../extension-points/tracker.js';
 import type { Logger } from '../logging.js';
 import {
@@ -165,7 +178,9 @@ export class EvaluationService {
       id: randomUUID(),
       status: 'pending',
       model,
-      ...(request.experiment ? { experiment: { name: request.experiment.name, tags: { ...(request.experiment.tags ?? {}) } } } : {}),
+      ...(request.experiment
+        ? { experiment: { name: request.experiment.name, tags: { ...(request.experiment.tags ?? {}) } } }
+        : {}),
       ...(request.collection_id ? { collection_id: request.collection_id } : {}),
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
@@ -182,7 +197,9 @@ export class EvaluationService {
           const issues = await provider.validate(this.task(evaluation, i));
           for (const issue of issues) {
             details.push({
-              pointer: hasCollection ? pointerOf(i) : `${pointerOf(i)}/config${issue.pointer === '/' ? '' : issue.pointer}`,
+              pointer: hasCollection
+                ? pointerOf(i)
+                : `${pointerOf(i)}/config${issue.pointer === '/' ? '' : issue.pointer}`,
               message: hasCollection ? `${b.benchmark_id}: ${issue.message}` : issue.message,
             });
           }
@@ -199,16 +216,27 @@ export class EvaluationService {
   }
 
   /** Validates and stores a request, then starts it in the background. */
-  async submit(body: unknown, options: SubmitOptions = {}): Promise<{ evaluation: Evaluation; created: boolean }> {
-    if (!this.accepting) throw new ConflictError('hub_shutting_down', 'The hub is shutting down; submit again in a moment.');
+  async submit(
+    body: unknown,
+    options: SubmitOptions = {},
+  ): Promise<{ evaluation: Evaluation; created: boolean }> {
+    if (!this.accepting)
+      throw new ConflictError('hub_shutting_down', 'The hub is shutting down; submit again in a moment.');
     const { evaluation } = await this.prepare(body);
     const result = await this.store.createEvaluation(evaluation, options.idempotencyKey);
     if (!result.created) return { evaluation: await this.get(result.evaluation.id), created: false };
     this.logger.info(
-      { evaluation_id: evaluation.id, request_id: options.requestId, benchmarks: evaluation.benchmarks.length },
+      {
+        evaluation_id: evaluation.id,
+        request_id: options.requestId,
+        benchmarks: evaluation.benchmarks.length,
+      },
       'evaluation accepted',
     );
-    this.track(evaluation.id, [{ op: 'start' }, { op: 'log', batch: { params: evaluationParams(evaluation), timestamp: Date.now() } }]);
+    this.track(evaluation.id, [
+      { op: 'start' },
+      { op: 'log', batch: { params: evaluationParams(evaluation), timestamp: Date.now() } },
+    ]);
     this.enqueue(evaluation);
     return { evaluation: structuredClone(evaluation), created: true };
   }
@@ -225,7 +253,12 @@ export class EvaluationService {
 
   async list(query: EvaluationQuery): Promise<EvaluationPage> {
     const page = await this.store.listEvaluations(query);
-    return { ...page, items: page.items.map((e) => (this.live.has(e.id) ? structuredClone(this.live.get(e.id)!.evaluation) : e)) };
+    return {
+      ...page,
+      items: page.items.map((e) =>
+        this.live.has(e.id) ? structuredClone(this.live.get(e.id)!.evaluation) : e,
+      ),
+    };
   }
 
   /** Resolves with the evaluation once it has finished. */
@@ -234,7 +267,8 @@ export class EvaluationService {
     if (live) return live.done;
     const e = await this.get(id);
     if (isTerminalEvaluation(e.status)) return e;
-    for await (const ev of this.events.subscribe(id, 0, signal)) if (ev.type === 'result' && ev.evaluation) return ev.evaluation;
+    for await (const ev of this.events.subscribe(id, 0, signal))
+      if (ev.type === 'result' && ev.evaluation) return ev.evaluation;
     return this.get(id);
   }
 
@@ -245,7 +279,14 @@ export class EvaluationService {
   async *subscribe(id: string, afterSeq = 0, signal?: AbortSignal): AsyncGenerator<EvaluationEvent> {
     const e = await this.get(id);
     if (!this.events.has(id) && isTerminalEvaluation(e.status)) {
-      yield { seq: 1, type: 'result', evaluation_id: id, time: e.finished_at ?? e.updated_at, status: e.status, evaluation: e };
+      yield {
+        seq: 1,
+        type: 'result',
+        evaluation_id: id,
+        time: e.finished_at ?? e.updated_at,
+        status: e.status,
+        evaluation: e,
+      };
       return;
     }
     yield* this.events.subscribe(id, afterSeq, signal);
@@ -255,9 +296,15 @@ export class EvaluationService {
   async logs(id: string, options: { benchmark?: string; tail?: number } = {}): Promise<EvaluationLogs> {
     const e = await this.get(id);
     const tail = options.tail ?? 200;
-    const selected = e.benchmarks.map((b, i) => ({ b, i })).filter(({ b }) => !options.benchmark || b.benchmark_id === options.benchmark);
+    const selected = e.benchmarks
+      .map((b, i) => ({ b, i }))
+      .filter(({ b }) => !options.benchmark || b.benchmark_id === options.benchmark);
     if (options.benchmark && selected.length === 0) {
-      throw new NotFoundError('Benchmark', options.benchmark, `Benchmarks of this evaluation: ${e.benchmarks.map((b) => b.benchmark_id).join(', ')}.`);
+      throw new NotFoundError(
+        'Benchmark',
+        options.benchmark,
+        `Benchmarks of this evaluation: ${e.benchmarks.map((b) => b.benchmark_id).join(', ')}.`,
+      );
     }
     return {
       benchmarks: await Promise.all(
@@ -276,14 +323,25 @@ export class EvaluationService {
     const live = this.live.get(id);
     if (!live) {
       const e = await this.get(id);
-      throw new ConflictError('evaluation_finished', `Evaluation '${id}' has already finished (${e.status}); there is nothing to cancel.`);
+      throw new ConflictError(
+        'evaluation_finished',
+        `Evaluation '${id}' has already finished (${e.status}); there is nothing to cancel.`,
+      );
     }
     if (isTerminalEvaluation(live.evaluation.status)) {
-      throw new ConflictError('evaluation_finished', `Evaluation '${id}' has already finished (${live.evaluation.status}).`);
+      throw new ConflictError(
+        'evaluation_finished',
+        `Evaluation '${id}' has already finished (${live.evaluation.status}).`,
+      );
     }
     live.cancelRequested = true;
     for (const [i, b] of live.evaluation.benchmarks.entries()) {
-      if (b.status === 'pending') this.setBenchmark(live, i, { status: 'cancelled', finished_at: now(), error: { code: 'cancelled', message: 'Cancelled before it started.' } });
+      if (b.status === 'pending')
+        this.setBenchmark(live, i, {
+          status: 'cancelled',
+          finished_at: now(),
+          error: { code: 'cancelled', message: 'Cancelled before it started.' },
+        });
     }
     live.abort.abort('cancel' satisfies AbortReason);
     const queued = this.queue.indexOf(id);
@@ -307,9 +365,23 @@ export class EvaluationService {
       for (const b of e.benchmarks) {
         if (b.status !== 'running' && b.status !== 'pending') continue;
         if (!this.providers.has(b.provider_id)) {
-          Object.assign(b, { status: 'failed', finished_at: now(), error: { code: 'provider_missing', message: `Provider '${b.provider_id}' is not installed any more; install it and submit again.` } });
+          Object.assign(b, {
+            status: 'failed',
+            finished_at: now(),
+            error: {
+              code: 'provider_missing',
+              message: `Provider '${b.provider_id}' is not installed any more; install it and submit again.`,
+            },
+          });
         } else if ((b.attempts ?? 0) >= this.settings.maxAttempts) {
-          Object.assign(b, { status: 'failed', finished_at: now(), error: { code: 'interrupted', message: `Interrupted ${b.attempts} times by hub restarts; not started again.` } });
+          Object.assign(b, {
+            status: 'failed',
+            finished_at: now(),
+            error: {
+              code: 'interrupted',
+              message: `Interrupted ${b.attempts} times by hub restarts; not started again.`,
+            },
+          });
         } else {
           b.status = 'pending';
           b.progress = { fraction: 0 };
@@ -367,7 +439,13 @@ export class EvaluationService {
   private makeLive(evaluation: Evaluation): LiveEvaluation {
     let resolveDone!: (e: Evaluation) => void;
     const done = new Promise<Evaluation>((r) => (resolveDone = r));
-    const live: LiveEvaluation = { evaluation, abort: new AbortController(), cancelRequested: false, done, resolveDone };
+    const live: LiveEvaluation = {
+      evaluation,
+      abort: new AbortController(),
+      cancelRequested: false,
+      done,
+      resolveDone,
+    };
     this.live.set(evaluation.id, live);
     return live;
   }
@@ -380,13 +458,19 @@ export class EvaluationService {
   }
 
   private pump(): void {
-    while (this.accepting && this.activeEvaluations < this.settings.maxConcurrentEvaluations && this.queue.length > 0) {
+    while (
+      this.accepting &&
+      this.activeEvaluations < this.settings.maxConcurrentEvaluations &&
+      this.queue.length > 0
+    ) {
       const id = this.queue.shift()!;
       const live = this.live.get(id);
       if (!live) continue;
       this.activeEvaluations++;
       const p = this.runEvaluation(live)
-        .catch((err: unknown) => this.logger.error({ evaluation_id: id, err: describeError(err) }, 'evaluation crashed'))
+        .catch((err: unknown) =>
+          this.logger.error({ evaluation_id: id, err: describeError(err) }, 'evaluation crashed'),
+        )
         .finally(() => {
           this.activeEvaluations--;
           this.running.delete(p);
@@ -413,7 +497,9 @@ export class EvaluationService {
         await this.runBenchmark(live, i);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.settings.benchmarkConcurrency, todo.length) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(this.settings.benchmarkConcurrency, todo.length) }, worker),
+    );
 
     if (live.abort.signal.reason === 'shutdown') {
       await this.persist(live);
@@ -441,7 +527,11 @@ export class EvaluationService {
     };
   }
 
-  private paths(evaluationId: string, index: number, benchmarkId: string): { root: string; workDir: string; artifactDir: string; logFile: string } {
+  private paths(
+    evaluationId: string,
+    index: number,
+    benchmarkId: string,
+  ): { root: string; workDir: string; artifactDir: string; logFile: string } {
     const root = join(this.settings.dataDir, 'evaluations', evaluationId);
     const slug = `${index}-${benchmarkId.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
     return {
@@ -476,7 +566,12 @@ export class EvaluationService {
     const artifacts: TrackingOp[] = [];
 
     const started = now();
-    this.setBenchmark(live, index, { status: 'running', started_at: started, attempts: (b.attempts ?? 0) + 1, progress: { fraction: 0 } });
+    this.setBenchmark(live, index, {
+      status: 'running',
+      started_at: started,
+      attempts: (b.attempts ?? 0) + 1,
+      progress: { fraction: 0 },
+    });
     delete b.error;
     delete b.finished_at;
     await this.persist(live);
@@ -493,12 +588,28 @@ export class EvaluationService {
         logger: log,
         onProgress: (progress) => {
           b.progress = { ...progress, fraction: Math.min(1, Math.max(0, progress.fraction)) };
-          this.publish(e.id, { type: 'progress', benchmark_index: index, benchmark_id: b.benchmark_id, progress: b.progress });
+          this.publish(e.id, {
+            type: 'progress',
+            benchmark_index: index,
+            benchmark_id: b.benchmark_id,
+            progress: b.progress,
+          });
         },
-        onLog: (line) => this.publish(e.id, { type: 'log', benchmark_index: index, benchmark_id: b.benchmark_id, line }),
+        onLog: (line) =>
+          this.publish(e.id, { type: 'log', benchmark_index: index, benchmark_id: b.benchmark_id, line }),
         onArtifact: (a) => {
-          b.artifacts = [...(b.artifacts ?? []).filter((x) => x.name !== a.name), { name: a.name, size: a.size, ...(a.content_type ? { content_type: a.content_type } : {}) }];
-          artifacts.push({ op: 'artifact', artifact: { name: a.name, path: a.path, ...(a.contentType ? { contentType: a.contentType } : {}) } });
+          b.artifacts = [
+            ...(b.artifacts ?? []).filter((x) => x.name !== a.name),
+            { name: a.name, size: a.size, ...(a.content_type ? { content_type: a.content_type } : {}) },
+          ];
+          artifacts.push({
+            op: 'artifact',
+            artifact: {
+              name: a.name,
+              path: a.path,
+              ...(a.contentType ? { contentType: a.contentType } : {}),
+            },
+          });
         },
       });
       if (signal.aborted) throw new Error('aborted before start');
@@ -506,7 +617,8 @@ export class EvaluationService {
       if (signal.aborted) throw new Error('aborted');
       const metrics: Record<string, number | string> = {};
       for (const [k, v] of Object.entries(outcome.metrics)) {
-        if (typeof v !== 'number') throw new Error(`Provider returned a non-numeric value for metric '${k}'.`);
+        if (typeof v !== 'number')
+          throw new Error(`Provider returned a non-numeric value for metric '${k}'.`);
         metrics[k] = Number.isFinite(v) ? v : String(v);
       }
       this.setBenchmark(live, index, {
@@ -522,23 +634,38 @@ export class EvaluationService {
         },
       });
     } catch (err) {
-      const reason = live.abort.signal.aborted ? (live.abort.signal.reason as AbortReason) : timedOut ? 'timeout' : undefined;
+      const reason = live.abort.signal.aborted
+        ? (live.abort.signal.reason as AbortReason)
+        : timedOut
+          ? 'timeout'
+          : undefined;
       if (reason === 'shutdown') {
         this.setBenchmark(live, index, { status: 'pending', progress: { fraction: 0 } });
         log.info('benchmark interrupted by shutdown; it runs again after restart');
         return;
       }
       if (reason === 'cancel') {
-        this.setBenchmark(live, index, { status: 'cancelled', finished_at: now(), error: { code: 'cancelled', message: 'Cancelled while running.' } });
+        this.setBenchmark(live, index, {
+          status: 'cancelled',
+          finished_at: now(),
+          error: { code: 'cancelled', message: 'Cancelled while running.' },
+        });
       } else if (reason === 'timeout') {
         this.setBenchmark(live, index, {
           status: 'failed',
           finished_at: now(),
-          error: { code: 'benchmark_timeout', message: `Timed out after ${task.timeoutMs / 1000} s; raise timeout_seconds if it needs longer.` },
+          error: {
+            code: 'benchmark_timeout',
+            message: `Timed out after ${task.timeoutMs / 1000} s; raise timeout_seconds if it needs longer.`,
+          },
         });
       } else {
         const code = isEvalHubError(err) ? err.code : 'benchmark_failed';
-        this.setBenchmark(live, index, { status: 'failed', finished_at: now(), error: { code, message: describeError(err) } });
+        this.setBenchmark(live, index, {
+          status: 'failed',
+          finished_at: now(),
+          error: { code, message: describeError(err) },
+        });
         log.warn({ err: describeError(err) }, 'benchmark failed');
       }
     } finally {
@@ -546,10 +673,23 @@ export class EvaluationService {
       live.abort.signal.removeEventListener('abort', onEvaluationAbort);
       await ctx?.flushLog();
     }
-    const logSize = ctx?.logUsed() ? await stat(paths.logFile).then((s) => s.size).catch(() => 0) : 0;
-    if (logSize > 0 && !artifacts.some((a) => a.op === 'artifact' && a.artifact.name === `${b.benchmark_id}/execution.log`)) {
-      artifacts.push({ op: 'artifact', artifact: { name: `${b.benchmark_id}/execution.log`, path: paths.logFile, contentType: 'text/plain' } });
-      b.artifacts = [...(b.artifacts ?? []), { name: `${b.benchmark_id}/execution.log`, size: logSize, content_type: 'text/plain' }];
+    const logSize = ctx?.logUsed()
+      ? await stat(paths.logFile)
+          .then((s) => s.size)
+          .catch(() => 0)
+      : 0;
+    if (
+      logSize > 0 &&
+      !artifacts.some((a) => a.op === 'artifact' && a.artifact.name === `${b.benchmark_id}/execution.log`)
+    ) {
+      artifacts.push({
+        op: 'artifact',
+        artifact: { name: `${b.benchmark_id}/execution.log`, path: paths.logFile, contentType: 'text/plain' },
+      });
+      b.artifacts = [
+        ...(b.artifacts ?? []),
+        { name: `${b.benchmark_id}/execution.log`, size: logSize, content_type: 'text/plain' },
+      ];
     }
     await this.persist(live);
     this.track(e.id, [{ op: 'log', batch: benchmarkBatch(b, Date.now()) }, ...artifacts]);
@@ -561,13 +701,21 @@ export class EvaluationService {
     Object.assign(b, patch);
     live.evaluation.updated_at = now();
     if (patch.status && patch.status !== before) {
-      this.publish(live.evaluation.id, { type: 'benchmark_status', benchmark_index: index, benchmark_id: b.benchmark_id, status: b.status });
+      this.publish(live.evaluation.id, {
+        type: 'benchmark_status',
+        benchmark_index: index,
+        benchmark_id: b.benchmark_id,
+        status: b.status,
+      });
     }
   }
 
   private async finalize(live: LiveEvaluation): Promise<void> {
     const e = live.evaluation;
-    e.status = aggregateStatus(e.benchmarks.map((b) => b.status), live.cancelRequested);
+    e.status = aggregateStatus(
+      e.benchmarks.map((b) => b.status),
+      live.cancelRequested,
+    );
     e.finished_at = now();
     e.updated_at = e.finished_at;
     const failedOnes = e.benchmarks.filter((b) => b.status === 'failed');
@@ -588,14 +736,18 @@ export class EvaluationService {
           op: 'log',
           batch: {
             metrics: {
-              'evaluation.duration_seconds': (Date.parse(e.finished_at) - Date.parse(e.started_at ?? e.created_at)) / 1000,
+              'evaluation.duration_seconds':
+                (Date.parse(e.finished_at) - Date.parse(e.started_at ?? e.created_at)) / 1000,
               'evaluation.benchmarks_completed': e.benchmarks.filter((b) => b.status === 'completed').length,
               'evaluation.benchmarks_failed': failedOnes.length,
             },
             timestamp: Date.now(),
           },
         },
-        { op: 'artifact', artifact: { name: 'summary.json', path: summaryPath, contentType: 'application/json' } },
+        {
+          op: 'artifact',
+          artifact: { name: 'summary.json', path: summaryPath, contentType: 'application/json' },
+        },
         { op: 'finish' },
       );
     }

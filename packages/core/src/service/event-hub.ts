@@ -52,7 +52,12 @@ export class EventHub {
   publish(evaluationId: string, event: EventInput): EvaluationEvent {
     const c = this.channel(evaluationId);
     if (c.closed) c.closed = false;
-    const full = { ...event, seq: ++c.seq, time: new Date().toISOString(), evaluation_id: evaluationId } as EvaluationEvent;
+    const full = {
+      ...event,
+      seq: ++c.seq,
+      time: new Date().toISOString(),
+      evaluation_id: evaluationId,
+    } as EvaluationEvent;
     c.events.push(full);
     if (c.events.length > this.max) {
       // Keep status/result events, drop the oldest progress and log lines first.
@@ -87,7 +92,11 @@ export class EventHub {
   }
 
   /** Events after `afterSeq`, then live ones until the stream closes or `signal` aborts. */
-  async *subscribe(evaluationId: string, afterSeq = 0, signal?: AbortSignal): AsyncGenerator<EvaluationEvent> {
+  async *subscribe(
+    evaluationId: string,
+    afterSeq = 0,
+    signal?: AbortSignal,
+  ): AsyncGenerator<EvaluationEvent> {
     const c = this.channel(evaluationId);
     let last = afterSeq;
     while (!signal?.aborted) {

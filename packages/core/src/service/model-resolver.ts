@@ -41,7 +41,9 @@ export class ModelResolver {
   resolve(spec: ModelSpec): ModelResolution {
     const configuration = { ...(spec.configuration ?? {}) };
     if (spec.url) {
-      return { model: { server: spec.server, name: spec.name, url: spec.url.replace(/\/+$/, ''), configuration } };
+      return {
+        model: { server: spec.server, name: spec.name, url: spec.url.replace(/\/+$/, ''), configuration },
+      };
     }
     const server = this.servers[spec.server];
     if (!server) {

@@ -16,7 +16,9 @@ export class ProviderRegistry {
   add(provider: EvaluationProvider, packageName?: string): void {
     const descriptor = provider.describe();
     if (!/^[A-Za-z0-9_.-]+$/.test(descriptor.id)) {
-      throw new ConfigError(`Provider id '${descriptor.id}'${packageName ? ` (from ${packageName})` : ''} must use only letters, digits, '_', '-', '.'.`);
+      throw new ConfigError(
+        `Provider id '${descriptor.id}'${packageName ? ` (from ${packageName})` : ''} must use only letters, digits, '_', '-', '.'.`,
+      );
     }
     const existing = this.entries.get(descriptor.id);
     if (existing) {
@@ -28,7 +30,12 @@ export class ProviderRegistry {
     }
     const benchmarks = new Map<string, Benchmark>();
     for (const b of descriptor.benchmarks) benchmarks.set(b.id, { ...b, provider_id: descriptor.id });
-    this.entries.set(descriptor.id, { provider, descriptor, benchmarks, ...(packageName ? { packageName } : {}) });
+    this.entries.set(descriptor.id, {
+      provider,
+      descriptor,
+      benchmarks,
+      ...(packageName ? { packageName } : {}),
+    });
   }
 
   ids(): string[] {
@@ -53,7 +60,8 @@ export class ProviderRegistry {
 
   describe(id: string): Provider {
     const e = this.entries.get(id);
-    if (!e) throw new NotFoundError('Provider', id, `Installed providers: ${this.ids().join(', ') || 'none'}.`);
+    if (!e)
+      throw new NotFoundError('Provider', id, `Installed providers: ${this.ids().join(', ') || 'none'}.`);
     const { benchmarks: _omit, ...rest } = e.descriptor;
     return {
       ...rest,
@@ -70,7 +78,8 @@ export class ProviderRegistry {
     const out: Benchmark[] = [];
     for (const [id, e] of this.entries) {
       if (filter.provider && id !== filter.provider) continue;
-      for (const b of e.benchmarks.values()) if (!filter.category || b.category === filter.category) out.push(b);
+      for (const b of e.benchmarks.values())
+        if (!filter.category || b.category === filter.category) out.push(b);
     }
     return out;
   }

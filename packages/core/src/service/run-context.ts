@@ -94,7 +94,11 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
     },
     exec: async (request) => {
       await logged;
-      return options.runtime.exec({ ...request, logFile: request.logFile ?? ensureLogDir(), signal: options.signal });
+      return options.runtime.exec({
+        ...request,
+        logFile: request.logFile ?? ensureLogDir(),
+        signal: options.signal,
+      });
     },
     flushLog: () => logged,
     logUsed: () => logUsed,

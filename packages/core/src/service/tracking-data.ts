@@ -4,7 +4,8 @@ import { redactUrl } from './model-resolver.js';
 
 // `token` only as a word of its own (`token`, `hf_token`, `token_path`), so generation settings such
 // as `max_tokens` and `tokenizer` are still tracked.
-const SECRET_KEY = /(api[_-]?key|secret|password|passwd|authorization|credential|bearer|(^|[_.-])token($|[_.-]))/i;
+const SECRET_KEY =
+  /(api[_-]?key|secret|password|passwd|authorization|credential|bearer|(^|[_.-])token($|[_.-]))/i;
 
 /** True for setting names that must never be tracked or logged. */
 export function isSecretKey(key: string): boolean {
@@ -16,7 +17,11 @@ function paramValue(value: unknown): string {
 }
 
 /** Flattens nested settings to `prefix.key.sub` entries, dropping secrets. */
-export function flattenSettings(prefix: string, value: unknown, out: Record<string, string> = {}): Record<string, string> {
+export function flattenSettings(
+  prefix: string,
+  value: unknown,
+  out: Record<string, string> = {},
+): Record<string, string> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) {
       if (isSecretKey(k)) continue;
@@ -45,12 +50,14 @@ export function benchmarkBatch(b: BenchmarkRun, timestamp: number): TrackingBatc
   const params: Record<string, string> = {};
   const r = b.results;
   if (r) {
-    for (const [k, v] of Object.entries(r.metrics)) metrics[`${b.benchmark_id}.${k}`] = typeof v === 'number' ? v : Number(v);
+    for (const [k, v] of Object.entries(r.metrics))
+      metrics[`${b.benchmark_id}.${k}`] = typeof v === 'number' ? v : Number(v);
     if (r.samples !== undefined) metrics[`${b.benchmark_id}.samples`] = r.samples;
     for (const [k, v] of Object.entries(r.params ?? {})) params[`${b.benchmark_id}.${k}`] = paramValue(v);
   }
   if (b.started_at && b.finished_at) {
-    metrics[`${b.benchmark_id}.duration_seconds`] = (Date.parse(b.finished_at) - Date.parse(b.started_at)) / 1000;
+    metrics[`${b.benchmark_id}.duration_seconds`] =
+      (Date.parse(b.finished_at) - Date.parse(b.started_at)) / 1000;
   }
   return {
     metrics,
@@ -63,7 +70,8 @@ export function benchmarkBatch(b: BenchmarkRun, timestamp: number): TrackingBatc
 /** Scores of the whole evaluation as `{benchmark_id}.{metric}` → value. */
 export function evaluationScores(e: Evaluation): Record<string, number | string> {
   const scores: Record<string, number | string> = {};
-  for (const b of e.benchmarks) for (const [k, v] of Object.entries(b.results?.metrics ?? {})) scores[`${b.benchmark_id}.${k}`] = v;
+  for (const b of e.benchmarks)
+    for (const [k, v] of Object.entries(b.results?.metrics ?? {})) scores[`${b.benchmark_id}.${k}`] = v;
   return scores;
 }
 
@@ -72,7 +80,12 @@ export function evaluationSummary(e: Evaluation): Record<string, unknown> {
   return {
     evaluation_id: e.id,
     status: e.status,
-    model: { server: e.model.server, name: e.model.name, url: redactUrl(e.model.url), configuration: flattenSettings('', e.model.configuration) },
+    model: {
+      server: e.model.server,
+      name: e.model.name,
+      url: redactUrl(e.model.url),
+      configuration: flattenSettings('', e.model.configuration),
+    },
     experiment: e.experiment ?? null,
     collection_id: e.collection_id ?? null,
     benchmarks: e.benchmarks.map((b) => ({

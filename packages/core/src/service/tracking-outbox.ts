@@ -24,7 +24,12 @@ export interface TrackingOutboxOptions {
 }
 
 function mergeBatches(batches: TrackingBatch[]): TrackingBatch {
-  const merged: Required<TrackingBatch> = { params: {}, metrics: {}, tags: {}, timestamp: batches[0]!.timestamp };
+  const merged: Required<TrackingBatch> = {
+    params: {},
+    metrics: {},
+    tags: {},
+    timestamp: batches[0]!.timestamp,
+  };
   for (const b of batches) {
     Object.assign(merged.params, b.params);
     Object.assign(merged.metrics, b.metrics);
@@ -121,7 +126,8 @@ export class TrackingOutbox {
         ...(t.links ? { links: t.links } : {}),
       });
     } else {
-      if (first.op.op !== 'start') this.o.logger.warn({ evaluation_id: evaluation.id }, 'tracking run missing; starting one');
+      if (first.op.op !== 'start')
+        this.o.logger.warn({ evaluation_id: evaluation.id }, 'tracking run missing; starting one');
       // Recorded before the attempt, so a replay (even after a crash) is known to be one.
       const start_attempts = (t.start_attempts ?? 0) + 1;
       await this.o.updateTracking(evaluation.id, { start_attempts });
@@ -137,14 +143,17 @@ export class TrackingOutbox {
     if (ops.length === 0) return;
     const evaluation = await this.o.getEvaluation(id);
     if (!evaluation) {
-      this.o.logger.error({ evaluation_id: id }, 'tracking operations for an unknown evaluation; dropping them');
+      this.o.logger.error(
+        { evaluation_id: id },
+        'tracking operations for an unknown evaluation; dropping them',
+      );
       await this.o.store.completeTrackingOps(ops.map((o) => o.seq));
       return;
     }
     try {
       const run = await this.runFor(evaluation, ops[0]!);
       let finished = false;
-      for (let i = 0; i < ops.length; ) {
+      for (let i = 0; i < ops.length;) {
         const current = ops[i]!;
         if (current.op.op === 'log' || current.op.op === 'artifact') {
           // Params/metrics/tags and artifacts up to the next start/finish are independent of each
@@ -191,17 +200,31 @@ export class TrackingOutbox {
       const message = describeError(err);
       const remaining = (await this.o.store.pendingTrackingOps(id)).length;
       if (err instanceof PermanentTrackingError) {
-        this.o.logger.error({ evaluation_id: id, err: message }, 'tracking failed permanently; operations kept for a retry');
+        this.o.logger.error(
+          { evaluation_id: id, err: message },
+          'tracking failed permanently; operations kept for a retry',
+        );
         this.runs.delete(id);
-        await this.o.updateTracking(id, { state: 'failed', last_error: message, pending_operations: remaining });
+        await this.o.updateTracking(id, {
+          state: 'failed',
+          last_error: message,
+          pending_operations: remaining,
+        });
         return;
       }
       const n = (this.failures.get(id) ?? 0) + 1;
       this.failures.set(id, n);
       const cap = Math.min(this.o.maxDelayMs ?? 60_000, (this.o.baseDelayMs ?? 1_000) * 2 ** (n - 1));
       const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
-      this.o.logger.warn({ evaluation_id: id, err: message, attempt: n, retry_in_ms: delay }, 'tracking delivery failed; will retry');
-      await this.o.updateTracking(id, { state: 'pending', last_error: message, pending_operations: remaining });
+      this.o.logger.warn(
+        { evaluation_id: id, err: message, attempt: n, retry_in_ms: delay },
+        'tracking delivery failed; will retry',
+      );
+      await this.o.updateTracking(id, {
+        state: 'pending',
+        last_error: message,
+        pending_operations: remaining,
+      });
       if (!this.closed) {
         const t = setTimeout(() => {
           this.timers.delete(id);

@@ -20,7 +20,10 @@ export class MemoryStore implements EvaluationStore {
   private ordinal = 0;
   private opSeq = 0;
 
-  async createEvaluation(evaluation: Evaluation, idempotencyKey?: string): Promise<{ evaluation: Evaluation; created: boolean }> {
+  async createEvaluation(
+    evaluation: Evaluation,
+    idempotencyKey?: string,
+  ): Promise<{ evaluation: Evaluation; created: boolean }> {
     if (idempotencyKey !== undefined) {
       const existing = this.idempotency.get(idempotencyKey);
       if (existing) return { evaluation: clone(this.evaluations.get(existing)!.evaluation), created: false };
@@ -42,7 +45,9 @@ export class MemoryStore implements EvaluationStore {
   }
 
   async listEvaluations(query: EvaluationQuery): Promise<EvaluationPage> {
-    const all = [...this.evaluations.values()].filter((r) => matchesQuery(r.evaluation, query)).sort((a, b) => b.ordinal - a.ordinal);
+    const all = [...this.evaluations.values()]
+      .filter((r) => matchesQuery(r.evaluation, query))
+      .sort((a, b) => b.ordinal - a.ordinal);
     let start = 0;
     if (query.cursor !== undefined) {
       const before = decodeCursor(query.cursor);

@@ -11,9 +11,10 @@ export function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const m = /^o:(\d+)$/.exec(text);
   if (!m) {
-    throw new ValidationError('The cursor is not valid: pass the next_cursor value of a previous page unchanged.', [
-      { pointer: '/cursor', message: 'Not a cursor this hub issued.' },
-    ]);
+    throw new ValidationError(
+      'The cursor is not valid: pass the next_cursor value of a previous page unchanged.',
+      [{ pointer: '/cursor', message: 'Not a cursor this hub issued.' }],
+    );
   }
   return Number(m[1]);
 }

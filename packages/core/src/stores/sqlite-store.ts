@@ -84,7 +84,9 @@ export class SqliteStore implements EvaluationStore {
       ),
       collections: db.prepare<[], { doc: string }>('SELECT doc FROM collections ORDER BY id'),
       collection: db.prepare<[string], { doc: string }>('SELECT doc FROM collections WHERE id = ?'),
-      putCollection: db.prepare('INSERT INTO collections (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc'),
+      putCollection: db.prepare(
+        'INSERT INTO collections (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc',
+      ),
       deleteCollection: db.prepare('DELETE FROM collections WHERE id = ?'),
       appendOp: db.prepare('INSERT INTO tracking_ops (evaluation_id, op) VALUES (?, ?)'),
       opsOf: db.prepare<[string], { seq: number; evaluation_id: string; op: string }>(
@@ -122,7 +124,10 @@ export class SqliteStore implements EvaluationStore {
     };
   }
 
-  async createEvaluation(evaluation: Evaluation, idempotencyKey?: string): Promise<{ evaluation: Evaluation; created: boolean }> {
+  async createEvaluation(
+    evaluation: Evaluation,
+    idempotencyKey?: string,
+  ): Promise<{ evaluation: Evaluation; created: boolean }> {
     return this.db.transaction(() => {
       if (idempotencyKey !== undefined) {
         const existing = this.stmts.byKey.get(idempotencyKey);
@@ -167,7 +172,9 @@ export class SqliteStore implements EvaluationStore {
       params.push(`$.experiment.tags."${k.replace(/"/g, '\\"')}"`, v);
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }).n;
+    const total = (
+      this.db.prepare(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }
+    ).n;
     const pageWhere = [...where];
     const pageParams = [...params];
     if (q.cursor !== undefined) {
@@ -176,7 +183,9 @@ export class SqliteStore implements EvaluationStore {
     }
     const sql = `SELECT ordinal, doc FROM evaluations ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
       ORDER BY ordinal DESC LIMIT ? OFFSET ?`;
-    const rows = this.db.prepare(sql).all(...pageParams, q.limit + 1, q.cursor === undefined ? (q.offset ?? 0) : 0) as EvalRow[];
+    const rows = this.db
+      .prepare(sql)
+      .all(...pageParams, q.limit + 1, q.cursor === undefined ? (q.offset ?? 0) : 0) as EvalRow[];
     const hasMore = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     return {
@@ -211,7 +220,11 @@ export class SqliteStore implements EvaluationStore {
   }
   async pendingTrackingOps(evaluationId?: string): Promise<StoredTrackingOp[]> {
     const rows = evaluationId === undefined ? this.stmts.allOps.all() : this.stmts.opsOf.all(evaluationId);
-    return rows.map((r) => ({ seq: r.seq, evaluationId: r.evaluation_id, op: JSON.parse(r.op) as TrackingOp }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      evaluationId: r.evaluation_id,
+      op: JSON.parse(r.op) as TrackingOp,
+    }));
   }
   async completeTrackingOps(seqs: number[]): Promise<void> {
     this.db.transaction(() => {

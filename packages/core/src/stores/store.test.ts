@@ -10,15 +10,26 @@ import { SqliteStore } from './sqlite-store.js';
 
 const stores: [string, () => EvaluationStore][] = [
   ['memory', () => new MemoryStore()],
-  ['sqlite', () => new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'evalhub-store-')), 'db', 'evalhub.db') })],
+  [
+    'sqlite',
+    () => new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'evalhub-store-')), 'db', 'evalhub.db') }),
+  ],
 ];
 
 function evaluation(i: number, patch: Partial<Evaluation> = {}): Evaluation {
   return sampleEvaluation({
     id: `e${String(i).padStart(3, '0')}`,
     status: i % 3 === 0 ? 'failed' : 'completed',
-    model: { server: 'vllm', name: i % 2 ? 'odd-model' : 'even-model', url: 'http://h/v1', configuration: {} },
-    experiment: { name: i < 5 ? 'early' : 'late', tags: { parity: i % 2 ? 'odd' : 'even', 'team.name': 'ml-ops' } },
+    model: {
+      server: 'vllm',
+      name: i % 2 ? 'odd-model' : 'even-model',
+      url: 'http://h/v1',
+      configuration: {},
+    },
+    experiment: {
+      name: i < 5 ? 'early' : 'late',
+      tags: { parity: i % 2 ? 'odd' : 'even', 'team.name': 'ml-ops' },
+    },
     ...patch,
   });
 }
@@ -40,10 +51,26 @@ describe.each(stores)('%s store', (_name, make) => {
 
     const failed = (await s.listEvaluations({ limit: 50, status: 'failed' })).items.map((e) => e.id);
     expect(failed.slice(-4)).toEqual(['e009', 'e006', 'e003', 'e000']);
-    expect((await s.listEvaluations({ limit: 50, offset: 2, status: 'failed' })).items.map((e) => e.id)).toEqual(failed.slice(2));
-    expect((await s.listEvaluations({ limit: 50, model: 'odd-model', experiment: 'early' })).items.map((e) => e.id)).toEqual(['e003', 'e001']);
-    expect((await s.listEvaluations({ limit: 50, tags: { parity: 'even', 'team.name': 'ml-ops' }, experiment: 'late' })).total).toBe(4);
-    expect((await s.listEvaluations({ limit: 50, provider: 'conformance' })).total).toBeGreaterThanOrEqual(12);
+    expect(
+      (await s.listEvaluations({ limit: 50, offset: 2, status: 'failed' })).items.map((e) => e.id),
+    ).toEqual(failed.slice(2));
+    expect(
+      (await s.listEvaluations({ limit: 50, model: 'odd-model', experiment: 'early' })).items.map(
+        (e) => e.id,
+      ),
+    ).toEqual(['e003', 'e001']);
+    expect(
+      (
+        await s.listEvaluations({
+          limit: 50,
+          tags: { parity: 'even', 'team.name': 'ml-ops' },
+          experiment: 'late',
+        })
+      ).total,
+    ).toBe(4);
+    expect((await s.listEvaluations({ limit: 50, provider: 'conformance' })).total).toBeGreaterThanOrEqual(
+      12,
+    );
     expect((await s.listEvaluations({ limit: 50, provider: 'conf%' })).total).toBe(0);
     await s.close();
   });
@@ -59,7 +86,10 @@ describe.each(stores)('%s store', (_name, make) => {
 
   it('keeps the tracking journal in order until completed', async () => {
     const s = make();
-    await s.appendTrackingOps('a', [{ op: 'start' }, { op: 'log', batch: { metrics: { x: 1 }, timestamp: 1 } }]);
+    await s.appendTrackingOps('a', [
+      { op: 'start' },
+      { op: 'log', batch: { metrics: { x: 1 }, timestamp: 1 } },
+    ]);
     await s.appendTrackingOps('b', [{ op: 'finish' }]);
     const all = await s.pendingTrackingOps();
     expect(all.map((o) => o.op.op)).toEqual(['start', 'log', 'finish']);

@@ -65,24 +65,46 @@ export interface VerifyProviderOptions {
  * values MLflow accepts, and prompt refusal of an already-cancelled run. Throws ConformanceError
  * listing every failed check.
  */
-export async function verifyProvider(provider: EvaluationProvider, options: VerifyProviderOptions = {}): Promise<ConformanceCheck[]> {
+export async function verifyProvider(
+  provider: EvaluationProvider,
+  options: VerifyProviderOptions = {},
+): Promise<ConformanceCheck[]> {
   const c = new Checks();
   const d = provider.describe();
-  await c.check('provider id uses letters, digits, _ - .', () => assert(/^[A-Za-z0-9_.-]+$/.test(d.id), `got '${d.id}'`));
-  await c.check('provider has a name', () => assert(typeof d.name === 'string' && d.name.length > 0, 'name is empty'));
-  await c.check('describe() is stable', () => assert(JSON.stringify(provider.describe()) === JSON.stringify(d), 'two calls differ'));
+  await c.check('provider id uses letters, digits, _ - .', () =>
+    assert(/^[A-Za-z0-9_.-]+$/.test(d.id), `got '${d.id}'`),
+  );
+  await c.check('provider has a name', () =>
+    assert(typeof d.name === 'string' && d.name.length > 0, 'name is empty'),
+  );
+  await c.check('describe() is stable', () =>
+    assert(JSON.stringify(provider.describe()) === JSON.stringify(d), 'two calls differ'),
+  );
   await c.check('at least one benchmark', () => assert(d.benchmarks.length > 0, 'no benchmarks'));
-  await c.check('benchmark ids are unique', () => assert(new Set(d.benchmarks.map((b) => b.id)).size === d.benchmarks.length, 'duplicate ids'));
+  await c.check('benchmark ids are unique', () =>
+    assert(new Set(d.benchmarks.map((b) => b.id)).size === d.benchmarks.length, 'duplicate ids'),
+  );
   for (const b of d.benchmarks) {
     await c.check(`benchmark '${b.id}' is well formed`, () => {
       assert(/^[A-Za-z0-9_.:-]+$/.test(b.id), 'id must use letters, digits, _ - . :');
       assert(b.name && b.category, 'name and category are required');
       assert(Array.isArray(b.metrics) && b.metrics.length > 0, 'metrics must list at least one metric');
-      assert(b.metrics.every((m) => KEY.test(m)), 'metric names must be valid MLflow keys');
-      assert(!b.primary_metric || b.metrics.includes(b.primary_metric), `primary_metric '${b.primary_metric}' is not in metrics`);
+      assert(
+        b.metrics.every((m) => KEY.test(m)),
+        'metric names must be valid MLflow keys',
+      );
+      assert(
+        !b.primary_metric || b.metrics.includes(b.primary_metric),
+        `primary_metric '${b.primary_metric}' is not in metrics`,
+      );
     });
   }
-  const model: ResolvedModel = options.run?.model ?? { server: 'vllm', name: 'conformance', url: 'http://127.0.0.1:9/v1', configuration: {} };
+  const model: ResolvedModel = options.run?.model ?? {
+    server: 'vllm',
+    name: 'conformance',
+    url: 'http://127.0.0.1:9/v1',
+    configuration: {},
+  };
   const task = (benchmark_id: string, config: Record<string, unknown> = {}): BenchmarkTask => ({
     evaluationId: randomUUID(),
     index: 0,
@@ -93,9 +115,15 @@ export async function verifyProvider(provider: EvaluationProvider, options: Veri
   if (provider.validate) {
     await c.check('validate() returns a list of {pointer, message}', async () => {
       const first = d.benchmarks[0]!;
-      const issues = await provider.validate!(task(first.id, options.run?.benchmark_id === first.id ? options.run.config : {}));
+      const issues = await provider.validate!(
+        task(first.id, options.run?.benchmark_id === first.id ? options.run.config : {}),
+      );
       assert(Array.isArray(issues), 'not an array');
-      for (const i of issues) assert(typeof i.pointer === 'string' && i.pointer.startsWith('/') && typeof i.message === 'string', 'bad issue shape');
+      for (const i of issues)
+        assert(
+          typeof i.pointer === 'string' && i.pointer.startsWith('/') && typeof i.message === 'string',
+          'bad issue shape',
+        );
     });
   }
   if (options.run) {
@@ -121,7 +149,10 @@ export async function verifyProvider(provider: EvaluationProvider, options: Veri
       }
       let outcome: BenchmarkOutcome | undefined;
       await c.check('run() completes', async () => {
-        outcome = await provider.run(task(run.benchmark_id, run.config), await ctxFor(new AbortController().signal, 'run'));
+        outcome = await provider.run(
+          task(run.benchmark_id, run.config),
+          await ctxFor(new AbortController().signal, 'run'),
+        );
       });
       if (outcome) {
         const o = outcome;
@@ -161,7 +192,12 @@ export function sampleEvaluation(overrides: Partial<Evaluation> = {}): Evaluatio
   return {
     id: randomUUID(),
     status: 'running',
-    model: { server: 'vllm', name: 'conformance-model', url: 'http://127.0.0.1:9/v1', configuration: { temperature: 0 } },
+    model: {
+      server: 'vllm',
+      name: 'conformance-model',
+      url: 'http://127.0.0.1:9/v1',
+      configuration: { temperature: 0 },
+    },
     experiment: { name: 'conformance', tags: { suite: 'conformance' } },
     benchmarks: [
       {
@@ -186,7 +222,10 @@ export function sampleEvaluation(overrides: Partial<Evaluation> = {}): Evaluatio
  * start by evaluation id, resume from the returned info, NaN values, and health. Runs against the
  * tracker's real backend. Throws ConformanceError listing every failed check.
  */
-export async function verifyTracker(tracker: Tracker, evaluation: Evaluation = sampleEvaluation()): Promise<ConformanceCheck[]> {
+export async function verifyTracker(
+  tracker: Tracker,
+  evaluation: Evaluation = sampleEvaluation(),
+): Promise<ConformanceCheck[]> {
   const c = new Checks();
   const dir = await mkdtemp(join(tmpdir(), 'evalhub-conformance-'));
   try {
@@ -198,19 +237,31 @@ export async function verifyTracker(tracker: Tracker, evaluation: Evaluation = s
     const run = await tracker.startRun(evaluation);
     await c.check('startRun() is idempotent by evaluation id', async () => {
       const again = await tracker.startRun(evaluation);
-      assert(again.info.run_id === run.info.run_id, `${String(again.info.run_id)} != ${String(run.info.run_id)}`);
+      assert(
+        again.info.run_id === run.info.run_id,
+        `${String(again.info.run_id)} != ${String(run.info.run_id)}`,
+      );
     });
-    const batch = { params: { 'sample.limit': '2' }, metrics: { 'sample.acc': 0.5, 'sample.nan': Number.NaN }, tags: { t: 'v' }, timestamp: Date.now() };
+    const batch = {
+      params: { 'sample.limit': '2' },
+      metrics: { 'sample.acc': 0.5, 'sample.nan': Number.NaN },
+      tags: { t: 'v' },
+      timestamp: Date.now(),
+    };
     await c.check('log() accepts params, metrics (incl. NaN) and tags', () => run.log(batch));
     await c.check('log() may be replayed with the same batch', () => run.log(batch));
     const file = join(dir, 'artifact.json');
     await writeFile(file, '{"ok":true}');
-    await c.check('logArtifact() uploads a file', () => run.logArtifact({ name: 'sample/artifact.json', path: file, contentType: 'application/json' }));
+    await c.check('logArtifact() uploads a file', () =>
+      run.logArtifact({ name: 'sample/artifact.json', path: file, contentType: 'application/json' }),
+    );
     await c.check('resumeRun() reattaches to the same run', async () => {
       const resumed = await tracker.resumeRun(evaluation, run.info);
       assert(resumed.info.run_id === run.info.run_id, 'different run');
     });
-    await c.check('finish() closes the run', () => run.finish({ ...evaluation, status: 'completed', finished_at: new Date().toISOString() }));
+    await c.check('finish() closes the run', () =>
+      run.finish({ ...evaluation, status: 'completed', finished_at: new Date().toISOString() }),
+    );
     return c.done(`Tracker '${tracker.name}'`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,10 @@
-import type { TrackedArtifact, Tracker, TrackerRun, TrackerRunInfo, TrackingBatch } from '../extension-points/tracker.js';
+import type {
+  TrackedArtifact,
+  Tracker,
+  TrackerRun,
+  TrackerRunInfo,
+  TrackingBatch,
+} from '../extension-points/tracker.js';
 import type { ComponentHealth, Evaluation } from '../types.js';
 
 export interface RecordedRun {
@@ -29,7 +35,12 @@ export class RecordingTracker implements Tracker {
   async startRun(evaluation: Evaluation): Promise<TrackerRun> {
     let rec = this.runs.get(evaluation.id);
     if (!rec) {
-      rec = { info: { run_id: `run-${evaluation.id}`, experiment_id: '1' }, evaluationId: evaluation.id, batches: [], artifacts: [] };
+      rec = {
+        info: { run_id: `run-${evaluation.id}`, experiment_id: '1' },
+        evaluationId: evaluation.id,
+        batches: [],
+        artifacts: [],
+      };
       this.runs.set(evaluation.id, rec);
     }
     return this.handle(rec);

@@ -81,10 +81,23 @@ export class ScriptedProvider implements EvaluationProvider {
     if (c.command) {
       const [command, ...args] = c.command;
       const result = await ctx.exec({ command, args });
-      if (result.exitCode !== 0) throw new BenchmarkFailedError(`'${c.command.join(' ')}' exited with ${result.exitCode ?? result.signal}`);
+      if (result.exitCode !== 0)
+        throw new BenchmarkFailedError(
+          `'${c.command.join(' ')}' exited with ${result.exitCode ?? result.signal}`,
+        );
     }
-    if (task.benchmark.benchmark_id === 'fail' || c.fail) throw new BenchmarkFailedError(c.fail ?? 'scripted failure');
-    await ctx.artifact({ name: 'result.json', content: JSON.stringify(c.metrics ?? { score: 1 }), contentType: 'application/json' });
-    return { metrics: c.metrics ?? { score: 1 }, primaryMetric: 'score', samples: 1, params: { version: '1' } };
+    if (task.benchmark.benchmark_id === 'fail' || c.fail)
+      throw new BenchmarkFailedError(c.fail ?? 'scripted failure');
+    await ctx.artifact({
+      name: 'result.json',
+      content: JSON.stringify(c.metrics ?? { score: 1 }),
+      contentType: 'application/json',
+    });
+    return {
+      metrics: c.metrics ?? { score: 1 },
+      primaryMetric: 'score',
+      samples: 1,
+      params: { version: '1' },
+    };
   }
 }

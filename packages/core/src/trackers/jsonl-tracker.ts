@@ -1,6 +1,12 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { TrackedArtifact, Tracker, TrackerRun, TrackerRunInfo, TrackingBatch } from '../extension-points/tracker.js';
+import type {
+  TrackedArtifact,
+  Tracker,
+  TrackerRun,
+  TrackerRunInfo,
+  TrackingBatch,
+} from '../extension-points/tracker.js';
 import type { ComponentHealth, Evaluation } from '../types.js';
 
 export interface JsonlTrackerOptions {
@@ -39,10 +45,13 @@ export class JsonlTracker implements Tracker {
           event: 'log',
           timestamp: batch.timestamp,
           params: batch.params ?? {},
-          metrics: Object.fromEntries(Object.entries(batch.metrics ?? {}).map(([k, v]) => [k, encodeNumber(v)])),
+          metrics: Object.fromEntries(
+            Object.entries(batch.metrics ?? {}).map(([k, v]) => [k, encodeNumber(v)]),
+          ),
           tags: batch.tags ?? {},
         }),
-      logArtifact: (artifact: TrackedArtifact) => this.write({ ...base, event: 'artifact', name: artifact.name, path: artifact.path }),
+      logArtifact: (artifact: TrackedArtifact) =>
+        this.write({ ...base, event: 'artifact', name: artifact.name, path: artifact.path }),
       finish: (final: Evaluation) => this.write({ ...base, event: 'finish', status: final.status }),
     };
   }

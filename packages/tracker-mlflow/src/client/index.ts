@@ -6,7 +6,12 @@ export {
   decodeRunInfo,
   decodeMetric,
 } from './client.js';
-export type { CreateRunInput, CreateRunIdempotentInput, SearchRunsInput, SearchExperimentsInput } from './client.js';
+export type {
+  CreateRunInput,
+  CreateRunIdempotentInput,
+  SearchRunsInput,
+  SearchExperimentsInput,
+} from './client.js';
 export { MlflowError } from './errors.js';
 export { optionsFromEnv, MlflowConfigError, DEFAULT_TRACKING_URI } from './options.js';
 export type { MlflowClientOptions, MlflowTlsOptions, ClientLogger } from './options.js';

@@ -30,9 +30,7 @@ describe('retry policy', () => {
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 // A local HTTP server that plays MLflow's HTTP failure behaviour (unit tests only).
-async function serve(
-  handler: Handler,
-): Promise<{
+async function serve(handler: Handler): Promise<{
   uri: string;
   server: Server;
   requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];

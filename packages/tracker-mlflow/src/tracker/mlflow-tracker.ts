@@ -65,7 +65,10 @@ export class MlflowTracker implements Tracker {
   private readonly linkBase: string;
   private readonly secrets: string[];
   /** Experiments this hub found or created recently, by name, with the tags it last saw or set. */
-  private readonly experiments = new Map<string, { experiment: Experiment; tags: Map<string, string>; at: number }>();
+  private readonly experiments = new Map<
+    string,
+    { experiment: Experiment; tags: Map<string, string>; at: number }
+  >();
 
   constructor(private readonly init: MlflowTrackerInit) {
     const o = init.options;
@@ -201,7 +204,11 @@ export class MlflowTracker implements Tracker {
       });
     }
     const experiment = await this.lookUpExperiment(name, desired, what);
-    this.experiments.set(name, { experiment, tags: new Map(desired.map((t) => [t.key, t.value])), at: Date.now() });
+    this.experiments.set(name, {
+      experiment,
+      tags: new Map(desired.map((t) => [t.key, t.value])),
+      at: Date.now(),
+    });
     return experiment;
   }
 

@@ -110,7 +110,10 @@ describe('MLflow structure', () => {
           config: {},
           status: 'completed',
           progress: { fraction: 1 },
-          results: { metrics: { faithfulness: 0.7, faithfulness_nan_count: 2 }, primary_metric: 'faithfulness' },
+          results: {
+            metrics: { faithfulness: 0.7, faithfulness_nan_count: 2 },
+            primary_metric: 'faithfulness',
+          },
         },
       ],
     });

@@ -246,7 +246,8 @@ export function nanRows(e: Evaluation): { benchmark: string; metric: string; cou
   for (const b of e.benchmarks) {
     for (const [k, v] of Object.entries(b.results?.metrics ?? {})) {
       const count = typeof v === 'number' ? v : Number(v);
-      if (k.endsWith('_nan_count') && count > 0) out.push({ benchmark: b.benchmark_id, metric: k.slice(0, -'_nan_count'.length), count });
+      if (k.endsWith('_nan_count') && count > 0)
+        out.push({ benchmark: b.benchmark_id, metric: k.slice(0, -'_nan_count'.length), count });
     }
   }
   return out;
