@@ -40,6 +40,7 @@ export default tseslint.config(
       '.venv*/**',
       '.evalhub*/**',
       '.schemathesis/**',
+      'deploy/.tools/**',
       '.nx/**',
       'packages/core/src/generated/**',
       '**/*.py',
