@@ -1,8 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient, MlflowError, RUN_KEY_TAG, type Metric } from '../src/index.js';
 import { faultyNetwork } from './faulty-network.js';
@@ -266,33 +262,10 @@ describe('MlflowClient against a real MLflow server', () => {
 
   it('works behind a tracking URI path prefix', async () => {
     // A prefix-stripping hop in front of the real server, like an ingress mounting MLflow under /mlflow.
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = (req.url ?? '').replace(/^\/mlflow/, '');
-        const headers = { ...req.headers };
-        delete headers.host;
-        delete headers.connection;
-        request(`${trackingUri}${path}`, {
-          method: req.method as 'GET',
-          headers,
-          body: chunks.length ? Buffer.concat(chunks) : undefined,
-        }).then(
-          async (up) =>
-            res
-              .writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') })
-              .end(Buffer.from(await up.body.arrayBuffer())),
-          () => res.writeHead(502).end(),
-        );
-      });
+    const ingress = await faultyNetwork(trackingUri, undefined, {
+      mapPath: (p) => p.replace(/^\/mlflow/, ''),
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const prefixed = new MlflowClient({
-      trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mlflow/`,
-      retry: fast,
-    });
+    const prefixed = new MlflowClient({ trackingUri: `${ingress.uri}/mlflow/`, retry: fast });
     try {
       const { experiment } = await prefixed.getOrCreateExperiment(unique('prefix'));
       const { run } = await prefixed.createRunIdempotent(experiment.experiment_id, randomUUID());
@@ -300,7 +273,7 @@ describe('MlflowClient against a real MLflow server', () => {
       expect((await prefixed.downloadArtifact(run.info.artifact_uri, 'a.txt')).toString()).toBe('hello');
     } finally {
       await prefixed.close();
-      await new Promise((ok) => server.close(ok));
+      await ingress.close();
     }
   });
 });

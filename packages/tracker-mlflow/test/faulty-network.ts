@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
@@ -27,9 +27,17 @@ export interface FaultyNetwork {
  * retries and idempotency are exercised against real server state. It stands for the network, not
  * for MLflow: every request that passes is answered by MLflow itself.
  */
+export interface NetworkOptions {
+  /** Rewrites the request path before forwarding (e.g. strips an ingress prefix). */
+  mapPath?: (path: string) => string;
+  /** Sees each request's headers as the client sent them. */
+  onRequest?: (headers: IncomingHttpHeaders) => void;
+}
+
 export async function faultyNetwork(
   trackingUri: string,
-  decide: (n: number, path: string) => Fault,
+  decide: (n: number, path: string) => Fault = () => 'pass',
+  options: NetworkOptions = {},
 ): Promise<FaultyNetwork> {
   let n = 0;
   const seen: string[] = [];
@@ -42,7 +50,8 @@ export async function faultyNetwork(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const path = req.url ?? '/';
+      options.onRequest?.({ ...req.headers });
+      const path = options.mapPath ? options.mapPath(req.url ?? '/') : (req.url ?? '/');
       seen.push(`${req.method} ${path}`);
       const fault = decide(++n, path);
       if (fault === 'refuse') return unavailable(res, path);

@@ -7,6 +7,7 @@ import { freePort } from '@evalhub/tools';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
+import { faultyNetwork } from './faulty-network.js';
 import { SINGLE_BENCHMARK, evaluateAndSync, startHub, type TestHub } from './harness.js';
 
 const trackingUri = inject('mlflowTrackingUri');
@@ -38,31 +39,9 @@ async function serve(handler: HttpHandler): Promise<string> {
 /** Records the headers MLflow receives (a pass-through in front of the real server). */
 async function recorder(): Promise<{ uri: string; seen: IncomingHttpHeaders[] }> {
   const seen: IncomingHttpHeaders[] = [];
-  const server: Server = createServer((req, res) => {
-    seen.push({ ...req.headers });
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers = { ...req.headers };
-      delete headers.host;
-      delete headers.connection;
-      request(`${trackingUri}${req.url}`, {
-        method: req.method as 'GET',
-        headers,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      }).then(
-        async (up) =>
-          res
-            .writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? '') })
-            .end(Buffer.from(await up.body.arrayBuffer())),
-        () => res.writeHead(502).end(),
-      );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanup.push(() => new Promise<void>((ok) => server.close(() => ok())));
-  return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  const net = await faultyNetwork(trackingUri, undefined, { onRequest: (h) => seen.push(h) });
+  cleanup.push(net.close);
+  return { uri: net.uri, seen };
 }
 
 /** Sends a raw request line (for request targets undici would never produce). */
