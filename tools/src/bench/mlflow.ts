@@ -1,7 +1,7 @@
 /**
  * MLflow tracker benchmark (not a test): HTTP requests and wall time to log one evaluation.
  *
- *   npx tsx tools/src/bench/mlflow.ts [--iterations 5]      (BENCH_TRACE=1 prints each request's latency)
+ *   npx tsx tools/src/bench/mlflow.ts [--iterations 5] [--workers 1]   (BENCH_TRACE=1 prints each request's latency)
  *
  * Starts a real MLflow server (tools/src/mlflow/launcher.ts) and a counting pass-through proxy in
  * front of it. Logs one evaluation — 5 benchmarks × 40 metrics, 20 params, 3 artifacts — through
@@ -26,8 +26,12 @@ import { request } from 'undici';
 import { finishTags, MlflowTracker, runTags } from '@evalhub/tracker-mlflow';
 import { repoRoot, resolvePython, startMlflowServer } from '../mlflow/launcher.js';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { iterations: { type: 'string', default: '5' }, workers: { type: 'string', default: '1' } },
+});
 const ITERATIONS = Math.max(1, Number(values.iterations));
+/** MLflow server workers (default 1, the fastest here with a SQLite backend; MLflow's own default is 4). */
+const WORKERS = Math.max(1, Number(values.workers));
 const BENCHMARKS = 5;
 const PARAMS = 20;
 
@@ -36,7 +40,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'evalhub-bench-mlflow-'));
   const python = await resolvePython();
-  const server = await startMlflowServer({ python, dir: join(work, 'mlflow') });
+  const server = await startMlflowServer({ python, dir: join(work, 'mlflow'), workers: WORKERS });
 
   // Counting proxy: every request of either client goes through it.
   const counts = { api: 0, artifacts: 0 };
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
       params: PARAMS,
       artifacts: artifacts.length,
       iterations: ITERATIONS,
+      mlflow_server_workers: WORKERS,
     },
     ours: {
       new_experiment: {

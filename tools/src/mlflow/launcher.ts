@@ -14,6 +14,8 @@ export interface LauncherLogger {
 }
 
 export interface StartMlflowOptions {
+  /** Server worker processes (default 1: tests share a 2-core machine; MLflow's own default is 4). */
+  workers?: number;
   /** Python interpreter of the venv holding `mlflow`. Default: the output of tools/python/setup-env.sh. */
   python?: string;
   /** Folder for the SQLite database and the artifacts. Default: a fresh temp folder. */
@@ -167,7 +169,7 @@ async function startOnce(
     '--port',
     String(port),
     '--workers',
-    '1',
+    String(opts.workers ?? 1),
     '--backend-store-uri',
     `sqlite:///${join(dir, 'mlflow.db')}`,
     '--artifacts-destination',
