@@ -35,8 +35,12 @@ export interface TrackerRun {
   readonly info: TrackerRunInfo;
   log(batch: TrackingBatch): Promise<void>;
   logArtifact(artifact: TrackedArtifact): Promise<void>;
-  /** Close the run with a status mirroring `evaluation.status`; the evaluation is final here. */
-  finish(evaluation: Evaluation): Promise<void>;
+  /**
+   * Close the run with a status mirroring `evaluation.status`; the evaluation is final here. `last`
+   * carries params/metrics/tags journaled right before the finish: log them as part of closing
+   * (typically in the same request as the closing tags).
+   */
+  finish(evaluation: Evaluation, last?: TrackingBatch): Promise<void>;
 }
 
 export interface Tracker {

@@ -343,8 +343,9 @@ class FlakyRecordingTracker implements Tracker {
         this.batches.push(b);
       },
       logArtifact: async () => this.fail(),
-      finish: async (e) => {
+      finish: async (e, last) => {
         this.fail();
+        if (last) this.batches.push(last);
         this.finished.push(e.status);
       },
     };

@@ -163,19 +163,30 @@ export class TrackingOutbox {
           const group = ops.slice(i, j);
           const logs = group.filter((o) => o.op.op === 'log');
           const artifacts = group.filter((o) => o.op.op === 'artifact');
+          // Right before the finish, the batch travels with it (one request less for most trackers).
+          const closing = ops[j]?.op.op === 'finish';
           const deliveries: { seqs: number[]; send: () => Promise<void> }[] = artifacts.map((o) => ({
             seqs: [o.seq],
             send: () => run.logArtifact((o.op as { artifact: TrackedArtifact }).artifact),
           }));
-          if (logs.length) {
-            const batch = mergeBatches(logs.map((o) => (o.op as { batch: TrackingBatch }).batch));
+          const batch = logs.length
+            ? mergeBatches(logs.map((o) => (o.op as { batch: TrackingBatch }).batch))
+            : undefined;
+          if (batch && !closing)
             deliveries.unshift({ seqs: logs.map((o) => o.seq), send: () => run.log(batch) });
-          }
           const results = await Promise.allSettled(deliveries.map((d) => d.send()));
           const done = deliveries.flatMap((d, k) => (results[k]!.status === 'fulfilled' ? d.seqs : []));
           if (done.length) await this.o.store.completeTrackingOps(done);
           const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
           if (failed) throw failed.reason;
+          if (batch && closing) {
+            const finish = ops[j]!;
+            await run.finish((await this.o.getEvaluation(id)) ?? evaluation, batch);
+            await this.o.store.completeTrackingOps([...logs.map((o) => o.seq), finish.seq]);
+            finished = true;
+            i = j + 1;
+            continue;
+          }
           i = j;
           continue;
         }

@@ -259,8 +259,11 @@ export async function verifyTracker(
       const resumed = await tracker.resumeRun(evaluation, run.info);
       assert(resumed.info.run_id === run.info.run_id, 'different run');
     });
-    await c.check('finish() closes the run', () =>
-      run.finish({ ...evaluation, status: 'completed', finished_at: new Date().toISOString() }),
+    await c.check('finish() closes the run, logging the batch handed to it', () =>
+      run.finish(
+        { ...evaluation, status: 'completed', finished_at: new Date().toISOString() },
+        { metrics: { 'evaluation.duration_seconds': 1.5 }, timestamp: Date.now() },
+      ),
     );
     return c.done(`Tracker '${tracker.name}'`);
   } finally {

@@ -28,7 +28,10 @@ export class RecordingTracker implements Tracker {
       info: rec.info,
       log: async (batch) => void rec.batches.push(structuredClone(batch)),
       logArtifact: async (artifact) => void rec.artifacts.push({ ...artifact }),
-      finish: async (evaluation) => void (rec.finished = structuredClone(evaluation)),
+      finish: async (evaluation, last) => {
+        if (last) rec.batches.push(structuredClone(last));
+        rec.finished = structuredClone(evaluation);
+      },
     };
   }
 

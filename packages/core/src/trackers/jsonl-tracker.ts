@@ -37,22 +37,26 @@ export class JsonlTracker implements Tracker {
 
   private run(evaluation: Evaluation, info: TrackerRunInfo): TrackerRun {
     const base = { evaluation_id: evaluation.id, run_id: info.run_id };
+    const log = (batch: TrackingBatch): Promise<void> =>
+      this.write({
+        ...base,
+        event: 'log',
+        timestamp: batch.timestamp,
+        params: batch.params ?? {},
+        metrics: Object.fromEntries(
+          Object.entries(batch.metrics ?? {}).map(([k, v]) => [k, encodeNumber(v)]),
+        ),
+        tags: batch.tags ?? {},
+      });
     return {
       info,
-      log: (batch: TrackingBatch) =>
-        this.write({
-          ...base,
-          event: 'log',
-          timestamp: batch.timestamp,
-          params: batch.params ?? {},
-          metrics: Object.fromEntries(
-            Object.entries(batch.metrics ?? {}).map(([k, v]) => [k, encodeNumber(v)]),
-          ),
-          tags: batch.tags ?? {},
-        }),
+      log,
       logArtifact: (artifact: TrackedArtifact) =>
         this.write({ ...base, event: 'artifact', name: artifact.name, path: artifact.path }),
-      finish: (final: Evaluation) => this.write({ ...base, event: 'finish', status: final.status }),
+      finish: async (final: Evaluation, last?: TrackingBatch) => {
+        if (last) await log(last);
+        await this.write({ ...base, event: 'finish', status: final.status });
+      },
     };
   }
 

@@ -332,20 +332,24 @@ class MlflowRun implements TrackerRun {
     });
   }
 
-  async finish(e: Evaluation): Promise<void> {
+  async finish(e: Evaluation, last?: TrackingBatch): Promise<void> {
     const status = runStatusFor(e.status);
-    await guard(`Cannot finish MLflow run ${this.info.run_id}`, async () => {
-      const end = Date.parse(e.finished_at ?? '');
-      // Independent and both idempotent: sent together (a replay after a partial failure redoes both).
-      await Promise.all([
-        this.client.logBatch(this.info.run_id, {
-          tags: Object.entries(finishTags(e)).map(([key, value]) => ({ key, value })),
-        }),
+    const end = Date.parse(e.finished_at ?? '');
+    const update = (): Promise<void> =>
+      guard(`Cannot finish MLflow run ${this.info.run_id}`, () =>
         this.client.updateRun(this.info.run_id, {
           ...(status ? { status } : {}),
           endTime: Number.isFinite(end) ? end : Date.now(),
         }),
-      ]);
-    });
+      ).then(() => undefined);
+    // The closing tags travel with the last params/metrics in one log-batch; the status update goes
+    // alongside. Both are idempotent, so a replay after a partial failure simply redoes both.
+    await Promise.all([
+      this.log({
+        ...(last ?? { timestamp: Date.now() }),
+        tags: { ...(last?.tags ?? {}), ...finishTags(e) },
+      }),
+      update(),
+    ]);
   }
 }
