@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, pluginOptionsFor, type HubConfig } from './config/config.js';
 import { PluginError } from './errors.js';
-import type { EvaluationProvider } from './extension-points/provider.js';
+import { ProvidersToken, type EvaluationProvider } from './extension-points/provider.js';
 import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
 import { StoreToken, type EvaluationStore } from './extension-points/store.js';
 import { TrackerToken, type Tracker } from './extension-points/tracker.js';
@@ -201,6 +201,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.register(LoggerToken, { useValue: logger });
   container.register(ServiceSettingsToken, { useValue: settings });
   container.register(ProviderRegistry, { useValue: providers });
+  for (const p of providers.providers()) container.register(ProvidersToken, { useValue: p });
   container.register(ModelResolver, { useValue: new ModelResolver(config.modelServers) });
   container.register(CollectionCatalog, { useValue: collections });
   container.register(EventHub, { useValue: new EventHub() });

@@ -11,7 +11,7 @@ import {
   ValidationError,
   type ErrorDetail,
 } from '../errors.js';
-import { ProvidersToken, type BenchmarkTask } from '../extension-points/provider.js';
+import type { BenchmarkTask } from '../extension-points/provider.js';
 import { RuntimeToken, type Runtime } from '../extension-points/runtime.js';
 import {
   StoreToken,
@@ -96,7 +96,6 @@ export class EvaluationService {
       ...(settings.trackingBaseDelayMs !== undefined ? { baseDelayMs: settings.trackingBaseDelayMs } : {}),
       ...(settings.trackingMaxDelayMs !== undefined ? { maxDelayMs: settings.trackingMaxDelayMs } : {}),
     });
-    void ProvidersToken;
   }
 
   private get trackingEnabled(): boolean {
