@@ -2,3 +2,4 @@
 export { startMlflowServer, resolvePython, freePort, repoRoot } from './mlflow/launcher.js';
 export type { StartMlflowOptions, MlflowServer, LauncherLogger } from './mlflow/launcher.js';
 export * from './fixture-model/index.js';
+export { SINGLE_BENCHMARK, MULTI_PROVIDER, COLLECTION } from './demo/requests.js';

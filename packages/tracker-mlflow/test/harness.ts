@@ -119,7 +119,7 @@ export async function startHub(
       evaluation: { max_concurrent_evaluations: extra.concurrency ?? 4, benchmark_concurrency: 2 },
       collections: [
         {
-          id: 'healthcare',
+          id: 'healthcare-certification',
           name: 'Healthcare certification',
           description: 'Benchmarks required for the healthcare certification.',
           benchmarks: [
@@ -229,36 +229,5 @@ export function expectedMetrics(e: Evaluation): Record<string, number> {
   return m;
 }
 
-// The spec's payload examples, verbatim (the collection one gains the collection_id it needs).
-export const SINGLE_BENCHMARK = {
-  model: {
-    server: 'vllm',
-    name: 'meta-llama/llama-3.1-8b',
-    configuration: { temperature: 0.1, max_tokens: 512 },
-  },
-  benchmarks: [
-    { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
-  ],
-  experiment: { name: 'arc-easy-evaluation', tags: { environment: 'testing', model_family: 'llama-3.1' } },
-};
-
-export const MULTI_PROVIDER = {
-  model: { server: 'vllm', name: 'meta-llama/llama-3.1-8b' },
-  benchmarks: [
-    { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
-    { benchmark_id: 'faithfulness', provider_id: 'ragas', config: { dataset_path: './data/test.jsonl' } },
-  ],
-  experiment: {
-    name: 'comprehensive-evaluation',
-    tags: { evaluation_type: 'comprehensive', model_version: 'v1.0' },
-  },
-};
-
-export const COLLECTION = {
-  model: { server: 'vllm', name: 'meta-llama/llama-3.1-8b' },
-  collection_id: 'healthcare',
-  experiment: {
-    name: 'healthcare-certification',
-    tags: { environment: 'production', compliance: 'healthcare', certification_level: 'grade-a' },
-  },
-};
+// The spec's payload examples (one source, shared with the demo).
+export { COLLECTION, MULTI_PROVIDER, SINGLE_BENCHMARK } from '@evalhub/tools';

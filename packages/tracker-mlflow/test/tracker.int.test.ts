@@ -201,8 +201,8 @@ describe('the spec payloads in a real MLflow', () => {
       COLLECTION.experiment.tags,
     );
     expect(run.info.status).toBe('FINISHED');
-    expect(rtags['evalhub.collection_id']).toBe('healthcare');
-    expect(params['collection_id']).toBe('healthcare');
+    expect(rtags['evalhub.collection_id']).toBe('healthcare-certification');
+    expect(params['collection_id']).toBe('healthcare-certification');
     const experiment = await mlflow.getExperimentByName('eval-hub_healthcare-certification');
     expect(tagsOf(experiment!.tags)[NOTE_TAG]).toContain('healthcare');
   });

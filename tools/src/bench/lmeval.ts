@@ -79,11 +79,17 @@ function runByHand(
  * The provider plugin, imported by package name (a runtime specifier keeps tools' build independent
  * of the provider's; run with `--conditions=@evalhub/source` to use its sources without a build).
  */
-async function loadProviderPlugin(): Promise<Plugin<unknown>> {
+async function loadProvider(): Promise<{
+  plugin: Plugin<unknown>;
+  offlineEnv: Readonly<Record<string, string>>;
+}> {
   const specifier = '@evalhub/provider-lmeval';
-  const mod = (await import(specifier)) as { default?: unknown };
-  if (!isPlugin(mod.default)) throw new Error(`${specifier} does not export a plugin`);
-  return mod.default;
+  const mod = (await import(specifier)) as {
+    default?: unknown;
+    OFFLINE_ENV?: Readonly<Record<string, string>>;
+  };
+  if (!isPlugin(mod.default) || !mod.OFFLINE_ENV) throw new Error(`${specifier} does not export a plugin`);
+  return { plugin: mod.default, offlineEnv: mod.OFFLINE_ENV };
 }
 
 function median(xs: number[]): number {
@@ -93,6 +99,7 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
+  const provider = await loadProvider();
   const python = await resolvePython();
   const fixture = await startFixtureModelServer({ port: 0 });
   const top = await mkdtemp(join(tmpdir(), 'evalhub-bench-lmeval-'));
@@ -123,7 +130,7 @@ async function main(): Promise<void> {
         EVALHUB_DATA_DIR: join(top, 'state'),
       },
     }),
-    plugins: [{ plugin: await loadProviderPlugin(), options: { concurrency } }],
+    plugins: [{ plugin: provider.plugin, options: { concurrency } }],
     logger: createLogger({ level: 'debug', destination: sink }),
   });
 
@@ -159,14 +166,7 @@ async function main(): Promise<void> {
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
-        HF_HUB_OFFLINE: '1',
-        HF_DATASETS_OFFLINE: '1',
-        TRANSFORMERS_OFFLINE: '1',
-        HF_HUB_DISABLE_TELEMETRY: '1',
-        HF_DATASETS_TRUST_REMOTE_CODE: '0',
-        TOKENIZERS_PARALLELISM: 'false',
-        PYTHONUNBUFFERED: '1',
-        PYTHONIOENCODING: 'utf-8',
+        ...provider.offlineEnv, // the environment the provider gives lm-eval
         OPENAI_API_KEY: '',
       };
       return runByHand(captured.command, args, env, cwd);
