@@ -61,6 +61,23 @@ export class ConflictError extends EvalHubError {
   }
 }
 
+/**
+ * The hub has as many evaluations waiting as it is configured to hold (HTTP 429 with Retry-After).
+ * Nothing is stored; the same request (and Idempotency-Key) can be sent again later.
+ */
+export class QueueFullError extends EvalHubError {
+  override readonly status = 429;
+  constructor(
+    readonly limit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      'queue_full',
+      `The hub already has ${limit} evaluations waiting to run (evaluation.max_queued_evaluations); submit again in ${retryAfterSeconds} s.`,
+    );
+  }
+}
+
 /** The hub's own configuration is invalid; raised at start-up. */
 export class ConfigError extends EvalHubError {
   constructor(message: string, options: EvalHubErrorOptions = {}) {

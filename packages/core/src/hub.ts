@@ -189,6 +189,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     dataDir: config.dataDir,
     benchmarkConcurrency: config.evaluation.benchmarkConcurrency,
     maxConcurrentEvaluations: config.evaluation.maxConcurrentEvaluations,
+    maxQueuedEvaluations: config.evaluation.maxQueuedEvaluations,
     benchmarkTimeoutSeconds: config.evaluation.benchmarkTimeoutSeconds,
     maxAttempts: config.evaluation.maxAttempts,
     hubVersion: CORE_VERSION,

@@ -5,6 +5,7 @@ export {
   ValidationError,
   NotFoundError,
   ConflictError,
+  QueueFullError,
   ConfigError,
   PluginError,
   UpstreamError,

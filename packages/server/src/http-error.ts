@@ -1,4 +1,4 @@
-import { EvalHubError, type ErrorDetail } from '@evalhub/core';
+import { EvalHubError, QueueFullError, type ErrorDetail } from '@evalhub/core';
 
 /** An HTTP-level client error raised by the server itself (415, 413, 404 route, 405, 401, bad query). */
 export class HttpError extends EvalHubError {
@@ -73,7 +73,12 @@ export function toErrorResponse(
           error: { code: String(e.code), message: String(e.message), details: e.details as ErrorDetail[] },
           request_id: requestId,
         },
-        headers: err instanceof HttpError ? err.headers : {},
+        headers:
+          err instanceof HttpError
+            ? err.headers
+            : err instanceof QueueFullError
+              ? { 'Retry-After': String(err.retryAfterSeconds) }
+              : {},
         internal: false,
       };
     }

@@ -117,6 +117,42 @@ describe('body limit', () => {
   });
 });
 
+describe('queue bound', () => {
+  it('answers 429 with Retry-After once evaluation.max_queued_evaluations wait, and stores nothing', async () => {
+    const s = await start({
+      config: { evaluation: { max_concurrent_evaluations: 1, max_queued_evaluations: 1 } },
+    });
+    const slow = {
+      model: { server: 'vllm', name: 'm' },
+      benchmarks: [{ benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } }],
+    };
+    const running = await http(s.url, 'POST', '/api/v1/evaluations', { json: slow });
+    const queued = await http(s.url, 'POST', '/api/v1/evaluations', { json: slow });
+    expect([running.status, queued.status]).toEqual([202, 202]);
+
+    const refused = await http(s.url, 'POST', '/api/v1/evaluations', {
+      json: slow,
+      headers: { 'idempotency-key': 'ci-job-7' },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body.error.code).toBe('queue_full');
+    expect(refused.body.error.message).toMatch(/max_queued_evaluations/);
+    expect(refused.body.request_id).toEqual(expect.any(String));
+    expect((await http(s.url, 'GET', '/api/v1/evaluations')).body.total).toBe(2);
+
+    // Room again: the same request and key are accepted as a new evaluation.
+    await http(s.url, 'DELETE', `/api/v1/evaluations/${queued.body.id}`);
+    const retried = await http(s.url, 'POST', '/api/v1/evaluations', {
+      json: slow,
+      headers: { 'idempotency-key': 'ci-job-7' },
+    });
+    expect(retried.status).toBe(202);
+    await http(s.url, 'DELETE', `/api/v1/evaluations/${running.body.id}`);
+    await http(s.url, 'DELETE', `/api/v1/evaluations/${retried.body.id}`);
+  });
+});
+
 describe('plugin HTTP handlers', () => {
   it('are mounted by prefix and own the response', async () => {
     const echo = definePlugin({

@@ -80,7 +80,7 @@ describe('contract and operations routes', () => {
     expectErrorBody(missing, 404, 'provider_not_found');
     expect(missing.body.error.message).toContain('lm_evaluation_harness, ragas, scripted');
     const all = await http(s.url, 'GET', '/api/v1/benchmarks');
-    expect(all.body.items.length).toBe(10);
+    expect(all.body.items.length).toBe(11);
     const rag = await http(s.url, 'GET', '/api/v1/benchmarks?category=rag');
     expect(rag.body.items.map((b: { id: string }) => b.id)).toEqual(['faithfulness', 'answer_relevancy']);
     const lm = await http(

@@ -8,6 +8,15 @@
  *   node --conditions=@evalhub/source --import tsx tools/src/bench/http.ts [--duration 10] [--concurrency 50,200] [--url http://…]
  *
  * With --url it measures an already running server instead (reads only unless --post-body is given).
+ *
+ * Two load models:
+ * - closed loop (`--concurrency`): every client sends its next request as soon as it has an answer.
+ *   This finds the saturation throughput; its latency is then the client count divided by the
+ *   throughput (Little's law), whatever the server does.
+ * - open loop (`--rate R --rate-clients C`, default 1500 over 200 clients): requests are due at a
+ *   constant total rate R, shared by C connections, the way a fleet of CI jobs arrives. Latency is
+ *   measured from the moment a request was due, not from when a free client sent it, so a slow
+ *   answer that delays the next request counts against the server (no coordinated omission).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +34,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '50,200' },
+    rate: { type: 'string', default: '1500' },
+    'rate-clients': { type: 'string', default: '200' },
     url: { type: 'string' },
     'post-path': { type: 'string', default: '/api/v1/evaluations' },
     'post-body': { type: 'string' },
@@ -37,13 +48,15 @@ const { values } = parseArgs({
 
 const DEFAULT_BODY = JSON.stringify({
   model: { server: 'vllm', name: 'bench-model' },
-  benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }],
+  benchmarks: [{ benchmark_id: 'noop', provider_id: 'scripted' }],
   experiment: { name: 'http-bench', tags: { run: 'bench' } },
 });
 
 interface Stats {
   scenario: string;
   concurrency: number;
+  /** Offered requests per second (open loop); absent for closed-loop runs. */
+  offered?: number;
   requests: number;
   errors: number;
   seconds: number;
@@ -52,6 +65,12 @@ interface Stats {
   p90: number;
   p99: number;
   max: number;
+  /**
+   * POST only, on our own server: seconds after the last answer until every accepted evaluation
+   * had finished, and the evaluations finished per second over the whole run including that time.
+   */
+  drain_seconds?: number;
+  finished_per_s?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -78,6 +97,38 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
 
 type Call = (pool: Pool, i: number) => Promise<{ ok: boolean; body?: string }>;
 
+function summarise(
+  scenario: string,
+  concurrency: number,
+  latencies: number[],
+  errors: number,
+  elapsed: number,
+): Stats {
+  latencies.sort((a, b) => a - b);
+  const ms = (v: number): number => Math.round(v * 100) / 100;
+  return {
+    scenario,
+    concurrency,
+    requests: latencies.length,
+    errors,
+    seconds: ms(elapsed),
+    rps: Math.round(latencies.length / elapsed),
+    p50: ms(percentile(latencies, 50)),
+    p90: ms(percentile(latencies, 90)),
+    p99: ms(percentile(latencies, 99)),
+    max: ms(latencies.at(-1) ?? NaN),
+  };
+}
+
+async function timed(call: Call, pool: Pool, i: number): Promise<boolean> {
+  try {
+    return (await call(pool, i)).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Closed loop: `concurrency` clients, each sending its next request when the previous one returns. */
 async function measure(
   pool: Pool,
   scenario: string,
@@ -94,30 +145,80 @@ async function measure(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        try {
-          const r = await call(pool, counter++);
-          if (!r.ok) errors++;
-        } catch {
-          errors++;
-        }
+        if (!(await timed(call, pool, counter++))) errors++;
         latencies.push(performance.now() - t0);
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return summarise(scenario, concurrency, latencies, errors, (performance.now() - started) / 1000);
+}
+
+/**
+ * Open loop: request n is due at start + n / rate; `clients` connections take the due requests in
+ * turn. Latency runs from the due time, so queueing behind a slow answer is counted.
+ */
+async function measureAtRate(
+  pool: Pool,
+  scenario: string,
+  clients: number,
+  rate: number,
+  seconds: number,
+  call: Call,
+): Promise<Stats> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const total = Math.floor(rate * seconds);
+  const started = performance.now();
+  const dueAt = (n: number): number => started + (n * 1000) / rate;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let n = next++; n < total; n = next++) {
+        const due = dueAt(n);
+        // Timers may fire up to a millisecond early; never send before the request is due.
+        for (let wait = due - performance.now(); wait > 0; wait = due - performance.now())
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+        if (!(await timed(call, pool, n))) errors++;
+        latencies.push(performance.now() - due);
+      }
+    }),
+  );
   return {
-    scenario,
-    concurrency,
-    requests: latencies.length,
-    errors,
-    seconds: Math.round(elapsed * 100) / 100,
-    rps: Math.round(latencies.length / elapsed),
-    p50: Math.round(percentile(latencies, 50) * 100) / 100,
-    p90: Math.round(percentile(latencies, 90) * 100) / 100,
-    p99: Math.round(percentile(latencies, 99) * 100) / 100,
-    max: Math.round((latencies.at(-1) ?? NaN) * 100) / 100,
+    ...summarise(scenario, clients, latencies, errors, (performance.now() - started) / 1000),
+    offered: rate,
   };
+}
+
+/**
+ * Waits until the hub has no pending or running evaluation, so that one scenario's backlog never
+ * slows the next, and so that POST throughput is read next to the rate evaluations really finish at.
+ */
+async function drain(pool: Pool, stats: Stats): Promise<void> {
+  const t0 = performance.now();
+  const count = async (status: string): Promise<number> => {
+    const r = await pool.request({ method: 'GET', path: `/api/v1/evaluations?status=${status}&limit=1` });
+    return ((JSON.parse(await r.body.text()) as { total?: number }).total ?? 0) as number;
+  };
+  while ((await count('pending')) + (await count('running')) > 0)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const drainSeconds = (performance.now() - t0) / 1000;
+  stats.drain_seconds = Math.round(drainSeconds * 100) / 100;
+  stats.finished_per_s = Math.round(stats.requests / (stats.seconds + drainSeconds));
+}
+
+function report(name: string, stats: Stats): void {
+  const load =
+    stats.offered === undefined
+      ? `c=${String(stats.concurrency).padStart(3)}          `
+      : `c=${String(stats.concurrency).padStart(3)} @${String(stats.offered).padStart(5)}/s`;
+  const num = (v: number, width = 7): string => v.toFixed(2).padStart(width);
+  process.stdout.write(
+    `${name.padEnd(28)} ${load}  ${String(stats.rps).padStart(6)} req/s  p50 ${num(stats.p50)} ms  p90 ${num(stats.p90)} ms  p99 ${num(stats.p99)} ms  max ${stats.max.toFixed(1).padStart(7)} ms  errors ${stats.errors}/${stats.requests}${
+      stats.finished_per_s === undefined
+        ? ''
+        : `  (all finished ${stats.drain_seconds} s later: ${stats.finished_per_s} evaluations/s)`
+    }\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -126,7 +227,7 @@ async function main(): Promise<void> {
   const base = external ?? server!.url;
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);
-  const levels = values.concurrency.split(',').map(Number);
+  const levels = values.concurrency.split(',').filter(Boolean).map(Number);
   const postBody =
     values['post-body'] !== undefined
       ? values['post-body'].startsWith('@')
@@ -183,18 +284,35 @@ async function main(): Promise<void> {
             }
             if (ids.length === 0) continue;
           }
-          await measure(pool, name, concurrency, warmup, call);
+          const drains = !external && call === post;
+          const warm = await measure(pool, name, concurrency, warmup, call);
+          if (drains) await drain(pool, warm);
           const stats = await measure(pool, name, concurrency, duration, call);
+          if (drains) await drain(pool, stats);
           results.push(stats);
-          if (!values.json) {
-            process.stdout.write(
-              `${name.padEnd(28)} c=${String(concurrency).padStart(3)}  ${String(stats.rps).padStart(6)} req/s  p50 ${stats.p50.toFixed(2).padStart(7)} ms  p90 ${stats.p90
-                .toFixed(2)
-                .padStart(
-                  7,
-                )} ms  p99 ${stats.p99.toFixed(2).padStart(7)} ms  max ${stats.max.toFixed(1).padStart(7)} ms  errors ${stats.errors}/${stats.requests}\n`,
-            );
-          }
+          if (!values.json) report(name, stats);
+        }
+      } finally {
+        await pool.close();
+      }
+    }
+    const rates = values.rate.split(',').filter(Boolean).map(Number);
+    const clients = Number(values['rate-clients']);
+    for (const rate of rates) {
+      const pool = new Pool(base, { connections: clients, pipelining: 1, keepAliveTimeout: 60_000 });
+      try {
+        const scenarios: [string, Call][] = [];
+        if (postBody !== undefined) scenarios.push(['POST /evaluations', post]);
+        if (ids.length > 0) scenarios.push(['GET /evaluations/{id}', getById]);
+        scenarios.push(['GET /evaluations (list 20)', list]);
+        for (const [name, call] of scenarios) {
+          const drains = !external && call === post;
+          const warm = await measureAtRate(pool, name, clients, rate, warmup, call);
+          if (drains) await drain(pool, warm);
+          const stats = await measureAtRate(pool, name, clients, rate, duration, call);
+          if (drains) await drain(pool, stats);
+          results.push(stats);
+          if (!values.json) report(name, stats);
         }
       } finally {
         await pool.close();

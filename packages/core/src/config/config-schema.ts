@@ -94,6 +94,7 @@ export const configFileSchema = {
       properties: {
         benchmark_concurrency: { type: 'integer', minimum: 1 },
         max_concurrent_evaluations: { type: 'integer', minimum: 1 },
+        max_queued_evaluations: { type: 'integer', minimum: 1 },
         benchmark_timeout_seconds: { type: 'integer', minimum: 1 },
         max_attempts: { type: 'integer', minimum: 1 },
       },

@@ -46,6 +46,8 @@ export interface HubConfig {
   evaluation: {
     benchmarkConcurrency: number;
     maxConcurrentEvaluations: number;
+    /** Evaluations waiting for a slot; a submission beyond it is refused with 429. */
+    maxQueuedEvaluations: number;
     benchmarkTimeoutSeconds: number;
     maxAttempts: number;
   };
@@ -321,15 +323,21 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       maxConcurrentEvaluations:
         envNumber(env, 'EVALHUB_MAX_CONCURRENT_EVALUATIONS') ??
         Number(evaluation.max_concurrent_evaluations ?? 4),
+      maxQueuedEvaluations:
+        envNumber(env, 'EVALHUB_MAX_QUEUED_EVALUATIONS') ?? Number(evaluation.max_queued_evaluations ?? 10_000),
       benchmarkTimeoutSeconds:
         envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ??
         Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
       maxAttempts: Number(evaluation.max_attempts ?? 3),
     },
   };
-  if (config.evaluation.benchmarkConcurrency < 1 || config.evaluation.maxConcurrentEvaluations < 1) {
+  if (
+    config.evaluation.benchmarkConcurrency < 1 ||
+    config.evaluation.maxConcurrentEvaluations < 1 ||
+    config.evaluation.maxQueuedEvaluations < 1
+  ) {
     throw new ConfigError(
-      'evaluation.benchmark_concurrency and evaluation.max_concurrent_evaluations must be at least 1.',
+      'evaluation.benchmark_concurrency, evaluation.max_concurrent_evaluations and evaluation.max_queued_evaluations must be at least 1.',
     );
   }
   return Object.freeze(config);

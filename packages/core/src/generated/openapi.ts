@@ -611,6 +611,17 @@ export interface operations {
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            /** @description The hub already holds evaluation.max_queued_evaluations waiting evaluations; nothing was stored. Send the same request again after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before submitting again. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getEvaluation: {

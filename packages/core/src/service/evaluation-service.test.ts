@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
-import { ValidationError } from '../errors.js';
+import { QueueFullError, ValidationError } from '../errors.js';
 import type { Tracker, TrackerRun, TrackingBatch } from '../extension-points/tracker.js';
 import { createHub, type CreateHubOptions, type Hub } from '../hub.js';
 import { silentLogger } from '../logging.js';
@@ -258,6 +258,32 @@ describe('EvaluationService: state machine', () => {
     const e = await h.evaluate({ model, benchmarks: [bench('slow', { durationMs: 50 }), bench('ok')] });
     const [a, b] = e.benchmarks;
     expect(Date.parse(b!.started_at!)).toBeGreaterThanOrEqual(Date.parse(a!.finished_at!));
+  });
+
+  it('refuses submissions beyond max_queued_evaluations with 429, storing nothing, and accepts again once there is room', async () => {
+    const h = await makeHub(tempDir(), {
+      EVALHUB_MAX_CONCURRENT_EVALUATIONS: '1',
+      EVALHUB_MAX_QUEUED_EVALUATIONS: '2',
+    });
+    const slow = { model, benchmarks: [bench('slow', { durationMs: 60_000 })] };
+    const running = await h.service.submit(slow);
+    // Two wait; submitted in the same turn, both are counted before either reaches the queue.
+    const queued = await Promise.all([h.service.submit(slow), h.service.submit(slow)]);
+    const refused = await h.service.submit(slow).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(QueueFullError);
+    expect(refused).toMatchObject({ status: 429, code: 'queue_full', retryAfterSeconds: 5 });
+    expect((refused as QueueFullError).message).toMatch(/max_queued_evaluations/);
+    expect((await h.service.list({ limit: 10 })).total).toBe(3);
+
+    await h.service.cancel(queued[0].evaluation.id);
+    const accepted = await h.service.submit({ model, benchmarks: [bench('ok')] });
+    expect(accepted.created).toBe(true);
+    await h.service.cancel(running.evaluation.id);
+    await h.service.cancel(queued[1].evaluation.id);
+    expect((await h.service.wait(accepted.evaluation.id)).status).toBe('completed');
   });
 });
 

@@ -8,6 +8,7 @@ import {
   describeError,
   isEvalHubError,
   NotFoundError,
+  QueueFullError,
   ValidationError,
   type ErrorDetail,
 } from '../errors.js';
@@ -60,6 +61,9 @@ interface LiveEvaluation {
 
 const now = (): string => new Date().toISOString();
 
+/** What a refused submission (queue full) is told to wait before trying again. */
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+
 /**
  * The orchestration: validate → resolve model → expand collection (snapshot) → persist → run the
  * benchmarks with bounded concurrency through their providers → track (through the durable outbox)
@@ -73,6 +77,8 @@ export class EvaluationService {
   private readonly running = new Set<Promise<void>>();
   private readonly outbox: TrackingOutbox;
   private activeEvaluations = 0;
+  /** Submissions being stored: counted against max_queued_evaluations before they reach the queue. */
+  private admitting = 0;
   private accepting = true;
   private started = false;
 
@@ -222,7 +228,16 @@ export class EvaluationService {
     if (!this.accepting)
       throw new ConflictError('hub_shutting_down', 'The hub is shutting down; submit again in a moment.');
     const { evaluation } = await this.prepare(body);
-    const result = await this.store.createEvaluation(evaluation, options.idempotencyKey);
+    const limit = this.settings.maxQueuedEvaluations;
+    if (limit !== undefined && this.queue.length + this.admitting >= limit)
+      throw new QueueFullError(limit, QUEUE_FULL_RETRY_AFTER_SECONDS);
+    this.admitting++;
+    let result: Awaited<ReturnType<EvaluationStore['createEvaluation']>>;
+    try {
+      result = await this.store.createEvaluation(evaluation, options.idempotencyKey);
+    } finally {
+      this.admitting--;
+    }
     if (!result.created) return { evaluation: await this.get(result.evaluation.id), created: false };
     this.logger.info(
       {

@@ -6,6 +6,8 @@ export interface ServiceSettings {
   dataDir: string;
   benchmarkConcurrency: number;
   maxConcurrentEvaluations: number;
+  /** Evaluations waiting for a slot before submissions are refused (429); unbounded when absent. */
+  maxQueuedEvaluations?: number;
   benchmarkTimeoutSeconds: number;
   /** How many times an interrupted benchmark is started before it is failed. */
   maxAttempts: number;

@@ -50,14 +50,77 @@ interface EvalRow {
   doc: string;
 }
 
+interface QueuedWrite {
+  write: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * Group commit: the writes issued during one turn of the event loop share one transaction, which
+ * commits before any of their promises resolves (so an awaited write is as durable as before). Under
+ * load this turns many small commits — each appending the same B-tree pages to the WAL again — into
+ * one. A batch that fails is rolled back and its writes are retried one by one, so only the failing
+ * write rejects.
+ */
+class GroupCommit {
+  private queue: QueuedWrite[] = [];
+  private scheduled = false;
+
+  constructor(private readonly db: Database.Database) {}
+
+  run<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits everything queued; also called synchronously before the database closes. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (batch.length > 1) {
+      const results: unknown[] = [];
+      try {
+        this.db.transaction(() => {
+          for (const w of batch) results.push(w.write());
+        })();
+        batch.forEach((w, i) => w.resolve(results[i]));
+        return;
+      } catch {
+        // Rolled back as a whole: fall through and commit each write on its own.
+      }
+    }
+    for (const w of batch) {
+      try {
+        w.resolve(this.db.transaction(w.write)());
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+}
+
 /**
  * The default store: one SQLite file (WAL mode). Evaluations are stored as JSON documents with the
  * filterable fields in indexed columns; the tracking outbox is a table, so it survives restarts.
+ * Writes are group-committed (see GroupCommit): a write's promise resolves once it is committed.
  */
 export class SqliteStore implements EvaluationStore {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly writes: GroupCommit;
+  /** Saves not yet committed, by evaluation id: a later save of the same evaluation joins the first. */
+  private readonly pendingSaves = new Map<string, { evaluation: Evaluation; committed: Promise<void> }>();
+  /** List queries prepared once per shape (which filters are set), not per request. */
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -67,6 +130,7 @@ export class SqliteStore implements EvaluationStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.writes = new GroupCommit(this.db);
     const db = this.db;
     this.stmts = {
       insert: db.prepare(
@@ -128,14 +192,14 @@ export class SqliteStore implements EvaluationStore {
     evaluation: Evaluation,
     idempotencyKey?: string,
   ): Promise<{ evaluation: Evaluation; created: boolean }> {
-    return this.db.transaction(() => {
+    return this.writes.run(() => {
       if (idempotencyKey !== undefined) {
         const existing = this.stmts.byKey.get(idempotencyKey);
         if (existing) return { evaluation: JSON.parse(existing.doc) as Evaluation, created: false };
       }
       this.stmts.insert.run(this.row(evaluation, idempotencyKey));
       return { evaluation, created: true };
-    })();
+    });
   }
 
   async getEvaluation(id: string): Promise<Evaluation | undefined> {
@@ -143,9 +207,21 @@ export class SqliteStore implements EvaluationStore {
     return row ? (JSON.parse(row.doc) as Evaluation) : undefined;
   }
 
-  async saveEvaluation(evaluation: Evaluation): Promise<void> {
-    const info = this.stmts.update.run(this.row(evaluation));
-    if (info.changes === 0) this.stmts.insert.run(this.row(evaluation));
+  saveEvaluation(evaluation: Evaluation): Promise<void> {
+    const pending = this.pendingSaves.get(evaluation.id);
+    if (pending) {
+      // Serialised when the batch commits, so the newest state is what gets written.
+      pending.evaluation = evaluation;
+      return pending.committed;
+    }
+    const entry = { evaluation, committed: Promise.resolve() };
+    entry.committed = this.writes.run(() => {
+      this.pendingSaves.delete(evaluation.id);
+      const row = this.row(entry.evaluation);
+      if (this.stmts.update.run(row).changes === 0) this.stmts.insert.run(row);
+    });
+    this.pendingSaves.set(evaluation.id, entry);
+    return entry.committed;
   }
 
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {
@@ -173,7 +249,7 @@ export class SqliteStore implements EvaluationStore {
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }
+      this.statement(`SELECT count(*) AS n FROM evaluations ${filter}`).get(...params) as { n: number }
     ).n;
     const pageWhere = [...where];
     const pageParams = [...params];
@@ -183,9 +259,11 @@ export class SqliteStore implements EvaluationStore {
     }
     const sql = `SELECT ordinal, doc FROM evaluations ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
       ORDER BY ordinal DESC LIMIT ? OFFSET ?`;
-    const rows = this.db
-      .prepare(sql)
-      .all(...pageParams, q.limit + 1, q.cursor === undefined ? (q.offset ?? 0) : 0) as EvalRow[];
+    const rows = this.statement(sql).all(
+      ...pageParams,
+      q.limit + 1,
+      q.cursor === undefined ? (q.offset ?? 0) : 0,
+    ) as EvalRow[];
     const hasMore = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     return {
@@ -193,6 +271,17 @@ export class SqliteStore implements EvaluationStore {
       total,
       ...(hasMore ? { next_cursor: encodeCursor(page.at(-1)!.ordinal) } : {}),
     };
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) {
+      // Tag filters make the shapes open-ended; a full cache simply starts again.
+      if (this.listStatements.size >= 256) this.listStatements.clear();
+      stmt = this.db.prepare(sql);
+      this.listStatements.set(sql, stmt);
+    }
+    return stmt;
   }
 
   async listUnfinished(): Promise<Evaluation[]> {
@@ -206,17 +295,19 @@ export class SqliteStore implements EvaluationStore {
     const r = this.stmts.collection.get(id);
     return r ? (JSON.parse(r.doc) as Collection) : undefined;
   }
-  async putCollection(collection: Collection): Promise<void> {
-    this.stmts.putCollection.run(collection.id, JSON.stringify(collection));
+  putCollection(collection: Collection): Promise<void> {
+    return this.writes.run(() => {
+      this.stmts.putCollection.run(collection.id, JSON.stringify(collection));
+    });
   }
-  async deleteCollection(id: string): Promise<boolean> {
-    return this.stmts.deleteCollection.run(id).changes > 0;
+  deleteCollection(id: string): Promise<boolean> {
+    return this.writes.run(() => this.stmts.deleteCollection.run(id).changes > 0);
   }
 
-  async appendTrackingOps(evaluationId: string, ops: TrackingOp[]): Promise<void> {
-    this.db.transaction(() => {
+  appendTrackingOps(evaluationId: string, ops: TrackingOp[]): Promise<void> {
+    return this.writes.run(() => {
       for (const op of ops) this.stmts.appendOp.run(evaluationId, JSON.stringify(op));
-    })();
+    });
   }
   async pendingTrackingOps(evaluationId?: string): Promise<StoredTrackingOp[]> {
     const rows = evaluationId === undefined ? this.stmts.allOps.all() : this.stmts.opsOf.all(evaluationId);
@@ -226,10 +317,10 @@ export class SqliteStore implements EvaluationStore {
       op: JSON.parse(r.op) as TrackingOp,
     }));
   }
-  async completeTrackingOps(seqs: number[]): Promise<void> {
-    this.db.transaction(() => {
+  completeTrackingOps(seqs: number[]): Promise<void> {
+    return this.writes.run(() => {
       for (const s of seqs) this.stmts.deleteOp.run(s);
-    })();
+    });
   }
   async countPendingTrackingOps(): Promise<number> {
     return this.stmts.countOps.get()!.n;
@@ -245,6 +336,8 @@ export class SqliteStore implements EvaluationStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.writes.flush();
+    this.db.close();
   }
 }

@@ -1,19 +1,20 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { EvaluationStore } from '../extension-points/store.js';
 import { sampleEvaluation } from '../testing/conformance.js';
 import type { Evaluation } from '../types.js';
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
+const root = mkdtempSync(join(tmpdir(), 'evalhub-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const sqlitePath = (): string => join(mkdtempSync(join(root, 'db-')), 'db', 'evalhub.db');
+
 const stores: [string, () => EvaluationStore][] = [
   ['memory', () => new MemoryStore()],
-  [
-    'sqlite',
-    () => new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'evalhub-store-')), 'db', 'evalhub.db') }),
-  ],
+  ['sqlite', () => new SqliteStore({ path: sqlitePath() })],
 ];
 
 function evaluation(i: number, patch: Partial<Evaluation> = {}): Evaluation {
@@ -84,6 +85,26 @@ describe.each(stores)('%s store', (_name, make) => {
     await s.close();
   });
 
+  it('gives each of many writes issued at once its own answer, idempotency keys included', async () => {
+    const s = make();
+    const created = await Promise.all([
+      s.createEvaluation(evaluation(1), 'same-key'),
+      s.createEvaluation(evaluation(2), 'same-key'),
+      s.createEvaluation(evaluation(3)),
+      s.appendTrackingOps('e003', [{ op: 'start' }]),
+      s.saveEvaluation(evaluation(3, { status: 'running' })),
+    ]);
+    expect(created.slice(0, 3)).toMatchObject([
+      { created: true, evaluation: { id: 'e001' } },
+      { created: false, evaluation: { id: 'e001' } },
+      { created: true, evaluation: { id: 'e003' } },
+    ]);
+    expect((await s.getEvaluation('e003'))?.status).toBe('running');
+    expect(await s.getEvaluation('e002')).toBeUndefined();
+    expect(await s.countPendingTrackingOps()).toBe(1);
+    await s.close();
+  });
+
   it('keeps the tracking journal in order until completed', async () => {
     const s = make();
     await s.appendTrackingOps('a', [
@@ -109,5 +130,48 @@ describe.each(stores)('%s store', (_name, make) => {
     await s.createEvaluation(evaluation(2));
     expect((await s.listUnfinished()).map((e) => e.id)).toEqual(['e001']);
     await s.close();
+  });
+});
+
+describe('sqlite store group commit', () => {
+  it('writes the newest state of an evaluation saved several times in one turn, once', async () => {
+    const path = sqlitePath();
+    const s = new SqliteStore({ path });
+    const e = evaluation(1, { status: 'pending' });
+    await s.createEvaluation(e);
+    e.status = 'running';
+    const first = s.saveEvaluation(e);
+    e.status = 'completed';
+    const second = s.saveEvaluation(e);
+    expect(second).toBe(first);
+    await second;
+    await s.close();
+    const reopened = new SqliteStore({ path });
+    expect((await reopened.getEvaluation('e001'))?.status).toBe('completed');
+    await reopened.close();
+  });
+
+  it('rejects only the failing write of a batch and commits the others', async () => {
+    const s = new SqliteStore({ path: sqlitePath() });
+    await s.createEvaluation(evaluation(1));
+    const results = await Promise.allSettled([
+      s.createEvaluation(evaluation(2)),
+      s.createEvaluation(evaluation(1)), // the same id again: a UNIQUE violation
+      s.createEvaluation(evaluation(3)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await s.listEvaluations({ limit: 10 })).items.map((x) => x.id)).toEqual(['e003', 'e002', 'e001']);
+    await s.close();
+  });
+
+  it('commits writes still queued when it is closed', async () => {
+    const path = sqlitePath();
+    const s = new SqliteStore({ path });
+    const queued = s.createEvaluation(evaluation(7));
+    await s.close();
+    await expect(queued).resolves.toMatchObject({ created: true });
+    const reopened = new SqliteStore({ path });
+    expect((await reopened.getEvaluation('e007'))?.id).toBe('e007');
+    await reopened.close();
   });
 });

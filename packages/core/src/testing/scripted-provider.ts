@@ -26,8 +26,8 @@ export interface ScriptedBehaviour {
 /**
  * A provider whose benchmarks do what their `config` says: for testing hubs, trackers and servers
  * without an evaluation engine. Real code, not a mock: it goes through the same RunContext and
- * Runtime as every provider. Benchmarks: `ok`, `fail`, `slow`, `command`, each taking ScriptedBehaviour
- * fields in `config`.
+ * Runtime as every provider. Benchmarks: `noop`, `ok`, `fail`, `slow`, `command`, each taking
+ * ScriptedBehaviour fields in `config`.
  */
 export class ScriptedProvider implements EvaluationProvider {
   readonly runs: BenchmarkTask[] = [];
@@ -49,7 +49,8 @@ export class ScriptedProvider implements EvaluationProvider {
       description: 'Benchmarks that do what their config says (testing aid).',
       version: '1.0.0',
       benchmarks: [
-        b('ok', 'Returns config.metrics (default score=1).'),
+        b('noop', 'Returns config.metrics (default score=1) at once; writes no artifact or log.'),
+        b('ok', 'Returns config.metrics (default score=1) and a result.json artifact.'),
         b('ok2', 'Same as ok; a second id for multi-benchmark requests.'),
         b('fail', 'Fails with config.fail.'),
         b('slow', 'Waits config.durationMs, then returns config.metrics.'),
@@ -72,6 +73,8 @@ export class ScriptedProvider implements EvaluationProvider {
     this.runs.push(task);
     ctx.signal.throwIfAborted();
     const c = task.benchmark.config as ScriptedBehaviour;
+    if (task.benchmark.benchmark_id === 'noop')
+      return { metrics: c.metrics ?? { score: 1 }, primaryMetric: 'score' };
     const steps = c.steps ?? 0;
     for (let i = 1; i <= steps; i++) {
       ctx.progress({ fraction: i / steps, completed: i, total: steps });

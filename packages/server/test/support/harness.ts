@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -92,6 +92,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     async stop() {
       await server.close({ timeoutMs: 2000 });
       await hub.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
