@@ -324,7 +324,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
         envNumber(env, 'EVALHUB_MAX_CONCURRENT_EVALUATIONS') ??
         Number(evaluation.max_concurrent_evaluations ?? 4),
       maxQueuedEvaluations:
-        envNumber(env, 'EVALHUB_MAX_QUEUED_EVALUATIONS') ?? Number(evaluation.max_queued_evaluations ?? 10_000),
+        envNumber(env, 'EVALHUB_MAX_QUEUED_EVALUATIONS') ??
+        Number(evaluation.max_queued_evaluations ?? 10_000),
       benchmarkTimeoutSeconds:
         envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ??
         Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
