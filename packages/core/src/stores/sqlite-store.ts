@@ -10,10 +10,16 @@ import type {
 } from '../extension-points/store.js';
 import type { Collection, Evaluation } from '../types.js';
 import { decodeCursor, encodeCursor } from './query.js';
+import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /** Database file; created with its folder. `:memory:` for a throwaway database. */
   path: string;
+  /**
+   * Copy the WAL into the database file from a worker thread (default) rather than inside whichever
+   * commit crosses SQLite's automatic checkpoint threshold (see WalCheckpointer).
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -121,6 +127,7 @@ export class SqliteStore implements EvaluationStore {
   private readonly pendingSaves = new Map<string, { evaluation: Evaluation; committed: Promise<void> }>();
   /** List queries prepared once per shape (which filters are set), not per request. */
   private readonly listStatements = new Map<string, Database.Statement>();
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -131,6 +138,17 @@ export class SqliteStore implements EvaluationStore {
     this.db.pragma('foreign_keys = ON');
     this.migrate();
     this.writes = new GroupCommit(this.db);
+    if (options.path !== ':memory:' && options.backgroundCheckpoints !== false) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      // A WAL that grew under a burst is cut back to this size once checkpointed.
+      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      this.checkpointer = new WalCheckpointer(options.path, {
+        // Without its worker the store checkpoints the way SQLite does by default.
+        onFailure: () => {
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
     const db = this.db;
     this.stmts = {
       insert: db.prepare(
@@ -335,9 +353,17 @@ export class SqliteStore implements EvaluationStore {
     }
   }
 
+  /** Copies the WAL into the database file now (tests and tools; it also happens by itself). */
+  async checkpoint(): Promise<CheckpointResult> {
+    if (this.checkpointer) return this.checkpointer.checkpoint();
+    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+    return { log: row!.log, checkpointed: row!.checkpointed };
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     this.writes.flush();
+    await this.checkpointer?.close();
     this.db.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,19 @@ describe('sqlite store group commit', () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await s.listEvaluations({ limit: 10 })).items.map((x) => x.id)).toEqual(['e003', 'e002', 'e001']);
+    await s.close();
+  });
+
+  it('copies the WAL into the database file from its worker thread', async () => {
+    const path = sqlitePath();
+    const s = new SqliteStore({ path });
+    for (let i = 0; i < 50; i++) await s.createEvaluation(evaluation(i));
+    const before = statSync(path).size;
+    const result = await s.checkpoint();
+    expect(result.log).toBeGreaterThan(0);
+    expect(result.checkpointed).toBe(result.log);
+    expect(statSync(path).size).toBeGreaterThan(before);
+    expect((await s.listEvaluations({ limit: 1 })).total).toBe(50);
     await s.close();
   });
 
