@@ -39,6 +39,7 @@ export class WalCheckpointer {
     this.worker.on('message', (m: { id: number; log?: number; checkpointed?: number; error?: string }) => {
       const reply = this.waiting.get(m.id);
       this.waiting.delete(m.id);
+      if (this.waiting.size === 0) this.worker.unref();
       reply?.(m.error ? new Error(m.error) : { log: m.log!, checkpointed: m.checkpointed! });
     });
     this.worker.on('error', (err) => {
@@ -55,6 +56,8 @@ export class WalCheckpointer {
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, (r) => (r instanceof Error ? reject(r) : resolve(r)));
+      // The worker never keeps the process alive, except while someone waits for its answer.
+      this.worker.ref();
       this.worker.postMessage({ id });
     });
   }
@@ -62,6 +65,7 @@ export class WalCheckpointer {
   async close(): Promise<void> {
     if (this.failed) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref();
     this.worker.postMessage('stop');
     await exited;
   }
