@@ -1,11 +1,12 @@
 /**
  * HTTP benchmark of the Eval Hub server (not a test): throughput and p50/p99 latency on loopback for
- * POST /api/v1/evaluations (a no-op scripted benchmark), GET /api/v1/evaluations/{id} and
- * GET /api/v1/evaluations (list), at 50 and 200 concurrent clients (an undici Pool with one
+ * POST /api/v1/evaluations (the scripted provider's `noop` benchmark, which touches no file),
+ * GET /api/v1/evaluations/{id} and GET /api/v1/evaluations (list), closed loop at 50 and 200
+ * concurrent clients and open loop at 1,500 requests/s over 200 clients (an undici Pool with one
  * connection per client). The server runs in its own process with a SQLite store in a temporary
  * folder and tracker `none` (packages/server/test/support/serve-scripted.ts).
  *
- *   node --conditions=@evalhub/source --import tsx tools/src/bench/http.ts [--duration 10] [--concurrency 50,200] [--url http://…]
+ *   node tools/dist/bench/http.js [--duration 10] [--concurrency 50,200] [--rate 1500] [--rate-clients 200] [--url http://…]
  *
  * With --url it measures an already running server instead (reads only unless --post-body is given).
  *
