@@ -121,7 +121,7 @@ function summarise(
   };
 }
 
-async function timed(call: Call, pool: Pool, i: number): Promise<boolean> {
+async function succeeded(call: Call, pool: Pool, i: number): Promise<boolean> {
   try {
     return (await call(pool, i)).ok;
   } catch {
@@ -146,7 +146,7 @@ async function measure(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        if (!(await timed(call, pool, counter++))) errors++;
+        if (!(await succeeded(call, pool, counter++))) errors++;
         latencies.push(performance.now() - t0);
       }
     }),
@@ -179,7 +179,7 @@ async function measureAtRate(
         // Timers may fire up to a millisecond early; never send before the request is due.
         for (let wait = due - performance.now(); wait > 0; wait = due - performance.now())
           await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
-        if (!(await timed(call, pool, n))) errors++;
+        if (!(await succeeded(call, pool, n))) errors++;
         latencies.push(performance.now() - due);
       }
     }),
