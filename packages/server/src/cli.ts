@@ -19,6 +19,7 @@ Commands:
   run REQUEST.json           Submit an evaluation request ('-' reads stdin)
       --wait                 Follow it live; exit 0 only when it completed, 1 otherwise
       --idempotency-key KEY  Make retries safe (the same key returns the first evaluation)
+                             (a full queue, 429, is retried as Retry-After says, for up to 10 minutes)
   list                       List evaluations, newest first
       --status S --experiment NAME --model NAME --provider ID --tag KEY:VALUE (repeatable)
       --limit N --cursor C
@@ -37,6 +38,37 @@ Options for the client commands:
 
 class UsageError extends Error {}
 
+/**
+ * POSTs the request; while the hub's queue is full (429) it waits as long as Retry-After says and
+ * sends the same request (and Idempotency-Key) again, for up to QUEUE_FULL_PATIENCE_MS, so a CI job
+ * that arrives at a busy hub queues up instead of failing.
+ */
+async function submitPatiently(
+  client: Client,
+  body: unknown,
+  v: Values,
+  o: Out,
+): Promise<{ status: number; body: Evaluation }> {
+  const giveUpAt = Date.now() + QUEUE_FULL_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await client.json<Evaluation>('/api/v1/evaluations', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      if (!(err instanceof HubError) || err.status !== 429 || Date.now() >= giveUpAt) throw err;
+      const seconds = Math.min(Math.max(err.retryAfterSeconds ?? 5, 1), 60);
+      o.err(`The hub's queue is full; submitting again in ${seconds} s`);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+    }
+  }
+}
+
 /** An HTTP error from the hub, with its error body. */
 class HubError extends Error {
   constructor(
@@ -48,10 +80,15 @@ class HubError extends Error {
         }
       | undefined,
     fallback: string,
+    /** From a 429's Retry-After header. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(body?.error?.message ?? fallback);
   }
 }
+
+/** How long `evalhub run` keeps submitting again while the hub answers 429 (queue full). */
+const QUEUE_FULL_PATIENCE_MS = 10 * 60_000;
 
 interface Out {
   out(text: string): void;
@@ -124,8 +161,15 @@ class Client {
     } catch {
       body = undefined;
     }
-    if (res.status >= 400)
-      throw new HubError(res.status, body as HubError['body'], `HTTP ${res.status} from ${path}`);
+    if (res.status >= 400) {
+      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
+      throw new HubError(
+        res.status,
+        body as HubError['body'],
+        `HTTP ${res.status} from ${path}`,
+        Number.isFinite(retryAfter) ? retryAfter : undefined,
+      );
+    }
     return { status: res.status, body: body as T };
   }
 
@@ -333,14 +377,7 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         if (rest.length !== 1)
           throw new UsageError("'evalhub run' needs one request file (JSON), or '-' for stdin.");
         const body = readRequest(rest[0]!);
-        const { status, body: evaluation } = await client.json<Evaluation>('/api/v1/evaluations', {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}),
-          },
-          body: JSON.stringify(body),
-        });
+        const { status, body: evaluation } = await submitPatiently(client, body, v, o);
         if (!v.wait) {
           if (v.json) o.out(JSON.stringify(evaluation, null, 2));
           else

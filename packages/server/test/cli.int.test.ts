@@ -165,6 +165,45 @@ describe('evalhub run', () => {
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('Cannot reach the hub at http://127.0.0.1:1');
   });
+
+  it('waits while the hub answers 429 (queue full) and submits again as Retry-After says', async () => {
+    const busy = await testServer({
+      config: { evaluation: { max_concurrent_evaluations: 1, max_queued_evaluations: 1 } },
+    });
+    try {
+      const slow = request([
+        { benchmark_id: 'slow', provider_id: 'scripted', config: { durationMs: 60_000 } },
+      ]);
+      const running = await http(busy.url, 'POST', '/api/v1/evaluations', { json: slow });
+      const queued = await http(busy.url, 'POST', '/api/v1/evaluations', { json: slow });
+      expect([running.status, queued.status]).toEqual([202, 202]);
+
+      const child = spawn(
+        process.execPath,
+        [
+          ...nodeArgs,
+          'run',
+          file('after-queue.json', request([{ benchmark_id: 'ok', provider_id: 'scripted' }])),
+          '--url',
+          busy.url,
+        ],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      for await (const line of createInterface({ input: child.stderr })) {
+        if (line.includes("The hub's queue is full; submitting again in 5 s")) break;
+      }
+      // Room again: the CLI's next attempt is accepted.
+      expect((await http(busy.url, 'DELETE', `/api/v1/evaluations/${queued.body.id}`)).status).toBe(200);
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/^Submitted: [0-9a-f-]{36}/);
+      await http(busy.url, 'DELETE', `/api/v1/evaluations/${running.body.id}`);
+    } finally {
+      await busy.stop();
+    }
+  });
 });
 
 describe('evalhub list, get, cancel, providers, benchmarks', () => {
