@@ -1,12 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { loadConfig } from './config.js';
 
+const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+
 const dir = (files: Record<string, string> = {}) => {
-  const d = mkdtempSync(join(tmpdir(), 'evalhub-config-'));
+  const d = mkdtempSync(join(tempRoot, 'evalhub-config-'));
   for (const [n, c] of Object.entries(files)) writeFileSync(join(d, n), c);
   return d;
 };

@@ -1,11 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { PluginError } from '../errors.js';
 import { createHub } from '../hub.js';
 import { silentLogger } from '../logging.js';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
 
 /**
  * Plugin packages written to a temp folder's node_modules, as npm would install them. They stamp the
@@ -16,7 +19,7 @@ function project(
   packages: Record<string, { pkg?: Record<string, unknown>; code: string }>,
   config?: Record<string, unknown>,
 ): string {
-  const dir = mkdtempSync(join(tmpdir(), 'evalhub-plugins-'));
+  const dir = mkdtempSync(join(tempRoot, 'evalhub-plugins-'));
   for (const [name, p] of Object.entries(packages)) {
     const pdir = join(dir, 'node_modules', name);
     mkdirSync(pdir, { recursive: true });

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { QueueFullError, ValidationError } from '../errors.js';
 import type { Tracker, TrackerRun, TrackingBatch } from '../extension-points/tracker.js';
@@ -10,13 +10,16 @@ import { silentLogger } from '../logging.js';
 import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { ComponentHealth, Evaluation } from '../types.js';
 
+const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+
 const hubs: Hub[] = [];
 afterEach(async () => {
   await Promise.all(hubs.splice(0).map((h) => h.close()));
 });
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'evalhub-svc-'));
+  return mkdtempSync(join(tempRoot, 'evalhub-svc-'));
 }
 
 async function makeHub(
