@@ -18,6 +18,7 @@ export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 export type * from './types.js';
 export {
   aggregateStatus,
+  EVALUATION_STATUSES,
   isTerminalBenchmark,
   isTerminalEvaluation,
   TERMINAL_BENCHMARK_STATUSES,

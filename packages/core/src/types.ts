@@ -34,6 +34,15 @@ export type Health = Schemas['Health'];
 export type ComponentHealth = Schemas['ComponentHealth'];
 export type ErrorBody = Schemas['ErrorBody'];
 
+/** Every evaluation status, in lifecycle order. */
+export const EVALUATION_STATUSES: readonly EvaluationStatus[] = [
+  'pending',
+  'running',
+  'completed',
+  'partially_failed',
+  'failed',
+  'cancelled',
+];
 export const TERMINAL_EVALUATION_STATUSES: readonly EvaluationStatus[] = [
   'completed',
   'partially_failed',

@@ -1,14 +1,7 @@
-import type { Evaluation, EvaluationStatus, Hub } from '@evalhub/core';
+import { EVALUATION_STATUSES, type Evaluation, type Hub } from '@evalhub/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-const STATUSES: readonly EvaluationStatus[] = [
-  'pending',
-  'running',
-  'completed',
-  'partially_failed',
-  'failed',
-  'cancelled',
-];
+const STATUSES = EVALUATION_STATUSES;
 
 /** The server's Prometheus metrics, in a registry of its own (never the global one). */
 export class ServerMetrics {

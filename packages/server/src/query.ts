@@ -1,16 +1,14 @@
-import type { ErrorDetail, EvaluationQuery, EvaluationStatus } from '@evalhub/core';
+import {
+  EVALUATION_STATUSES,
+  type ErrorDetail,
+  type EvaluationQuery,
+  type EvaluationStatus,
+} from '@evalhub/core';
 import { HttpError } from './http-error.js';
 
 type RawQuery = Record<string, string | string[] | undefined>;
 
-const STATUSES: readonly EvaluationStatus[] = [
-  'pending',
-  'running',
-  'completed',
-  'partially_failed',
-  'failed',
-  'cancelled',
-];
+const STATUSES = EVALUATION_STATUSES;
 
 /** Reads query parameters, collecting every problem as a `/name` pointer; throws one 400 at the end. */
 export class QueryReader {
