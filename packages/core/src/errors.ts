@@ -9,12 +9,16 @@ export interface ErrorDetail {
 export interface EvalHubErrorOptions {
   details?: ErrorDetail[];
   cause?: unknown;
+  /** Response headers the server sends with this error (e.g. `Allow`, `Retry-After`). */
+  headers?: Record<string, string>;
 }
 
 export class EvalHubError extends Error {
   /** HTTP status the server maps this error to. */
   readonly status: number = 500;
   readonly details: ErrorDetail[];
+  /** Response headers the server sends with this error. */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: string,
@@ -24,6 +28,7 @@ export class EvalHubError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details ?? [];
+    this.headers = options.headers ?? {};
   }
 
   toJSON(): { code: string; message: string; details: ErrorDetail[] } {
@@ -74,6 +79,7 @@ export class QueueFullError extends EvalHubError {
     super(
       'queue_full',
       `The hub already has ${limit} evaluations waiting to run (evaluation.max_queued_evaluations); submit again in ${retryAfterSeconds} s.`,
+      { headers: { 'Retry-After': String(retryAfterSeconds) } },
     );
   }
 }

@@ -1,10 +1,8 @@
-import { EvalHubError, QueueFullError, type ErrorDetail } from '@evalhub/core';
+import { EvalHubError, type ErrorDetail } from '@evalhub/core';
 
 /** An HTTP-level client error raised by the server itself (415, 413, 404 route, 405, 401, bad query). */
 export class HttpError extends EvalHubError {
   override readonly status: number;
-  /** Extra response headers (e.g. `Allow` on 405). */
-  readonly headers: Record<string, string>;
 
   constructor(
     status: number,
@@ -13,9 +11,8 @@ export class HttpError extends EvalHubError {
     details: ErrorDetail[] = [],
     headers: Record<string, string> = {},
   ) {
-    super(code, message, { details });
+    super(code, message, { details, headers });
     this.status = status;
-    this.headers = headers;
   }
 }
 
@@ -73,12 +70,7 @@ export function toErrorResponse(
           error: { code: String(e.code), message: String(e.message), details: e.details as ErrorDetail[] },
           request_id: requestId,
         },
-        headers:
-          err instanceof HttpError
-            ? err.headers
-            : err instanceof QueueFullError
-              ? { 'Retry-After': String(err.retryAfterSeconds) }
-              : {},
+        headers: err instanceof EvalHubError ? err.headers : {},
         internal: false,
       };
     }
