@@ -1,3 +1,5 @@
+import { redactUrls } from './redaction.js';
+
 /** One error hierarchy for the whole hub. `code` is stable and documented in docs/errors.md. */
 
 /** A field-level problem, addressed by a JSON pointer into the request body. */
@@ -128,8 +130,10 @@ export function isEvalHubError(err: unknown): err is EvalHubError {
   );
 }
 
-/** A short, safe description of any thrown value. */
+/**
+ * A short, safe description of any thrown value: URLs in it lose their credentials and queries, so
+ * the text can be logged, stored, returned and tracked.
+ */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return redactUrls(err instanceof Error ? err.message : String(err));
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, pluginOptionsFor, type HubConfig } from './config/config.js';
 import { PluginError } from './errors.js';
@@ -14,6 +15,7 @@ import { CollectionCatalog } from './service/collection-catalog.js';
 import { EvaluationService, type SubmitOptions } from './service/evaluation-service.js';
 import { EventHub } from './service/event-hub.js';
 import { ModelResolver } from './service/model-resolver.js';
+import { ModelUrlPolicy } from './service/model-url-policy.js';
 import { ProviderRegistry } from './service/provider-registry.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './service/tokens.js';
 import { MemoryStore } from './stores/memory-store.js';
@@ -137,7 +139,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       else await load(config.store.name, config.store.options, 'store');
     }
     if (!runtime) {
-      if (config.runtime.name === 'local') runtime = new LocalRuntime();
+      if (config.runtime.name === 'local')
+        runtime = new LocalRuntime({ stateDir: join(config.dataDir, 'runtime', 'local') });
       else await load(config.runtime.name, config.runtime.options, 'runtime');
     }
     if (!tracker) {
@@ -203,7 +206,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.register(ServiceSettingsToken, { useValue: settings });
   container.register(ProviderRegistry, { useValue: providers });
   for (const p of providers.providers()) container.register(ProvidersToken, { useValue: p });
-  container.register(ModelResolver, { useValue: new ModelResolver(config.modelServers) });
+  container.register(ModelResolver, {
+    useValue: new ModelResolver(config.modelServers, new ModelUrlPolicy(config.modelUrlAllowedHosts)),
+  });
   container.register(CollectionCatalog, { useValue: collections });
   container.register(EventHub, { useValue: new EventHub() });
   container.registerSingleton(EvaluationService);

@@ -90,7 +90,9 @@ export type { SubmitOptions } from './service/evaluation-service.js';
 export { EventHub } from './service/event-hub.js';
 export { ProviderRegistry, closestNames } from './service/provider-registry.js';
 export { CollectionCatalog } from './service/collection-catalog.js';
-export { ModelResolver, redactUrl } from './service/model-resolver.js';
+export { ModelResolver } from './service/model-resolver.js';
+export { ModelUrlPolicy } from './service/model-url-policy.js';
+export { redactUrl, redactUrls } from './redaction.js';
 export type { ModelResolution } from './service/model-resolver.js';
 export { TrackingOutbox } from './service/tracking-outbox.js';
 export {

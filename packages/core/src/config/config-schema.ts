@@ -63,6 +63,14 @@ export const configFileSchema = {
         ],
       },
     },
+    model_url_allowed_hosts: {
+      type: 'array',
+      items: {
+        type: 'string',
+        minLength: 1,
+        pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9.-]+(:\\d+)?|\\[[0-9A-Fa-f:.]+\\](:\\d+)?)$',
+      },
+    },
     collections: {
       type: 'array',
       items: {

@@ -72,6 +72,26 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the model.url host allow-list (any host by default) and refuses credentials in server URLs', () => {
+    expect(loadConfig({ cwd: dir(), env: {} }).modelUrlAllowedHosts).toEqual(['*']);
+    const d = dir({
+      'evalhub.config.yaml': 'model_url_allowed_hosts: [vllm.internal, "*.models.example:443"]\n',
+    });
+    expect(loadConfig({ cwd: d, env: {} }).modelUrlAllowedHosts).toEqual([
+      'vllm.internal',
+      '*.models.example:443',
+    ]);
+    expect(
+      loadConfig({ cwd: d, env: { EVALHUB_MODEL_URL_ALLOWED_HOSTS: 'a.example, 127.0.0.1:8000' } })
+        .modelUrlAllowedHosts,
+    ).toEqual(['a.example', '127.0.0.1:8000']);
+    for (const url of ['http://u:pw@vllm:8000/v1', 'http://vllm:8000/v1?api_key=sk-9']) {
+      const load = () => loadConfig({ cwd: dir(), env: { EVALHUB_MODEL_SERVER_VLLM: url } });
+      expect(load).toThrow(/EVALHUB_MODEL_SERVER_VLLM_API_KEY/);
+      expect(load).not.toThrow(/pw|sk-9/);
+    }
+  });
+
   it('rejects an invalid file with the pointer', () => {
     const d = dir({ 'evalhub.config.json': JSON.stringify({ server: { port: 'eighty' }, trackr: 'none' }) });
     expect(() => loadConfig({ cwd: d, env: {} })).toThrow(ConfigError);

@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { compileSchema, toErrorDetails } from '../contract/validator.js';
 import { ConfigError } from '../errors.js';
 import type { Collection } from '../types.js';
+import { redactUrl } from '../redaction.js';
+import { envName } from '../service/model-url-policy.js';
 import { configFileSchema } from './config-schema.js';
 
 export interface PluginRef {
@@ -42,6 +44,8 @@ export interface HubConfig {
   pluginOptions: Record<string, Record<string, unknown>>;
   discoverPlugins: boolean;
   modelServers: Record<string, ModelServerConfig>;
+  /** Hosts a request's `model.url` may name (`*`: any); see ModelUrlPolicy. */
+  modelUrlAllowedHosts: string[];
   collections: Collection[];
   evaluation: {
     benchmarkConcurrency: number;
@@ -238,9 +242,22 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   for (const [name, s] of Object.entries(modelServers)) {
     if (!/^https?:\/\//.test(s.url))
       throw new ConfigError(
-        `Model server '${name}' has URL '${s.url}': it must start with http:// or https://.`,
+        `Model server '${name}' has URL '${redactUrl(s.url)}': it must start with http:// or https://.`,
+      );
+    const u = new URL(s.url);
+    if (u.username || u.password || u.search)
+      throw new ConfigError(
+        `Model server '${name}' has credentials or a query in its URL (${redactUrl(s.url)}): URLs are stored with every evaluation, so give the key as EVALHUB_MODEL_SERVER_${envName(name)}_API_KEY (or api_key_env in the config file) instead.`,
       );
   }
+  const allowedHostsEnv = env.EVALHUB_MODEL_URL_ALLOWED_HOSTS;
+  const modelUrlAllowedHosts =
+    allowedHostsEnv !== undefined
+      ? allowedHostsEnv
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : ((raw.model_url_allowed_hosts as string[] | undefined) ?? ['*']);
 
   const plugins: PluginRef[] = ((raw.plugins ?? []) as unknown[]).map((p) => pluginRef(p));
   if (env.EVALHUB_PLUGINS) {
@@ -316,6 +333,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     discoverPlugins:
       envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
     modelServers,
+    modelUrlAllowedHosts,
     collections,
     evaluation: {
       benchmarkConcurrency:

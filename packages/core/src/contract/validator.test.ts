@@ -117,6 +117,27 @@ describe('EvaluationRequest schema', () => {
     ],
     ['timeout_seconds zero', (b) => ((b.timeout_seconds = 0), b), '/timeout_seconds'],
     ['timeout_seconds a string', (b) => ((b.timeout_seconds = '60'), b), '/timeout_seconds'],
+    ['experiment name blank', (b) => ((b.experiment.name = '   '), b), '/experiment/name'],
+    ['experiment name lone surrogate', (b) => ((b.experiment.name = 'run-\ud800'), b), '/experiment/name'],
+    ['experiment name bidi override', (b) => ((b.experiment.name = 'gpt\u202eevil'), b), '/experiment/name'],
+    ['experiment name escape char', (b) => ((b.experiment.name = 'a\u001b[31m'), b), '/experiment/name'],
+    ['experiment name C1 control', (b) => ((b.experiment.name = 'a\u0085b'), b), '/experiment/name'],
+    ['model name blank', (b) => ((b.model.name = ' \t'), b), '/model/name'],
+    ['model name newline', (b) => ((b.model.name = 'a\nb'), b), '/model/name'],
+    ['model name lone surrogate', (b) => ((b.model.name = '\udc00'), b), '/model/name'],
+    ['model server bidi isolate', (b) => ((b.model.server = 'vllm\u2066'), b), '/model/server'],
+    [
+      'tag key mlflow.*',
+      (b) => ((b.experiment.tags['mlflow.user'] = 'root'), b),
+      '/experiment/tags/mlflow.user',
+    ],
+    [
+      'tag key evalhub.*',
+      (b) => ((b.experiment.tags['evalhub.status'] = 'ok'), b),
+      '/experiment/tags/evalhub.status',
+    ],
+    ['tag value NUL', (b) => ((b.experiment.tags.notes = 'a\u0000b'), b), '/experiment/tags/notes'],
+    ['tag value lone surrogate', (b) => ((b.experiment.tags.notes = 'x\ud83d'), b), '/experiment/tags/notes'],
   ];
 
   it.each(cases)('rejects %s with the right pointer', (_name, mutate, pointer) => {
@@ -138,6 +159,32 @@ describe('EvaluationRequest schema', () => {
       expect(d?.message).toMatch(/bad key!/);
       expect(d?.message).toMatch(/letters, digits/);
     }
+  });
+
+  it('explains reserved tag namespaces and unsafe characters in words', () => {
+    const b = valid();
+    b.experiment.tags['mlflow.user'] = 'root';
+    b.experiment.name = 'x\u202e';
+    const details = (() => {
+      try {
+        assertValid('EvaluationRequest', b);
+      } catch (e) {
+        return (e as ValidationError).details;
+      }
+      return [];
+    })();
+    expect(details.find((d) => d.pointer === '/experiment/tags/mlflow.user')?.message).toMatch(
+      /reserved 'mlflow\.' namespace/,
+    );
+    expect(details.find((d) => d.pointer === '/experiment/name')?.message).toMatch(/bidirectional-override/);
+  });
+
+  it('accepts names with emoji, slashes in model names and multi-line tag values', () => {
+    const b = valid();
+    b.model.name = 'meta-llama/Llama-3.1-8B-Instruct 🦙';
+    b.experiment.name = 'nightly 🌙 run';
+    b.experiment.tags.notes = 'line one\nline two\ttabbed';
+    expect(() => assertValid('EvaluationRequest', b)).not.toThrow();
   });
 
   it('lists the allowed fields for an unknown one', () => {

@@ -15,6 +15,23 @@ const SCHEMA_ID = 'https://evalhub.dev/openapi.json';
 
 const TAG_KEY_HELP = "use only letters, digits, '_', '-' and '.' (MLflow's rule), at most 250 characters";
 
+/** Patterns of the document's free-text fields, recognised to explain a mismatch in words. */
+const schemas = openapi.components.schemas;
+const TEXT_PATTERN_HELP = new Map<string, string>([
+  [
+    String(schemas.ModelSpec.properties.name.pattern),
+    'Must not be blank, and must not contain control characters, bidirectional-override characters or unpaired surrogates.',
+  ],
+  [
+    String(schemas.ExperimentConfig.properties.name.pattern),
+    "Must not be blank, and must not contain '/', control characters, bidirectional-override characters or unpaired surrogates.",
+  ],
+  [
+    String(schemas.ExperimentTags.additionalProperties.pattern),
+    'Must not contain control characters (other than tab and line breaks), bidirectional-override characters or unpaired surrogates.',
+  ],
+]);
+
 let ajvInstance: Ajv2020 | undefined;
 function ajv(): Ajv2020 {
   if (!ajvInstance) {
@@ -81,9 +98,11 @@ export function toErrorDetails(
       }
       case 'propertyNames':
         pointer = `${at}/${escapePointer(String(p.propertyName))}`;
-        message = at.endsWith('/tags')
-          ? `Tag key '${String(p.propertyName)}' is not valid: ${TAG_KEY_HELP}.`
-          : `Key '${String(p.propertyName)}' is not valid.`;
+        message = !at.endsWith('/tags')
+          ? `Key '${String(p.propertyName)}' is not valid.`
+          : /^(mlflow|evalhub)\./.test(String(p.propertyName))
+            ? `Tag key '${String(p.propertyName)}' is in the reserved '${String(p.propertyName).split('.')[0]}.' namespace (set by MLflow and the hub itself); rename the tag.`
+            : `Tag key '${String(p.propertyName)}' is not valid: ${TAG_KEY_HELP}.`;
         break;
       case 'type':
         message = `Must be ${String(p.type).replace(/,/g, ' or ')}, got ${describeType(e.data)}.`;
@@ -120,14 +139,15 @@ export function toErrorDetails(
             : `Must be a valid ${String(p.format)}.`;
         break;
       case 'pattern':
-        if (at.endsWith('/url')) message = 'Must be an http:// or https:// URL such as http://vllm:8000/v1.';
+        if (TEXT_PATTERN_HELP.has(String(p.pattern))) message = TEXT_PATTERN_HELP.get(String(p.pattern))!;
+        else if (at.endsWith('/url'))
+          message = 'Must be an http:// or https:// URL such as http://vllm:8000/v1.';
         else if (
           /\/benchmarks\/\d+\/(benchmark_id|provider_id)$/.test(at) ||
           at.endsWith('/collection_id') ||
           at.endsWith('/id')
         )
           message = "Use only letters, digits, '_', '-', '.' (and ':' in benchmark ids).";
-        else if (at.endsWith('/experiment/name')) message = "Must not contain '/' or control characters.";
         else message = `Does not match the expected format ${String(p.pattern)}.`;
         break;
       default:

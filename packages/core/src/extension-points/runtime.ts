@@ -28,6 +28,11 @@ export interface ExecResult {
 export interface Runtime {
   readonly name: string;
   exec(request: ExecRequest): Promise<ExecResult>;
+  /**
+   * Called once at start-up, before unfinished evaluations resume: ends what a previous hub process
+   * left running (it would otherwise run beside the resumed attempt). Returns how many were ended.
+   */
+  recover?(): Promise<{ reaped: number }>;
 }
 
 export const RuntimeToken: InjectionToken<Runtime> = Symbol.for('evalhub.runtime');

@@ -256,11 +256,11 @@ export interface components {
         ModelSpec: {
             /** @description Model server kind or name (e.g. vllm); resolved to a URL from the hub's configured model servers unless url is given. */
             server: string;
-            /** @description Model name as the server knows it. */
+            /** @description Model name as the server knows it (no control, bidirectional-override or unpaired surrogate characters, not blank). */
             name: string;
             /**
              * Format: uri
-             * @description OpenAI-compatible base URL (…/v1). Wins over server resolution.
+             * @description OpenAI-compatible base URL (…/v1). Wins over server resolution. Must carry no credentials (user info or key parameters); a configured server's API key is sent only to that server's own URL.
              */
             url?: string;
             configuration?: components["schemas"]["ModelConfiguration"];
@@ -282,7 +282,7 @@ export interface components {
             };
         };
         ExperimentConfig: {
-            /** @description Experiment name; the MLflow experiment is {prefix}_{name}. */
+            /** @description Experiment name; the MLflow experiment is {prefix}_{name}. Not blank; no '/', control, bidirectional-override or unpaired surrogate characters. */
             name: string;
             tags?: components["schemas"]["ExperimentTags"];
         };

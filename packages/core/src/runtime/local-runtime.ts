@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BenchmarkFailedError } from '../errors.js';
 import type { ExecRequest, ExecResult, Runtime } from '../extension-points/runtime.js';
+import { MARKER_ENV, ProcessJournal } from './process-journal.js';
+import { resolveCommand } from './resolve-command.js';
+import { fromShellStatus, WATCHDOG_SCRIPT } from './watchdog.js';
 
 /** Variables a child inherits from the hub; everything else must be passed explicitly. */
 const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'TZ', 'SYSTEMROOT'];
@@ -13,17 +17,24 @@ const DEFAULT_KILL_GRACE_MS = 5_000;
 export interface LocalRuntimeOptions {
   /** Environment the hub was started with; only INHERITED_ENV keys are passed on. */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Folder where running process groups are journaled (the hub uses `<data_dir>/runtime/local`), so
+   * that `recover()` after a crash ends what is left. Without it only the watchdog guards.
+   */
+  stateDir?: string;
 }
 
 /**
  * Runs provider commands as local child processes, each in its own process group, with output
  * appended to the request's log file. Abort (cancel or timeout) sends SIGTERM to the whole group,
  * then SIGKILL after a grace period; stragglers of a finished leader are killed too, so no process
- * outlives its benchmark.
+ * outlives its benchmark. Each command runs under a watchdog that kills its group when the hub
+ * process ends in any way, and is journaled so the next hub ends whatever still survived.
  */
 export class LocalRuntime implements Runtime {
   readonly name = 'local';
   private readonly baseEnv: Record<string, string>;
+  private readonly journal: ProcessJournal | undefined;
 
   constructor(options: LocalRuntimeOptions = {}) {
     const source = options.baseEnv ?? process.env;
@@ -32,6 +43,12 @@ export class LocalRuntime implements Runtime {
       const value = source[key];
       if (value !== undefined) this.baseEnv[key] = value;
     }
+    this.journal = options.stateDir ? new ProcessJournal(options.stateDir) : undefined;
+  }
+
+  /** Ends the process groups a previous hub left running (journaled, verified by their marker). */
+  async recover(): Promise<{ reaped: number }> {
+    return { reaped: (await this.journal?.reap()) ?? 0 };
   }
 
   async exec(request: ExecRequest): Promise<ExecResult> {
@@ -43,12 +60,31 @@ export class LocalRuntime implements Runtime {
       return { exitCode: null, signal: null, aborted: true, durationMs: 0 };
     }
 
-    const child = spawn(request.command, request.args, {
+    const env = { ...this.baseEnv, ...request.env };
+    const executable = await resolveCommand(request.command, env.PATH, request.cwd);
+    if (!executable) {
+      log.end();
+      throw new BenchmarkFailedError(
+        `Cannot run '${request.command}': not found. Install it or set the provider's path option.`,
+        { code: 'runtime_spawn_failed' },
+      );
+    }
+    const marker = randomUUID();
+    const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'evalhub-watchdog', executable, ...request.args], {
       cwd: request.cwd,
-      env: { ...this.baseEnv, ...request.env },
+      env: { ...env, [MARKER_ENV]: marker },
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin is the watchdog's lifeline: the hub holds its only writer and never writes.
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.on('error', () => undefined);
+    const journaled =
+      child.pid !== undefined && this.journal
+        ? this.journal.record(marker, child.pid, request.command).then(
+            () => true,
+            () => false,
+          )
+        : Promise.resolve(false);
 
     const killGroup = (sig: NodeJS.Signals): void => {
       if (child.pid === undefined) return;
@@ -101,13 +137,16 @@ export class LocalRuntime implements Runtime {
           );
         });
         child.once('close', (code, sig) => {
-          resolve({ exitCode: code, signal: sig, aborted, durationMs: performance.now() - started });
+          const status = sig ? { exitCode: code, signal: sig } : fromShellStatus(code);
+          resolve({ ...status, aborted, durationMs: performance.now() - started });
         });
       });
     } finally {
       request.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
       killGroup('SIGKILL');
+      child.stdin.destroy();
+      if (await journaled) await this.journal?.remove(marker).catch(() => undefined);
       await new Promise<void>((resolve) => log.end(resolve));
     }
   }

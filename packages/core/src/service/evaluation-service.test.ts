@@ -126,6 +126,54 @@ describe('EvaluationService: request semantics', () => {
     expect(err.details[0]!.pointer).toBe('/benchmarks/0/config/durationMs');
   });
 
+  it("checks each benchmark's config against the benchmark's declared config_schema before storing", async () => {
+    class SchemaProvider extends ScriptedProvider {
+      override describe() {
+        const d = super.describe();
+        return {
+          ...d,
+          benchmarks: d.benchmarks.map((b) =>
+            b.id === 'ok'
+              ? {
+                  ...b,
+                  config_schema: {
+                    type: 'object',
+                    properties: { num_fewshot: { type: 'integer', minimum: 0, maximum: 100 } },
+                  },
+                }
+              : b,
+          ),
+        };
+      }
+    }
+    const h = await makeHub(tempDir(), {}, { providers: [new SchemaProvider()] });
+    const err = await validationOf(() =>
+      h.service.submit({ model, benchmarks: [bench('noop'), bench('ok', { num_fewshot: 1e9 })] }),
+    );
+    expect(err.details).toEqual([
+      {
+        pointer: '/benchmarks/1/config/num_fewshot',
+        message: expect.stringMatching(/Must be <= 100\..*config_schema/),
+      },
+    ]);
+    expect((await h.service.list({ limit: 10 })).total).toBe(0);
+    expect((await h.evaluate({ model, benchmarks: [bench('ok', { num_fewshot: 5 })] })).status).toBe(
+      'completed',
+    );
+  });
+
+  it('refuses a configured API key for a request that names another URL, and credentials in model.url', async () => {
+    const h = await makeHub(tempDir(), { EVALHUB_MODEL_SERVER_VLLM_API_KEY: 'sk-never-elsewhere' });
+    const provider = h.providers.get('scripted') as ScriptedProvider;
+    await h.evaluate({ model, benchmarks: [bench('ok')] });
+    await h.evaluate({ model: { ...model, url: 'http://127.0.0.1:10/v1' }, benchmarks: [bench('ok')] });
+    expect(provider.runs.map((t) => t.modelApiKey)).toEqual(['sk-never-elsewhere', undefined]);
+    const err = await validationOf(() =>
+      h.service.submit({ model: { ...model, url: 'http://u:p@127.0.0.1:10/v1' }, benchmarks: [bench('ok')] }),
+    );
+    expect(err.details[0]!.pointer).toBe('/model/url');
+  });
+
   it('stores nothing for a rejected request', async () => {
     const h = await makeHub();
     await validationOf(() => h.service.submit({ model, benchmarks: [bench('nope')] }));
@@ -314,7 +362,8 @@ describe('EvaluationService: restart recovery on a real SQLite file', () => {
     for await (const ev of second.service.subscribe(evaluation.id)) {
       if (ev.type === 'benchmark_status' && ev.benchmark_id === 'slow' && ev.status === 'running') break;
     }
-    expect((await second.service.get(evaluation.id)).benchmarks[1]!.attempts).toBe(2);
+    // The graceful stop did not count as an attempt (issue: rolling restarts must not fail long benchmarks).
+    expect((await second.service.get(evaluation.id)).benchmarks[1]!.attempts).toBe(1);
     await second.service.cancel(evaluation.id);
     const final = await second.service.wait(evaluation.id);
     expect(final.status).toBe('cancelled');
@@ -322,6 +371,29 @@ describe('EvaluationService: restart recovery on a real SQLite file', () => {
   });
 
   it('fails, with a reason, a benchmark interrupted more often than max_attempts', async () => {
+    // A crashed (SIGKILLed) hub leaves the benchmark 'running' with its attempt counted; after
+    // max_attempts such starts the next hub fails it instead of starting it again.
+    const dir = tempDir();
+    const first = await makeHub(dir);
+    const { evaluation } = await first.service.submit({
+      model,
+      benchmarks: [bench('slow', { durationMs: 60_000 })],
+    });
+    for await (const ev of first.service.subscribe(evaluation.id))
+      if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+    const crashed = structuredClone(await first.service.get(evaluation.id));
+    await first.close();
+    hubs.splice(hubs.indexOf(first), 1);
+    crashed.benchmarks[0]!.attempts = 3;
+    await writeStored(dir, crashed);
+
+    const h = await makeHub(dir);
+    const final = await h.service.wait(evaluation.id);
+    expect(final.status).toBe('failed');
+    expect(final.benchmarks[0]!.error).toMatchObject({ code: 'interrupted' });
+  });
+
+  it('does not count graceful restarts as attempts: three of them leave the benchmark running', async () => {
     const dir = tempDir();
     let h = await makeHub(dir);
     const { evaluation } = await h.service.submit({
@@ -335,11 +407,26 @@ describe('EvaluationService: restart recovery on a real SQLite file', () => {
       hubs.splice(hubs.indexOf(h), 1);
       h = await makeHub(dir);
     }
-    const final = await h.service.wait(evaluation.id);
-    expect(final.status).toBe('failed');
-    expect(final.benchmarks[0]!.error).toMatchObject({ code: 'interrupted' });
+    for await (const ev of h.service.subscribe(evaluation.id))
+      if (ev.type === 'benchmark_status' && ev.status === 'running') break;
+    expect((await h.service.get(evaluation.id)).benchmarks[0]).toMatchObject({
+      status: 'running',
+      attempts: 1,
+    });
+    await h.service.cancel(evaluation.id);
+    expect((await h.service.wait(evaluation.id)).status).toBe('cancelled');
   });
 });
+
+async function writeStored(dir: string, e: Evaluation): Promise<void> {
+  const { SqliteStore } = await import('../stores/sqlite-store.js');
+  const store = new SqliteStore({ path: join(dir, '.evalhub', 'evalhub.db') });
+  try {
+    await store.saveEvaluation(e);
+  } finally {
+    await store.close();
+  }
+}
 
 async function makeHubStoreRead(dir: string, id: string): Promise<Evaluation | undefined> {
   const { SqliteStore } = await import('../stores/sqlite-store.js');

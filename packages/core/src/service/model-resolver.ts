@@ -1,6 +1,7 @@
 import type { ModelServerConfig } from '../config/config.js';
 import { ValidationError } from '../errors.js';
 import type { ModelSpec, ResolvedModel } from '../types.js';
+import { envName, modelUrlProblem, ModelUrlPolicy, sameBaseUrl } from './model-url-policy.js';
 
 export interface ModelResolution {
   model: ResolvedModel;
@@ -8,42 +9,42 @@ export interface ModelResolution {
   apiKey?: string;
 }
 
-/** Strips credentials, query and fragment from a URL so it is safe to store, log and track. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    u.hash = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '[invalid url]';
-  }
-}
-
 /**
  * `model.url` wins; otherwise `model.server` names a configured model server
  * (config `model_servers`, `EVALHUB_MODEL_SERVERS`, `EVALHUB_MODEL_SERVER_<NAME>`).
+ * A configured API key goes only to its own configured base URL: a request that names another URL
+ * gets no key, whatever its `model.server` says.
  */
 export class ModelResolver {
-  constructor(private readonly servers: Readonly<Record<string, ModelServerConfig>>) {}
+  constructor(
+    private readonly servers: Readonly<Record<string, ModelServerConfig>>,
+    private readonly policy: ModelUrlPolicy = new ModelUrlPolicy(),
+  ) {}
 
   configured(): string[] {
     return Object.keys(this.servers).sort();
   }
 
-  /** The API key for a resolved model (by server name), at run time. */
+  /** The API key for a resolved model, at run time: only when its URL is the configured server's. */
   apiKeyFor(model: ResolvedModel): string | undefined {
-    return this.servers[model.server]?.apiKey;
+    const server = this.servers[model.server];
+    if (!server?.apiKey || !sameBaseUrl(server.url, model.url)) return undefined;
+    return server.apiKey;
   }
 
   resolve(spec: ModelSpec): ModelResolution {
     const configuration = { ...(spec.configuration ?? {}) };
     if (spec.url) {
-      return {
-        model: { server: spec.server, name: spec.name, url: spec.url.replace(/\/+$/, ''), configuration },
+      const problem = modelUrlProblem(spec.url, this.policy, spec.server);
+      if (problem) throw new ValidationError(`model.url cannot be used: ${problem.message}`, [problem]);
+      const model = {
+        server: spec.server,
+        name: spec.name,
+        url: spec.url.replace(/\/+$/, ''),
+        configuration,
       };
+      const apiKey = this.apiKeyFor(model);
+      return { model, ...(apiKey ? { apiKey } : {}) };
     }
     const server = this.servers[spec.server];
     if (!server) {
@@ -55,9 +56,7 @@ export class ModelResolver {
             pointer: '/model/server',
             message: `'${spec.server}' is not a configured model server (${
               known.length ? `configured: ${known.join(', ')}` : 'none is configured'
-            }). Pass 'model.url' with the server's OpenAI-compatible base URL, or configure it with EVALHUB_MODEL_SERVER_${spec.server
-              .toUpperCase()
-              .replace(/[^A-Z0-9]/g, '_')}=http://host:port/v1.`,
+            }). Pass 'model.url' with the server's OpenAI-compatible base URL, or configure it with EVALHUB_MODEL_SERVER_${envName(spec.server)}=http://host:port/v1.`,
           },
         ],
         { code: 'model_unresolvable' },

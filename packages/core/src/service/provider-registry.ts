@@ -1,4 +1,6 @@
-import { ConfigError, NotFoundError } from '../errors.js';
+import type { ValidateFunction } from 'ajv';
+import { compileSchema, toErrorDetails } from '../contract/validator.js';
+import { ConfigError, NotFoundError, type ErrorDetail } from '../errors.js';
 import type { EvaluationProvider, ProviderDescriptor } from '../extension-points/provider.js';
 import type { Benchmark, Provider } from '../types.js';
 
@@ -6,6 +8,8 @@ interface Entry {
   provider: EvaluationProvider;
   descriptor: ProviderDescriptor;
   benchmarks: Map<string, Benchmark>;
+  /** Each benchmark's declared `config_schema`, compiled once at registration. */
+  configValidators: Map<string, ValidateFunction>;
   packageName?: string;
 }
 
@@ -29,11 +33,24 @@ export class ProviderRegistry {
       );
     }
     const benchmarks = new Map<string, Benchmark>();
-    for (const b of descriptor.benchmarks) benchmarks.set(b.id, { ...b, provider_id: descriptor.id });
+    const configValidators = new Map<string, ValidateFunction>();
+    for (const b of descriptor.benchmarks) {
+      benchmarks.set(b.id, { ...b, provider_id: descriptor.id });
+      if (!b.config_schema) continue;
+      try {
+        configValidators.set(b.id, compileSchema(b.config_schema));
+      } catch (err) {
+        throw new ConfigError(
+          `Benchmark '${b.id}' of provider '${descriptor.id}'${packageName ? ` (from ${packageName})` : ''} declares an invalid config_schema: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
     this.entries.set(descriptor.id, {
       provider,
       descriptor,
       benchmarks,
+      configValidators,
       ...(packageName ? { packageName } : {}),
     });
   }
@@ -52,6 +69,16 @@ export class ProviderRegistry {
 
   benchmark(providerId: string, benchmarkId: string): Benchmark | undefined {
     return this.entries.get(providerId)?.benchmarks.get(benchmarkId);
+  }
+
+  /**
+   * Problems of a benchmark's `config` against the benchmark's declared `config_schema`, with
+   * pointers relative to the config; empty when it conforms or declares no schema.
+   */
+  checkConfig(providerId: string, benchmarkId: string, config: unknown): ErrorDetail[] {
+    const validate = this.entries.get(providerId)?.configValidators.get(benchmarkId);
+    if (!validate || validate(config)) return [];
+    return toErrorDetails(validate.errors);
   }
 
   benchmarkIds(providerId: string): string[] {

@@ -1,6 +1,6 @@
 import type { TrackingBatch } from '../extension-points/tracker.js';
 import type { BenchmarkRun, Evaluation } from '../types.js';
-import { redactUrl } from './model-resolver.js';
+import { redactUrl } from '../redaction.js';
 
 // `token` only as a word of its own (`token`, `hf_token`, `token_path`), so generation settings such
 // as `max_tokens` and `tokenizer` are still tracked.

@@ -1,0 +1,38 @@
+import { constants } from 'node:os';
+
+/**
+ * A POSIX shell wrapper that makes a command die with the hub. It runs the command in the
+ * background and watches its own stdin, a pipe whose only writer is the hub: when the hub process
+ * ends, however it ends (SIGKILL included), the pipe reaches end-of-file and the watcher kills the
+ * whole process group. The wrapper exits with the command's status.
+ *
+ * Argument layout: `sh -c WATCHDOG_SCRIPT evalhub-watchdog <command> <args…>`.
+ */
+export const WATCHDOG_SCRIPT = [
+  // A SIGTERM to the group (cancel, timeout) reaches the command directly; the wrapper itself stays
+  // until the command has ended, so the hub still sees the command's own exit and grace period.
+  `trap 'kill -TERM "$child" 2>/dev/null' TERM`,
+  'exec 3<&0 </dev/null',
+  '"$@" 3<&- &',
+  'child=$!',
+  '( cat <&3 >/dev/null; kill -KILL 0 ) &',
+  'watcher=$!',
+  'exec 3<&-',
+  'wait "$child"',
+  'status=$?',
+  'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
+  'kill "$watcher" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
+/** The shell's exit status back to Node's (code, signal) pair: 128+N means "killed by signal N". */
+export function fromShellStatus(code: number | null): {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+} {
+  if (code !== null && code > 128 && code < 128 + 65) {
+    const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return { exitCode: null, signal: name as NodeJS.Signals };
+  }
+  return { exitCode: code, signal: null };
+}

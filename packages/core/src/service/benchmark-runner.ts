@@ -1,0 +1,199 @@
+import { stat } from 'node:fs/promises';
+import { describeError, isEvalHubError } from '../errors.js';
+import type { Runtime } from '../extension-points/runtime.js';
+import type { TrackingOp } from '../extension-points/store.js';
+import type { Logger } from '../logging.js';
+import type { BenchmarkRun } from '../types.js';
+import { benchmarkTask } from './benchmark-task.js';
+import type { EvaluationTracking } from './evaluation-tracking.js';
+import { now, type AbortReason, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import type { ModelResolver } from './model-resolver.js';
+import type { ProviderRegistry } from './provider-registry.js';
+import { createRunContext, type ManagedRunContext } from './run-context.js';
+import { benchmarkBatch } from './tracking-data.js';
+import type { Workspace } from './workspace.js';
+
+export interface BenchmarkRunnerDeps {
+  providers: ProviderRegistry;
+  runtime: Runtime;
+  models: ModelResolver;
+  workspace: Workspace;
+  live: LiveEvaluations;
+  tracking: EvaluationTracking;
+  logger: Logger;
+  defaultTimeoutSeconds: number;
+}
+
+/**
+ * Runs one attempt of one benchmark through its provider: its own timeout and abort signal, a
+ * private work folder, progress/log/artifact events, and the outcome recorded on the benchmark
+ * (completed, failed with a reason, cancelled, or pending again when the hub shuts down).
+ */
+export class BenchmarkRunner {
+  constructor(private readonly deps: BenchmarkRunnerDeps) {}
+
+  async run(live: LiveEvaluation, index: number): Promise<void> {
+    const { live: state, workspace } = this.deps;
+    const e = live.evaluation;
+    const b = e.benchmarks[index]!;
+    const provider = this.deps.providers.get(b.provider_id)!;
+    const task = benchmarkTask(e, index, this.deps.models, this.deps.defaultTimeoutSeconds);
+    const attemptsBefore = b.attempts ?? 0;
+    const paths = workspace.benchmark(e.id, index, b.benchmark_id, attemptsBefore + 1);
+    const log = this.deps.logger.child({ evaluation_id: e.id, benchmark_id: b.benchmark_id });
+
+    // One controller per benchmark, aborted by the evaluation's (cancel, shutdown) or by the timeout.
+    // (Not AbortSignal.any: on Node 20 it keeps every combined signal alive.)
+    const benchmarkAbort = new AbortController();
+    const signal = benchmarkAbort.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      benchmarkAbort.abort('timeout');
+    }, task.timeoutMs);
+    timer.unref();
+    const onEvaluationAbort = (): void => benchmarkAbort.abort(live.abort.signal.reason);
+    if (live.abort.signal.aborted) onEvaluationAbort();
+    else live.abort.signal.addEventListener('abort', onEvaluationAbort, { once: true });
+    const artifacts: TrackingOp[] = [];
+
+    state.setBenchmark(live, index, {
+      status: 'running',
+      started_at: now(),
+      attempts: attemptsBefore + 1,
+      progress: { fraction: 0 },
+    });
+    delete b.error;
+    delete b.finished_at;
+    await state.persist(live);
+    const t0 = performance.now();
+    let ctx: ManagedRunContext | undefined;
+    try {
+      ctx = await createRunContext({
+        runtime: this.deps.runtime,
+        signal,
+        workDir: paths.workDir,
+        artifactDir: paths.artifactDir,
+        artifactPrefix: b.benchmark_id,
+        logFile: paths.logFile,
+        logger: log,
+        onProgress: (progress) => {
+          b.progress = { ...progress, fraction: Math.min(1, Math.max(0, progress.fraction)) };
+          state.publish(e.id, {
+            type: 'progress',
+            benchmark_index: index,
+            benchmark_id: b.benchmark_id,
+            progress: b.progress,
+          });
+        },
+        onLog: (line) =>
+          state.publish(e.id, { type: 'log', benchmark_index: index, benchmark_id: b.benchmark_id, line }),
+        onArtifact: (a) => {
+          b.artifacts = [
+            ...(b.artifacts ?? []).filter((x) => x.name !== a.name),
+            { name: a.name, size: a.size, ...(a.content_type ? { content_type: a.content_type } : {}) },
+          ];
+          artifacts.push({
+            op: 'artifact',
+            artifact: {
+              name: a.name,
+              path: a.path,
+              ...(a.contentType ? { contentType: a.contentType } : {}),
+            },
+          });
+        },
+      });
+      if (signal.aborted) throw new Error('aborted before start');
+      const outcome = await provider.run(task, ctx);
+      if (signal.aborted) throw new Error('aborted');
+      const metrics: Record<string, number | string> = {};
+      for (const [k, v] of Object.entries(outcome.metrics)) {
+        if (typeof v !== 'number')
+          throw new Error(`Provider returned a non-numeric value for metric '${k}'.`);
+        metrics[k] = Number.isFinite(v) ? v : String(v);
+      }
+      state.setBenchmark(live, index, {
+        status: 'completed',
+        finished_at: now(),
+        progress: { ...b.progress, fraction: 1 },
+        results: {
+          metrics,
+          ...(outcome.primaryMetric ? { primary_metric: outcome.primaryMetric } : {}),
+          ...(outcome.samples !== undefined ? { samples: outcome.samples } : {}),
+          duration_seconds: (performance.now() - t0) / 1000,
+          ...(outcome.params ? { params: outcome.params } : {}),
+        },
+      });
+    } catch (err) {
+      const reason = live.abort.signal.aborted
+        ? (live.abort.signal.reason as AbortReason)
+        : timedOut
+          ? 'timeout'
+          : undefined;
+      if (reason === 'shutdown') {
+        // An interruption by a graceful stop is not a failed attempt: it does not count against max_attempts.
+        this.deps.live.setBenchmark(live, index, {
+          status: 'pending',
+          progress: { fraction: 0 },
+          attempts: attemptsBefore,
+        });
+        log.info('benchmark interrupted by shutdown; it runs again after restart');
+        return;
+      }
+      state.setBenchmark(live, index, failure(reason, err, task.timeoutMs));
+      if (reason === undefined) log.warn({ err: describeError(err) }, 'benchmark failed');
+    } finally {
+      clearTimeout(timer);
+      live.abort.signal.removeEventListener('abort', onEvaluationAbort);
+      await ctx?.flushLog();
+    }
+    await this.attachLog(b, paths.logFile, ctx, artifacts);
+    await state.persist(live);
+    this.deps.tracking.track(e.id, [{ op: 'log', batch: benchmarkBatch(b, Date.now()) }, ...artifacts]);
+  }
+
+  /** The execution log becomes an artifact once, unless the provider attached it itself. */
+  private async attachLog(
+    b: BenchmarkRun,
+    logFile: string,
+    ctx: ManagedRunContext | undefined,
+    artifacts: TrackingOp[],
+  ): Promise<void> {
+    const name = `${b.benchmark_id}/execution.log`;
+    if (!ctx?.logUsed() || artifacts.some((a) => a.op === 'artifact' && a.artifact.name === name)) return;
+    const size = await stat(logFile)
+      .then((s) => s.size)
+      .catch(() => 0);
+    if (size === 0) return;
+    artifacts.push({ op: 'artifact', artifact: { name, path: logFile, contentType: 'text/plain' } });
+    b.artifacts = [...(b.artifacts ?? []), { name, size, content_type: 'text/plain' }];
+  }
+}
+
+/** The benchmark's state after a run that did not complete (cancel, timeout or a failure). */
+function failure(
+  reason: 'cancel' | 'timeout' | undefined,
+  err: unknown,
+  timeoutMs: number,
+): Partial<BenchmarkRun> {
+  if (reason === 'cancel')
+    return {
+      status: 'cancelled',
+      finished_at: now(),
+      error: { code: 'cancelled', message: 'Cancelled while running.' },
+    };
+  if (reason === 'timeout')
+    return {
+      status: 'failed',
+      finished_at: now(),
+      error: {
+        code: 'benchmark_timeout',
+        message: `Timed out after ${timeoutMs / 1000} s; raise timeout_seconds if it needs longer.`,
+      },
+    };
+  return {
+    status: 'failed',
+    finished_at: now(),
+    error: { code: isEvalHubError(err) ? err.code : 'benchmark_failed', message: describeError(err) },
+  };
+}

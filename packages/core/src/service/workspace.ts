@@ -1,0 +1,73 @@
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Evaluation } from '../types.js';
+import { evaluationSummary } from './tracking-data.js';
+
+/** Where one attempt of one benchmark keeps its files. */
+export interface BenchmarkPaths {
+  /** Private working folder of this attempt: a new attempt never sees an earlier one's files. */
+  workDir: string;
+  /** The benchmark's artifacts (the newest attempt's win). */
+  artifactDir: string;
+  /** The benchmark's execution log; every attempt appends to it. */
+  logFile: string;
+}
+
+const safe = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+/**
+ * The on-disk layout of evaluations under the data dir:
+ * `evaluations/<id>/{work/<i>-<benchmark>/attempt-<n>, artifacts/<benchmark>, logs/<i>-<benchmark>.log, artifacts/summary.json}`.
+ */
+export class Workspace {
+  constructor(private readonly dataDir: string) {}
+
+  root(evaluationId: string): string {
+    return join(this.dataDir, 'evaluations', evaluationId);
+  }
+
+  benchmark(evaluationId: string, index: number, benchmarkId: string, attempt: number): BenchmarkPaths {
+    const root = this.root(evaluationId);
+    const slug = `${index}-${safe(benchmarkId)}`;
+    return {
+      workDir: join(root, 'work', slug, `attempt-${attempt}`),
+      artifactDir: join(root, 'artifacts', safe(benchmarkId)),
+      logFile: this.logFile(evaluationId, index, benchmarkId),
+    };
+  }
+
+  logFile(evaluationId: string, index: number, benchmarkId: string): string {
+    return join(this.root(evaluationId), 'logs', `${index}-${safe(benchmarkId)}.log`);
+  }
+
+  /** Writes the evaluation's `summary.json` artifact and returns its path. */
+  async writeSummary(e: Evaluation): Promise<string> {
+    const dir = join(this.root(e.id), 'artifacts');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'summary.json');
+    await writeFile(path, JSON.stringify(evaluationSummary(e), null, 2));
+    return path;
+  }
+}
+
+/** The last `lines` non-empty lines of a text file; none when it does not exist. */
+export async function tailFile(path: string, lines: number): Promise<string[]> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await fh.stat();
+    const chunk = Math.min(size, Math.max(64 * 1024, lines * 400));
+    const buf = Buffer.alloc(chunk);
+    await fh.read(buf, 0, chunk, size - chunk);
+    const text = buf.toString('utf8');
+    const all = text.split(/\r\n|\n|\r/).filter((l) => l.length > 0);
+    if (chunk < size) all.shift();
+    return all.slice(-lines);
+  } finally {
+    await fh.close();
+  }
+}
