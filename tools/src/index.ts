@@ -3,3 +3,7 @@ export { startMlflowServer, resolvePython, freePort, repoRoot } from './mlflow/l
 export type { StartMlflowOptions, MlflowServer, LauncherLogger } from './mlflow/launcher.js';
 export * from './fixture-model/index.js';
 export { SINGLE_BENCHMARK, MULTI_PROVIDER, COLLECTION } from './demo/requests.js';
+export { faultyNetwork } from './testing/faulty-network.js';
+export type { Fault, FaultyNetwork, NetworkOptions } from './testing/faulty-network.js';
+export { startHubProcess } from './testing/hub-process.js';
+export type { HubProcess, StartHubProcessOptions } from './testing/hub-process.js';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient, MlflowError, RUN_KEY_TAG, type Metric } from '../src/index.js';
-import { faultyNetwork } from './faulty-network.js';
+import { faultyNetwork } from '@evalhub/tools';
 
 // Every test talks to the real MLflow server started by tools/test/setup-mlflow.ts.
 const trackingUri = inject('mlflowTrackingUri');

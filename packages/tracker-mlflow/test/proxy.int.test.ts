@@ -3,11 +3,10 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import type { HttpHandler } from '@evalhub/core';
-import { freePort } from '@evalhub/tools';
+import { faultyNetwork, freePort } from '@evalhub/tools';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
-import { faultyNetwork } from './faulty-network.js';
 import { SINGLE_BENCHMARK, evaluateAndSync, startHub, type TestHub } from './harness.js';
 
 const trackingUri = inject('mlflowTrackingUri');

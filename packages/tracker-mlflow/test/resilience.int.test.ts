@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMlflowServer, type MlflowServer } from '@evalhub/tools';
+import { faultyNetwork, startMlflowServer, type MlflowServer } from '@evalhub/tools';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
-import { faultyNetwork } from './faulty-network.js';
 import {
   ENGINE_METRICS,
   evaluateAndSync,

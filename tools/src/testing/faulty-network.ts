@@ -13,7 +13,7 @@ import { request } from 'undici';
 export type Fault = 'pass' | 'refuse' | 'fail-after' | 'drop-after';
 
 export interface FaultyNetwork {
-  /** Tracking URI that goes through the network. */
+  /** URI of the upstream, through the network. */
   uri: string;
   /** `METHOD path` of every request, in order. */
   seen: string[];
@@ -23,9 +23,9 @@ export interface FaultyNetwork {
 }
 
 /**
- * A pass-through HTTP proxy in front of the real MLflow server that injects network faults, so
- * retries and idempotency are exercised against real server state. It stands for the network, not
- * for MLflow: every request that passes is answered by MLflow itself.
+ * A pass-through HTTP proxy in front of a real server (MLflow, a model server) that injects network faults, so
+ * retries and idempotency are exercised against real server state, and sees what clients send. It stands for the network, not
+ * for the server: every request that passes is answered by the server itself.
  */
 export interface NetworkOptions {
   /** Rewrites the request path before forwarding (e.g. strips an ingress prefix). */
@@ -35,7 +35,7 @@ export interface NetworkOptions {
 }
 
 export async function faultyNetwork(
-  trackingUri: string,
+  upstreamUri: string,
   decide: (n: number, path: string) => Fault = () => 'pass',
   options: NetworkOptions = {},
 ): Promise<FaultyNetwork> {
@@ -58,7 +58,7 @@ export async function faultyNetwork(
       const headers = { ...req.headers };
       delete headers.host;
       delete headers.connection;
-      request(`${trackingUri}${path}`, {
+      request(`${upstreamUri}${path}`, {
         method: req.method as 'GET',
         headers,
         body: chunks.length ? Buffer.concat(chunks) : undefined,
