@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isPlugin, silentLogger } from '@evalhub/core';
 import type { EvaluationProvider, PluginContext } from '@evalhub/core';
 import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
+import { benchmarkConfigSchema } from './options.js';
 import { pythonError } from './provider.js';
 
 function context(hub: Partial<PluginContext['hub']> = {}): {
@@ -108,9 +109,9 @@ describe('validate()', () => {
     expect(
       provider.validate(task('arc_easy', { num_fewshot: -1, limit: 2.5, chat: true, colour: 'red' })),
     ).toEqual([
-      { pointer: '/num_fewshot', message: expect.any(String) },
-      { pointer: '/limit', message: expect.any(String) },
-      { pointer: '/colour', message: expect.stringContaining('Unknown setting') },
+      { pointer: '/colour', message: expect.stringContaining('not a known field') },
+      { pointer: '/num_fewshot', message: 'Must be >= 0.' },
+      { pointer: '/limit', message: expect.stringContaining('whole number') },
       { pointer: '/chat', message: expect.stringContaining('loglikelihoods') },
     ]);
     expect(provider.validate(task('hellaswag', { dataset_path: 'x.jsonl' }))).toEqual([
@@ -119,6 +120,30 @@ describe('validate()', () => {
     expect(
       provider.validate(task('gsm8k', { chat: true, num_fewshot: 0, gen_kwargs: { max_gen_toks: 64 } })),
     ).toEqual([]);
+  });
+  it('refuses settings outside the schema bounds, naming the field (issue: 1e9 shots, 1e6 batch, 200 KB instruction)', () => {
+    const issues = provider.validate(
+      task('arc_easy', { num_fewshot: 1e9, batch_size: 1e6, system_instruction: 'x'.repeat(200_000) }),
+    );
+    expect(issues).toEqual([
+      { pointer: '/num_fewshot', message: 'Must be <= 100.' },
+      { pointer: '/batch_size', message: 'Must be <= 1024.' },
+      { pointer: '/system_instruction', message: 'Must be at most 16384 characters.' },
+    ]);
+    expect(provider.validate(task('gsm8k', { gen_kwargs: { until: 'a,b' } }))).toEqual([
+      { pointer: '/gen_kwargs/until', message: expect.stringContaining('format') },
+    ]);
+    expect(provider.validate(task('gsm8k', { seed: -1, limit: 0 })).map((i) => i.pointer)).toEqual([
+      '/limit',
+      '/seed',
+    ]);
+  });
+  it('publishes the schema it checks against in every benchmark of its catalog', () => {
+    for (const b of provider.describe().benchmarks) expect(b.config_schema).toBe(benchmarkConfigSchema);
+    const schema = benchmarkConfigSchema.properties as Record<string, Record<string, unknown>>;
+    expect(schema.num_fewshot).toMatchObject({ minimum: 0, maximum: 100 });
+    expect(schema.batch_size).toMatchObject({ minimum: 1, maximum: 1024 });
+    expect(schema.system_instruction).toMatchObject({ maxLength: 16_384 });
   });
   it('names close matches for an unknown task', () => {
     expect(provider.validate(task('hellaswg', {}))[0]?.message).toMatch(/Did you mean 'hellaswag'/);

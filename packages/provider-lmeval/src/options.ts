@@ -28,6 +28,11 @@ export interface LmEvalProviderOptions {
   /** Run the preflight probes (reachability, chat-only endpoint, prompt logprobs). Default true. */
   preflight?: boolean;
   /**
+   * How long each preflight probe keeps retrying transient trouble (HTTP 503/429/502/504 with
+   * `Retry-After`, refused or reset connections), in seconds. Default 60; 0 = no retries.
+   */
+  preflight_retry_seconds?: number;
+  /**
    * Default `dataset_path` per benchmark id (JSONL under the data root), used when a request gives
    * none — so an air-gapped hub can serve `{"benchmark_id": "arc_easy"}` from its own copy.
    */
@@ -58,6 +63,7 @@ export const optionsSchema: Record<string, unknown> = {
     default_limit: { type: 'number', exclusiveMinimum: 0 },
     request_timeout_seconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
     preflight: { type: 'boolean', default: true },
+    preflight_retry_seconds: { type: 'number', minimum: 0, maximum: 3600, default: 60 },
     task_data: {
       type: 'object',
       description: 'Default dataset_path per benchmark id, for requests that give none.',
@@ -66,7 +72,16 @@ export const optionsSchema: Record<string, unknown> = {
   },
 };
 
-/** JSON Schema of a benchmark's `config` for this provider (shown in the catalog). */
+/** Longest `system_instruction`, in characters: at most 64 KiB in UTF-8, under Linux's 128 KiB per argument. */
+export const MAX_SYSTEM_INSTRUCTION_CHARS = 16_384;
+
+/** A value lm-eval's `k=v,k2=v2` parser keeps whole: no ',' and no whitespace. */
+const KEY_VALUE_TEXT = '^[^,\\s]+$';
+
+/**
+ * JSON Schema of a benchmark's `config` for this provider: the single statement of what a benchmark
+ * accepts, with bounds that keep lm-eval from being started with settings it cannot run.
+ */
 export const benchmarkConfigSchema: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
@@ -80,17 +95,30 @@ export const benchmarkConfigSchema: Record<string, unknown> = {
     limit: {
       type: 'number',
       exclusiveMinimum: 0,
-      description: 'Documents per task (<1: a fraction). For testing only.',
+      maximum: 10_000_000,
+      description: 'Documents per task (a whole number), or a fraction below 1. For testing only.',
     },
     dataset_path: {
       type: 'string',
       minLength: 1,
+      maxLength: 4096,
       description: 'JSONL file under the data root, run with the task template.',
     },
-    batch_size: { type: 'integer', minimum: 1, maximum: 1024 },
-    seed: { type: 'integer', minimum: 0 },
+    batch_size: { type: 'integer', minimum: 1, maximum: 1024, description: 'Prompts per request.' },
+    seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
     chat: { type: 'boolean', description: 'Use /v1/chat/completions (generate_until tasks only).' },
-    system_instruction: { type: 'string' },
-    gen_kwargs: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    system_instruction: { type: 'string', minLength: 1, maxLength: MAX_SYSTEM_INSTRUCTION_CHARS },
+    gen_kwargs: {
+      type: 'object',
+      maxProperties: 32,
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+      // pattern and maxLength apply to string values only
+      additionalProperties: {
+        type: ['string', 'number', 'boolean'],
+        pattern: KEY_VALUE_TEXT,
+        maxLength: 256,
+      },
+      description: "Extra generation settings (--gen_kwargs); values without ',' or whitespace.",
+    },
   },
 };

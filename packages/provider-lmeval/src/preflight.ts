@@ -1,4 +1,13 @@
 import { BenchmarkFailedError } from '@evalhub/core';
+import {
+  DEFAULT_PREFLIGHT_RETRY_MS,
+  isTransientStatus,
+  nextDelay,
+  retryAfterMs,
+  sleep,
+  transientErrorCode,
+  type RetryPolicy,
+} from './preflight-retry.js';
 
 export interface PreflightInput {
   /** OpenAI-compatible base URL ending in `/v1`. */
@@ -13,6 +22,11 @@ export interface PreflightInput {
   signal: AbortSignal;
   /** Per-probe timeout. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * How long each probe keeps retrying transient trouble (503/429/502/504, refused or reset
+   * connections) with backoff. Default 60 s; 0 = no retries.
+   */
+  retryBudgetMs?: number;
 }
 
 export interface PreflightResult {
@@ -28,6 +42,8 @@ const PROBE_PROMPT = 'Question: Which gas do plants take in from the air?\nAnswe
 interface ProbeResponse {
   status: number;
   body: unknown;
+  /** Attempts made (more than 1 after transient failures). */
+  attempts: number;
 }
 
 /** Server root of the tokenizer endpoints: the base URL minus a trailing `/v1`. */
@@ -39,39 +55,81 @@ async function probe(
   url: string,
   input: PreflightInput,
   init: { method: 'GET' | 'POST'; body?: unknown },
+  notes?: string[],
 ): Promise<ProbeResponse> {
+  const policy: RetryPolicy = { budgetMs: input.retryBudgetMs ?? DEFAULT_PREFLIGHT_RETRY_MS };
+  const started = Date.now();
+  const what = `${init.method} ${redactUrl(url)}`;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await probeOnce(url, input, init);
+    const elapsed = Date.now() - started;
+    const transient =
+      'response' in outcome
+        ? isTransientStatus(outcome.response.status)
+        : outcome.transientCode !== undefined;
+    const serverDelay =
+      'response' in outcome ? retryAfterMs(outcome.response.headers.get('retry-after')) : undefined;
+    const delay = transient ? nextDelay(policy, attempt, elapsed, serverDelay) : undefined;
+    const trouble =
+      'response' in outcome ? `HTTP ${outcome.response.status}` : (outcome.transientCode ?? 'error');
+    if (delay === undefined) {
+      const retried = attempt > 1 ? `; ${attempt} attempts over ${Math.round(elapsed / 1000)} s` : '';
+      if ('error' in outcome) {
+        throw new BenchmarkFailedError(
+          `Model server unreachable: ${what} failed (${outcome.reason}${retried}).`,
+          { code: 'model_unreachable', cause: outcome.error },
+        );
+      }
+      if (attempt > 1) notes?.push(`${what}: ${trouble} after ${attempt} attempts; giving up.`);
+      return readBody(outcome.response, attempt);
+    }
+    notes?.push(`${what}: ${trouble}, trying again in ${delay} ms (attempt ${attempt + 1}).`);
+    if ('response' in outcome) await outcome.response.body?.cancel().catch(() => undefined);
+    try {
+      await sleep(delay, input.signal);
+    } catch (reason) {
+      throw stoppedError(reason);
+    }
+  }
+}
+
+type Attempt = { response: Response } | { error: unknown; reason: string; transientCode?: string };
+
+async function probeOnce(
+  url: string,
+  input: PreflightInput,
+  init: { method: 'GET' | 'POST'; body?: unknown },
+): Promise<Attempt> {
   const timeout = AbortSignal.timeout(input.timeoutMs ?? 30_000);
   const signal = AbortSignal.any([input.signal, timeout]);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
-  let response: Response;
   try {
-    response = await fetch(url, {
+    const response = await fetch(url, {
       method: init.method,
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal,
     });
+    return { response };
   } catch (err) {
-    if (input.signal.aborted) {
-      const reason: unknown = input.signal.reason;
-      throw new BenchmarkFailedError(
-        `Stopped while checking the model server (${reason instanceof Error ? reason.message : 'cancelled or timed out'}).`,
-        { code: 'benchmark_aborted', cause: reason },
-      );
-    }
-    const reason = timeout.aborted
-      ? `no answer within ${Math.round((input.timeoutMs ?? 30_000) / 1000)} s`
-      : describeFetchError(err);
-    throw new BenchmarkFailedError(
-      `Model server unreachable: ${init.method} ${redactUrl(url)} failed (${reason}).`,
-      {
-        code: 'model_unreachable',
-        cause: err,
-      },
-    );
+    if (input.signal.aborted) throw stoppedError(input.signal.reason);
+    if (timeout.aborted)
+      return { error: err, reason: `no answer within ${Math.round((input.timeoutMs ?? 30_000) / 1000)} s` };
+    const transientCode = transientErrorCode(err);
+    return { error: err, reason: describeFetchError(err), ...(transientCode ? { transientCode } : {}) };
   }
+}
+
+function stoppedError(reason: unknown): BenchmarkFailedError {
+  return new BenchmarkFailedError(
+    `Stopped while checking the model server (${reason instanceof Error ? reason.message : 'cancelled or timed out'}).`,
+    { code: 'benchmark_aborted', cause: reason },
+  );
+}
+
+async function readBody(response: Response, attempts: number): Promise<ProbeResponse> {
   let body: unknown;
   const text = await response.text();
   try {
@@ -79,7 +137,11 @@ async function probe(
   } catch {
     body = text.slice(0, 300);
   }
-  return { status: response.status, body };
+  return { status: response.status, body, attempts };
+}
+
+function attemptsText(response: ProbeResponse): string {
+  return response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
 }
 
 function describeFetchError(err: unknown): string {
@@ -121,7 +183,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   const base = input.baseUrl.replace(/\/+$/, '');
   const notes: string[] = [];
 
-  const models = await probe(`${base}/models`, input, { method: 'GET' });
+  const models = await probe(`${base}/models`, input, { method: 'GET' }, notes);
   if (models.status === 401 || models.status === 403) {
     throw new BenchmarkFailedError(
       `Model server refused the request (HTTP ${models.status}): check the API key.`,
@@ -132,7 +194,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   }
   if (models.status >= 500) {
     throw new BenchmarkFailedError(
-      `Model server error on GET /models (HTTP ${models.status}): ${errorText(models.body)}`,
+      `Model server error on GET /models (HTTP ${models.status}${attemptsText(models)}): ${errorText(models.body)}`,
       {
         code: 'model_unavailable',
       },
@@ -162,20 +224,25 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     return { modelType: 'local-chat-completions', notes };
   }
 
-  const completion = await probe(`${base}/completions`, input, {
-    method: 'POST',
-    body: input.needsLoglikelihood
-      ? {
-          model: input.model,
-          prompt: PROBE_PROMPT,
-          max_tokens: 1,
-          temperature: 0,
-          echo: true,
-          logprobs: 1,
-          seed: 1234,
-        }
-      : { model: input.model, prompt: PROBE_PROMPT, max_tokens: 1, temperature: 0 },
-  });
+  const completion = await probe(
+    `${base}/completions`,
+    input,
+    {
+      method: 'POST',
+      body: input.needsLoglikelihood
+        ? {
+            model: input.model,
+            prompt: PROBE_PROMPT,
+            max_tokens: 1,
+            temperature: 0,
+            echo: true,
+            logprobs: 1,
+            seed: 1234,
+          }
+        : { model: input.model, prompt: PROBE_PROMPT, max_tokens: 1, temperature: 0 },
+    },
+    notes,
+  );
   if (completion.status === 404 || completion.status === 405 || completion.status === 501) {
     if (input.needsLoglikelihood)
       throw chatOnlyError(`POST /v1/completions answered HTTP ${completion.status}`);
@@ -184,7 +251,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   }
   if (completion.status !== 200) {
     throw new BenchmarkFailedError(
-      `Model server failed the completions probe (HTTP ${completion.status}): ${errorText(completion.body) || 'no message'}`,
+      `Model server failed the completions probe (HTTP ${completion.status}${attemptsText(completion)}): ${errorText(completion.body) || 'no message'}`,
       { code: completion.status >= 500 ? 'model_unavailable' : 'model_rejected_probe' },
     );
   }
@@ -193,11 +260,13 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   let promptTokens: number | undefined;
   if (input.tokenizerBackend === 'remote') {
     const root = serverRoot(base);
-    const info = await probe(`${root}/tokenizer_info`, input, { method: 'GET' });
-    const tokenized = await probe(`${root}/tokenize`, input, {
-      method: 'POST',
-      body: { model: input.model, prompt: PROBE_PROMPT, add_special_tokens: false },
-    });
+    const info = await probe(`${root}/tokenizer_info`, input, { method: 'GET' }, notes);
+    const tokenized = await probe(
+      `${root}/tokenize`,
+      input,
+      { method: 'POST', body: { model: input.model, prompt: PROBE_PROMPT, add_special_tokens: false } },
+      notes,
+    );
     const tokens = (tokenized.body as { tokens?: unknown } | undefined)?.tokens;
     if (info.status !== 200 || tokenized.status !== 200 || !Array.isArray(tokens)) {
       throw new BenchmarkFailedError(

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { BenchmarkFailedError, describeError } from '@evalhub/core';
+import { BenchmarkFailedError, compileSchema, describeError, toErrorDetails } from '@evalhub/core';
 import type {
   BenchmarkDescriptor,
   BenchmarkOutcome,
@@ -42,7 +42,6 @@ interface BenchmarkSettings {
   gen_kwargs?: Record<string, string | number | boolean>;
 }
 
-const CONFIG_KEYS = new Set(Object.keys((benchmarkConfigSchema.properties as Record<string, unknown>) ?? {}));
 const LOG_TAIL_LINES = 30;
 
 /** Runs lm-evaluation-harness against the model's OpenAI-compatible server. */
@@ -141,6 +140,9 @@ export class LmEvalProvider implements EvaluationProvider {
             tokenizerBackend: backend,
             apiKey,
             signal: ctx.signal,
+            ...(this.options.preflight_retry_seconds !== undefined
+              ? { retryBudgetMs: this.options.preflight_retry_seconds * 1000 }
+              : {}),
           });
     for (const note of checked.notes) ctx.log(note);
 
@@ -251,8 +253,7 @@ export class LmEvalProvider implements EvaluationProvider {
       const name = parsed.leafTasks.length === 1 ? 'samples.jsonl' : `samples/${leaf}.jsonl`;
       await ctx.artifact({ name, path, contentType: 'application/x-ndjson' });
     }
-    if (existsSync(ctx.logFile))
-      await ctx.artifact({ name: 'lm-eval.log', path: ctx.logFile, contentType: 'text/plain' });
+    // the process log is ctx.logFile, which core attaches once as `<benchmark>/execution.log`
 
     const entryPrimary = entry?.primary_metric ?? undefined;
     const primaryMetric =
@@ -299,18 +300,19 @@ export class LmEvalProvider implements EvaluationProvider {
     }
 
     const config = task.benchmark.config ?? {};
-    const settings: BenchmarkSettings = {};
-    for (const [key, value] of Object.entries(config)) {
-      if (!CONFIG_KEYS.has(key)) {
-        issues.push({
-          pointer: `/${key}`,
-          message: `Unknown setting '${key}' (allowed: ${[...CONFIG_KEYS].join(', ')}).`,
-        });
-        continue;
-      }
-      const problem = checkSetting(key, value);
-      if (problem) issues.push({ pointer: `/${key}`, message: problem });
-      else (settings as Record<string, unknown>)[key] = value;
+    const schemaIssues = checkConfig(config);
+    issues.push(...schemaIssues);
+    // fields the schema flagged are left out, so the checks below see only well-typed values
+    const flagged = new Set(schemaIssues.map((i) => i.pointer.split('/')[1]));
+    const settings = Object.fromEntries(
+      Object.entries(config).filter(([key]) => !flagged.has(key)),
+    ) as BenchmarkSettings;
+    // the one rule JSON Schema cannot say plainly: a limit of 1 or more counts documents
+    if (typeof settings.limit === 'number' && settings.limit >= 1 && !Number.isInteger(settings.limit)) {
+      issues.push({
+        pointer: '/limit',
+        message: 'limit must be a whole number of documents, or a fraction below 1.',
+      });
     }
 
     const defaultData = this.options.task_data?.[id];
@@ -344,36 +346,13 @@ export class LmEvalProvider implements EvaluationProvider {
   }
 }
 
-function checkSetting(key: string, value: unknown): string | undefined {
-  switch (key) {
-    case 'num_fewshot':
-    case 'batch_size':
-    case 'seed':
-      return Number.isInteger(value) && (value as number) >= (key === 'batch_size' ? 1 : 0)
-        ? undefined
-        : `${key} must be a non-negative integer.`;
-    case 'limit':
-      return typeof value === 'number' && value > 0 && (value < 1 || Number.isInteger(value))
-        ? undefined
-        : 'limit must be a positive integer (documents) or a fraction below 1.';
-    case 'dataset_path':
-    case 'system_instruction':
-      return typeof value === 'string' && value.length > 0 ? undefined : `${key} must be a non-empty string.`;
-    case 'chat':
-      return typeof value === 'boolean' ? undefined : 'chat must be a boolean.';
-    case 'gen_kwargs':
-      if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return 'gen_kwargs must be an object.';
-      for (const [k, v] of Object.entries(value)) {
-        if (!['string', 'number', 'boolean'].includes(typeof v))
-          return `gen_kwargs.${k} must be a string, number or boolean.`;
-        if (/[,\s]/.test(String(v)) || /[,=\s]/.test(k))
-          return `gen_kwargs.${k} cannot contain ',' or whitespace.`;
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
+let configValidator: ReturnType<typeof compileSchema> | undefined;
+
+/** Checks a benchmark's `config` against the schema the catalog publishes (the only statement of it). */
+export function checkConfig(config: Record<string, unknown>): ValidationIssue[] {
+  configValidator ??= compileSchema(benchmarkConfigSchema);
+  if (configValidator(config)) return [];
+  return toErrorDetails(configValidator.errors).map((d) => ({ pointer: d.pointer, message: d.message }));
 }
 
 function readCustomTasks(dir: string): string[] {

@@ -188,8 +188,9 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     const meanAcc =
       samples.map((l) => (JSON.parse(l) as { acc: number }).acc).reduce((a, b) => a + b, 0) / samples.length;
     expect(meanAcc).toBe(outcome.metrics.acc);
-    const log = await readFile(h.artifacts.get('arc_easy/lm-eval.log') ?? '', 'utf8');
-    expect(log).toContain('Requesting API');
+    // the process log is the run's log file (core attaches it once, as execution.log), not a second copy
+    expect(await readFile(h.ctx.logFile, 'utf8')).toContain('Requesting API');
+    expect([...h.artifacts.keys()].filter((name) => name.endsWith('.log'))).toEqual([]);
 
     // progress came from lm-eval's own request bar and reached the end
     const requestEvents = h.progress.filter((p) => p.message === 'Requesting API');
@@ -301,6 +302,20 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     expect(processesMentioning(h.workDir)).toEqual([]);
   });
 
+  it('the preflight waits out two 503s with Retry-After: 0, then the run goes ahead', async () => {
+    const h = await harness();
+    const outcome = await provider().run(
+      task(
+        'arc_easy',
+        { dataset_path: 'arc-sample.jsonl', limit: 3 },
+        `${fixtureUrl}/_/fail-503=2+key=preflight-retry/v1`,
+      ),
+      h.ctx,
+    );
+    expect(outcome.samples).toBe(3);
+    expect(await readFile(h.ctx.logFile, 'utf8')).toMatch(/HTTP 503, trying again in 0 ms \(attempt 3\)/);
+  });
+
   it('the preflight reports a server answering 500', async () => {
     const h = await harness();
     await expect(
@@ -345,7 +360,7 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     });
     const h = await harness();
     await expect(
-      provider().run(
+      provider({ preflight_retry_seconds: 1 }).run(
         task('arc_easy', { dataset_path: 'arc-sample.jsonl' }, `http://127.0.0.1:${port}/v1`),
         h.ctx,
       ),
@@ -489,6 +504,9 @@ describe('through core (createHub with the plugin, jsonl tracker)', () => {
     const trackedAcc = events.map((e) => e.metrics?.['arc_easy.acc']).find((v) => v !== undefined);
     expect(trackedAcc).toBe(acc);
     expect(events.some((e) => e.event === 'artifact' && e.name === 'arc_easy/results.json')).toBe(true);
+    // the lm-eval log reaches the tracker once
+    const logArtifacts = events.filter((e) => e.event === 'artifact' && e.name?.endsWith('.log'));
+    expect(logArtifacts.map((e) => e.name)).toEqual(['arc_easy/execution.log']);
   });
 });
 

@@ -207,39 +207,69 @@ export function requiredColumns(metricIds: readonly string[]): Column[] {
   return ALL_COLUMNS.filter((c) => needed.has(c));
 }
 
-/** JSON Schema of a RAGAS benchmark's `config` (documented in the README). */
+const endpointSchema = (what: string): Record<string, unknown> => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    url: {
+      type: 'string',
+      pattern: '^https?://\\S+$',
+      maxLength: 2048,
+      description: `OpenAI-compatible base URL of the ${what}.`,
+    },
+    model: { type: 'string', minLength: 1, maxLength: 256, description: `Served name of the ${what}.` },
+  },
+});
+
+/**
+ * JSON Schema of a RAGAS benchmark's `config` (documented in the README): the single statement of
+ * what a benchmark accepts, with bounds; the provider checks a config against exactly this.
+ */
 export const CONFIG_SCHEMA: Record<string, unknown> = {
   type: 'object',
   required: ['dataset_path'],
+  additionalProperties: false,
   properties: {
     dataset_path: {
       type: 'string',
+      minLength: 1,
+      maxLength: 4096,
+      pattern: '\\S',
       description: 'JSONL (one object per line) or JSON list, relative to the data root.',
     },
     column_map: {
       type: 'object',
-      additionalProperties: { type: 'string' },
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        ALL_COLUMNS.map((c) => [c, { type: 'string', minLength: 1, maxLength: 256 }]),
+      ),
       description: 'Canonical column → column name in the dataset, e.g. {"user_input": "prompt"}.',
     },
-    limit: { type: 'integer', minimum: 1, description: 'Score only the first N rows.' },
+    limit: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Score only the first N rows.' },
     metrics: {
       type: 'array',
-      items: { type: 'string' },
+      minItems: 1,
+      maxItems: 64,
+      items: { enum: METRICS.map((m) => m.id) },
       description: "Run these metrics instead of the benchmark's own.",
     },
     judge: {
-      type: 'object',
-      properties: { url: { type: 'string' }, model: { type: 'string' } },
+      ...endpointSchema('judge model'),
       description:
         "Judge model (OpenAI-compatible base URL and served name); defaults to the request's model.",
     },
-    embeddings: { type: 'object', properties: { url: { type: 'string' }, model: { type: 'string' } } },
+    embeddings: endpointSchema('embeddings model'),
     json_mode: {
       enum: ['json_object', 'md_json'],
       description: 'md_json for servers without response_format.',
     },
-    concurrency: { type: 'integer', minimum: 1 },
-    timeout_seconds: { type: 'number', exclusiveMinimum: 0, description: 'Per judge call.' },
+    concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+    timeout_seconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 86_400,
+      description: 'Per judge call.',
+    },
   },
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBenchmarks, requiredColumns, SUITES } from './catalog.js';
+import { CONFIG_SCHEMA, describeBenchmarks, requiredColumns, SUITES } from './catalog.js';
 import { openAiBaseUrl, parseBenchmarkConfig } from './config.js';
 
 describe('parseBenchmarkConfig', () => {
@@ -21,7 +21,7 @@ describe('parseBenchmarkConfig', () => {
       metrics: ['faithfulness', 'bogus'],
     });
     expect(issues).toEqual([
-      { pointer: '/metrics/1', message: expect.stringMatching(/unknown metric 'bogus'/) },
+      { pointer: '/metrics/1', message: expect.stringMatching(/^Must be one of: "faithfulness", /) },
     ]);
   });
 
@@ -47,6 +47,23 @@ describe('parseBenchmarkConfig', () => {
         '/timeout_seconds',
       ].sort(),
     );
+  });
+
+  it('enforces the bounds its published schema declares', () => {
+    const { issues } = parseBenchmarkConfig('faithfulness', {
+      dataset_path: 'a',
+      limit: 1e9,
+      concurrency: 1e6,
+      colour: 'red',
+      judge: { url: 'http://j/v1', model: 'm', extra: 1 },
+    });
+    expect(issues).toEqual([
+      { pointer: '/colour', message: expect.stringMatching(/not a known field/) },
+      { pointer: '/limit', message: 'Must be <= 10000000.' },
+      { pointer: '/judge/extra', message: expect.stringMatching(/not a known field/) },
+      { pointer: '/concurrency', message: 'Must be <= 256.' },
+    ]);
+    for (const b of describeBenchmarks()) expect(b.config_schema).toBe(CONFIG_SCHEMA);
   });
 
   it('keeps judge, embeddings and tuning settings', () => {

@@ -17,6 +17,7 @@ import { CONTRACT_VERSION, parseRunnerEvent, parseRunnerResult, RunnerResultErro
 import type { RunnerEvent, RunnerResult, RunnerSpec } from './contract.js';
 import { loadDataset } from './dataset.js';
 import type { LoadedDataset } from './dataset.js';
+import { PreparedCache } from './prepared-cache.js';
 import { rowsToCsv, rowsToJsonl } from './results.js';
 
 export const PROVIDER_ID = 'ragas';
@@ -51,7 +52,14 @@ export interface RagasProviderOptions {
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_TIMEOUT_SECONDS = 180;
 
+type Prepared = { config?: RagasBenchmarkConfig; dataset?: LoadedDataset; issues: ValidationIssue[] };
+
 export class RagasProvider implements EvaluationProvider {
+  /** What validate() parsed, kept for the same request's run(): each dataset is read once. */
+  private readonly prepared = new PreparedCache<Required<Omit<Prepared, 'issues'>>>();
+  /** Datasets read and checked so far (for tests and diagnostics). */
+  datasetLoads = 0;
+
   constructor(private readonly options: RagasProviderOptions) {}
 
   describe(): ProviderDescriptor {
@@ -65,7 +73,9 @@ export class RagasProvider implements EvaluationProvider {
   }
 
   async validate(task: BenchmarkTask): Promise<ValidationIssue[]> {
-    const { issues } = await this.prepare(task);
+    const { config, dataset, issues } = await this.prepare(task);
+    if (config && dataset)
+      await this.prepared.put(slotOf(task), keyOf(task), dataset.path, { config, dataset });
     return issues;
   }
 
@@ -78,12 +88,11 @@ export class RagasProvider implements EvaluationProvider {
     return { ok: true, detail: `python: ${this.options.python}` };
   }
 
-  private async prepare(
-    task: BenchmarkTask,
-  ): Promise<{ config?: RagasBenchmarkConfig; dataset?: LoadedDataset; issues: ValidationIssue[] }> {
+  private async prepare(task: BenchmarkTask): Promise<Prepared> {
     const parsed = parseBenchmarkConfig(task.benchmark.benchmark_id, task.benchmark.config ?? {});
     if (!parsed.config) return { issues: parsed.issues };
     const config = parsed.config;
+    this.datasetLoads++;
     const { dataset, issues } = await loadDataset({
       dataRoot: this.options.dataRoot,
       datasetPath: config.datasetPath,
@@ -96,7 +105,9 @@ export class RagasProvider implements EvaluationProvider {
   }
 
   async run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
-    const { config, dataset, issues } = await this.prepare(task);
+    const { config, dataset, issues } =
+      (await this.prepared.take(slotOf(task), keyOf(task)).then((hit) => hit && { ...hit, issues: [] })) ??
+      (await this.prepare(task));
     if (!config || !dataset) {
       throw new BenchmarkFailedError(
         `Invalid RAGAS benchmark: ${issues.map((i) => `${i.pointer || '/'} ${i.message}`).join('; ')}`,
@@ -263,4 +274,14 @@ export class RagasProvider implements EvaluationProvider {
       },
     };
   }
+}
+
+/** The request slot a benchmark task occupies (one evaluation, one position). */
+function slotOf(task: BenchmarkTask): string {
+  return `${task.evaluationId}\u0000${task.index}`;
+}
+
+/** What the prepared result depends on: the benchmark and its config. */
+function keyOf(task: BenchmarkTask): string {
+  return JSON.stringify([task.benchmark.benchmark_id, task.benchmark.config ?? {}]);
 }
