@@ -50,8 +50,11 @@ export const SERVER_PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const API = '/api/v1';
-/** Routes that never require an API key. */
-const PUBLIC_PATHS = new Set([`${API}/health`, '/metrics']);
+const HEALTH = `${API}/health`;
+/** Routes that never require an API key (health only without `details`). */
+const PUBLIC_PATHS = new Set([HEALTH, '/metrics']);
+const isPublic = (ctx: Context): boolean =>
+  PUBLIC_PATHS.has(ctx.path) && !(ctx.path === HEALTH && ctx.query.details !== undefined);
 
 /** Builds the Koa app for a hub: routes of the OpenAPI document, errors, auth, CORS, metrics. */
 export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
@@ -149,7 +152,7 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
 
   if (auth.enabled) {
     app.use(async (ctx: Context, next: Next) => {
-      if (PUBLIC_PATHS.has(ctx.path)) return next();
+      if (isPublic(ctx)) return next();
       const key = ApiKeyAuth.presented({
         authorization: ctx.get('Authorization') || undefined,
         'x-api-key': ctx.get('X-API-Key') || undefined,
@@ -202,11 +205,16 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  router.get(`${API}/health`, async (ctx) => {
+  // Public: the status only. With details=true (behind the API key when keys are configured):
+  // every component with its detail (store, tracker, providers).
+  router.get(HEALTH, async (ctx) => {
+    const q = new QueryReader(ctx.query);
+    const details = q.boolean('details') ?? false;
+    q.done();
     const health = await hub.health();
     ctx.status = health.status === 'down' ? 503 : 200;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = health;
+    ctx.body = details ? health : { status: health.status };
   });
 
   // Evaluations
