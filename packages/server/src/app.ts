@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
@@ -17,6 +17,7 @@ import { readJsonBody } from './body.js';
 import { cors } from './cors.js';
 import { renderDocsPage } from './docs-page.js';
 import { HttpError, toErrorResponse } from './http-error.js';
+import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { parseListQuery, QueryReader } from './query.js';
 import { formatEvent, parseLastEventId, write } from './sse.js';
@@ -191,7 +192,8 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   }
 
   const router = new Router<AppState>();
-  const json = async (ctx: Context): Promise<unknown> => readJsonBody(ctx.req, bodyLimit);
+  const json = async (ctx: Context): Promise<unknown> =>
+    readJsonBody(ctx.req, bodyLimit, { timeoutMs: hub.config.server.requestTimeoutMs });
 
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
@@ -393,11 +395,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }));
   const app = createApp(hub, options.app);
   const handle = app.callback();
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = createHttpServer(
+    (req, res) => {
+      void handle(req, res);
+    },
+    { requestTimeoutMs: hub.config.server.requestTimeoutMs },
+  );
   const host = options.host ?? hub.config.server.host;
   const port = options.port ?? hub.config.server.port;
   try {
