@@ -89,7 +89,7 @@ const get = async (path) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.json() };
 };
-const health = await get('/api/v1/health');
+const health = await get('/api/v1/health?details=true');
 const c = health.body.components;
 const problems = [];
 if (health.status !== 200) problems.push(`health answered ${health.status}`);

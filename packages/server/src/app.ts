@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
@@ -17,6 +17,7 @@ import { readJsonBody } from './body.js';
 import { cors } from './cors.js';
 import { renderDocsPage } from './docs-page.js';
 import { HttpError, toErrorResponse } from './http-error.js';
+import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { parseListQuery, QueryReader } from './query.js';
 import { formatEvent, parseLastEventId, write } from './sse.js';
@@ -50,8 +51,11 @@ export const SERVER_PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const API = '/api/v1';
-/** Routes that never require an API key. */
-const PUBLIC_PATHS = new Set([`${API}/health`, '/metrics']);
+const HEALTH = `${API}/health`;
+/** Routes that never require an API key (health only without `details`). */
+const PUBLIC_PATHS = new Set([HEALTH, '/metrics']);
+const isPublic = (ctx: Context): boolean =>
+  PUBLIC_PATHS.has(ctx.path) && !(ctx.path === HEALTH && ctx.query.details !== undefined);
 
 /** Builds the Koa app for a hub: routes of the OpenAPI document, errors, auth, CORS, metrics. */
 export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
@@ -149,7 +153,7 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
 
   if (auth.enabled) {
     app.use(async (ctx: Context, next: Next) => {
-      if (PUBLIC_PATHS.has(ctx.path)) return next();
+      if (isPublic(ctx)) return next();
       const key = ApiKeyAuth.presented({
         authorization: ctx.get('Authorization') || undefined,
         'x-api-key': ctx.get('X-API-Key') || undefined,
@@ -188,7 +192,8 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   }
 
   const router = new Router<AppState>();
-  const json = async (ctx: Context): Promise<unknown> => readJsonBody(ctx.req, bodyLimit);
+  const json = async (ctx: Context): Promise<unknown> =>
+    readJsonBody(ctx.req, bodyLimit, { timeoutMs: hub.config.server.requestTimeoutMs });
 
   router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
@@ -202,11 +207,16 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  router.get(`${API}/health`, async (ctx) => {
+  // Public: the status only. With details=true (behind the API key when keys are configured):
+  // every component with its detail (store, tracker, providers).
+  router.get(HEALTH, async (ctx) => {
+    const q = new QueryReader(ctx.query);
+    const details = q.boolean('details') ?? false;
+    q.done();
     const health = await hub.health();
     ctx.status = health.status === 'down' ? 503 : 200;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = health;
+    ctx.body = details ? health : { status: health.status };
   });
 
   // Evaluations
@@ -385,11 +395,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }));
   const app = createApp(hub, options.app);
   const handle = app.callback();
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = createHttpServer(
+    (req, res) => {
+      void handle(req, res);
+    },
+    { requestTimeoutMs: hub.config.server.requestTimeoutMs },
+  );
   const host = options.host ?? hub.config.server.host;
   const port = options.port ?? hub.config.server.port;
   try {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { isJsonContentType, locateJsonError, readJsonBody } from './body.js';
@@ -91,6 +91,32 @@ describe('readJsonBody', () => {
     expect(
       (await failure(readJsonBody(request('  ', { 'content-type': 'application/json' }), 100))).code,
     ).toBe('body_empty');
+  });
+
+  it('answers 408 when the body does not arrive in time', async () => {
+    const stalled = new PassThrough() as unknown as IncomingMessage;
+    (stalled as { headers: Record<string, string> }).headers = {
+      'content-type': 'application/json',
+      'content-length': '1000',
+    };
+    (stalled as unknown as PassThrough).write('{"model":');
+    const err = await failure(readJsonBody(stalled, 10_000, { timeoutMs: 20 }));
+    expect(err.status).toBe(408);
+    expect(err.code).toBe('request_timeout');
+    expect(err.message).toMatch(/9 of 1000 bytes/);
+  });
+
+  it('answers 400 for invalid UTF-8 and for nesting beyond the depth limit', async () => {
+    const json = { 'content-type': 'application/json' };
+    const bad = await failure(readJsonBody(request(Buffer.from([0x22, 0xc3, 0x28, 0x22]), json), 100));
+    expect([bad.status, bad.code]).toEqual([400, 'invalid_utf8']);
+    expect(bad.message).toMatch(/offset 1 \(0xc3\)/);
+    const deep = await failure(readJsonBody(request('{"a":{"b":[1]}}', json), 100, { maxDepth: 2 }));
+    expect([deep.status, deep.code]).toEqual([400, 'body_too_deep']);
+    expect(deep.details[0]!.pointer).toBe('/a/b');
+    await expect(readJsonBody(request('{"a":{"b":1}}', json), 100, { maxDepth: 2 })).resolves.toEqual({
+      a: { b: 1 },
+    });
   });
 
   it('recognises JSON media types', () => {

@@ -1,143 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { HttpError } from './http-error.js';
+import { findInvalidUtf8, findTooDeep, locateJsonError, MAX_JSON_DEPTH } from './json-text.js';
 
-/** Where a JSON text stops being valid: offset (0-based), line and column (1-based) and what was found. */
-export interface JsonSyntaxProblem {
-  position: number;
-  line: number;
-  column: number;
-  message: string;
-}
-
-/**
- * Finds the first syntax error of a JSON text with a small recursive-descent scan. Only used after
- * `JSON.parse` has failed, to tell the client exactly where (V8's messages do not always say).
- */
-export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
-  let i = 0;
-  class Stop extends Error {
-    constructor(
-      readonly at: number,
-      readonly why: string,
-    ) {
-      super(why);
-    }
-  }
-  const describe = (at: number): string => (at >= text.length ? 'the end of the body' : `'${text[at]}'`);
-  const fail = (why: string, at = i): never => {
-    throw new Stop(at, why);
-  };
-  const ws = (): void => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
-      i++;
-  };
-  const literal = (word: string): void => {
-    for (let k = 0; k < word.length; k++) {
-      if (text[i + k] !== word[k]) fail(`Unexpected ${describe(i + k)}; expected '${word}'`, i + k);
-    }
-    i += word.length;
-  };
-  const string = (): void => {
-    i++; // opening quote
-    for (;;) {
-      if (i >= text.length) fail('Unterminated string');
-      const ch = text.charCodeAt(i);
-      if (ch === 0x22) {
-        i++;
-        return;
-      }
-      if (ch < 0x20) fail('Control character inside a string (escape it, e.g. \\n)');
-      if (ch === 0x5c) {
-        const next = text[i + 1];
-        if (next === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('Invalid \\u escape', i);
-          i += 6;
-          continue;
-        }
-        if (next === undefined || !'"\\/bfnrt'.includes(next)) fail('Invalid escape sequence', i);
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-  };
-  const number = (): void => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === '-' || m[0] === '') fail(`Unexpected ${describe(i)}; expected a value`);
-    i += m![0].length;
-  };
-  const value = (depth: number): void => {
-    if (depth > 1000) fail('Nested too deeply');
-    ws();
-    const ch = text[i];
-    if (ch === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(`Unexpected ${describe(i)}; expected a property name in double quotes`);
-        string();
-        ws();
-        if (text[i] !== ':') fail(`Unexpected ${describe(i)}; expected ':'`);
-        i++;
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail(`Unexpected ${describe(i)}; expected ',' or '}'`);
-      }
-    }
-    if (ch === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail(`Unexpected ${describe(i)}; expected ',' or ']'`);
-      }
-    }
-    if (ch === '"') return string();
-    if (ch === 't') return literal('true');
-    if (ch === 'f') return literal('false');
-    if (ch === 'n') return literal('null');
-    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return number();
-    fail(`Unexpected ${describe(i)}; expected a value`);
-  };
-  try {
-    value(0);
-    ws();
-    if (i < text.length) fail(`Unexpected ${describe(i)} after the JSON value`);
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof Stop)) throw err;
-    const before = text.slice(0, err.at);
-    const line = before.split('\n').length;
-    const column = err.at - before.lastIndexOf('\n');
-    return { position: err.at, line, column, message: err.why };
-  }
-}
+export { locateJsonError, type JsonSyntaxProblem } from './json-text.js';
 
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -145,12 +11,82 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
+export interface ReadBodyOptions {
+  /** Time the client has to send the whole body (ms); then 408 and the connection closes. */
+  timeoutMs?: number;
+  /** Deepest nesting allowed (default MAX_JSON_DEPTH). */
+  maxDepth?: number;
+}
+
+/** Collects the body's bytes: 413 over `limit` (after draining), 408 when it does not arrive in time. */
+function collect(req: IncomingMessage, limit: number, timeoutMs: number | undefined): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let overflow = false;
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (overflow) return;
+      if (size > limit) {
+        overflow = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(overflow ? tooLarge(limit) : undefined);
+    const onError = (err: Error): void => finish(err);
+    const onClose = (): void => {
+      if (!req.complete) finish(new Error('The client closed the connection while sending the body.'));
+    };
+    const declared = req.headers['content-length'];
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            req.pause();
+            finish(
+              new HttpError(
+                408,
+                'request_timeout',
+                `The body did not arrive within ${timeoutMs} ms (server.request_timeout_ms): ${size} of ${declared ?? 'an unknown number of'} bytes came. Send the whole body without pausing.`,
+                [],
+                { Connection: 'close' },
+              ),
+            );
+          }, timeoutMs);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
+}
+
+const tooLarge = (limit: number): HttpError =>
+  new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], {
+    Connection: 'close',
+  });
+
 /**
  * Reads and parses a JSON request body: 415 unless the content type is JSON, 413 over `limit`
- * bytes (checked against Content-Length first, then while streaming), 400 for malformed JSON with
- * the position of the problem.
+ * bytes (checked against Content-Length first, then while streaming), 408 when the body does not
+ * arrive within `timeoutMs`, 400 for invalid UTF-8, for malformed JSON (with the position of the
+ * problem) and for nesting deeper than `maxDepth` (with the pointer of the first value too deep).
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit: number,
+  options: ReadBodyOptions = {},
+): Promise<unknown> {
   const contentType = req.headers['content-type'];
   if (!isJsonContentType(contentType)) {
     req.resume();
@@ -171,36 +107,29 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
       `The body must be UTF-8 encoded JSON, not ${charset}.`,
     );
   }
-  const tooLarge = (): HttpError =>
-    new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], {
-      Connection: 'close',
-    });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw tooLarge();
+    throw tooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (overflow) continue;
-    size += chunk.length;
-    if (size > limit) {
-      overflow = true;
-      chunks.length = 0;
-      continue;
-    }
-    chunks.push(chunk);
+  const bytes = await collect(req, limit, options.timeoutMs);
+  if (!isUtf8(bytes)) {
+    const at = findInvalidUtf8(bytes) ?? 0;
+    throw new HttpError(
+      400,
+      'invalid_utf8',
+      `The body is not valid UTF-8: the byte at offset ${at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}) does not start or continue a character. Send JSON encoded as UTF-8.`,
+      [{ pointer: '', message: `Invalid UTF-8 at byte ${at}.` }],
+    );
   }
-  if (overflow) throw tooLarge();
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = bytes.toString('utf8');
   if (text.trim() === '')
     throw new HttpError(400, 'body_empty', 'The body is empty: send a JSON object.', [
       { pointer: '', message: 'Expected a JSON object.' },
     ]);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const problem = locateJsonError(text);
     const where = problem
@@ -211,4 +140,15 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
       { pointer: '', message: `${what}${where}.` },
     ]);
   }
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  const deep = findTooDeep(value, maxDepth);
+  if (deep !== undefined) {
+    throw new HttpError(
+      400,
+      'body_too_deep',
+      `The body nests arrays and objects more than ${maxDepth} levels deep (at ${deep.slice(0, 200)}${deep.length > 200 ? '…' : ''}); flatten it.`,
+      [{ pointer: deep.slice(0, 1000), message: `Nested more than ${maxDepth} levels deep.` }],
+    );
+  }
+  return value;
 }

@@ -42,6 +42,15 @@ export class QueryReader {
     return Number(v);
   }
 
+  boolean(name: string): boolean | undefined {
+    const v = this.string(name);
+    if (v === undefined) return undefined;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    this.details.push({ pointer: `/${name}`, message: `Must be true or false, got '${v.slice(0, 50)}'.` });
+    return undefined;
+  }
+
   list(name: string): string[] {
     const v = this.raw[name];
     if (v === undefined) return [];

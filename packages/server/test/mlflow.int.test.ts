@@ -50,7 +50,7 @@ describe('with the MLflow tracker plugin', () => {
     expect(tags).toMatchObject({ environment: 'testing', model_family: 'llama-3.1' });
     expect(run.body.run.info.status).toBe('FINISHED');
 
-    const health = await http(s.url, 'GET', '/api/v1/health');
+    const health = await http(s.url, 'GET', '/api/v1/health?details=true');
     expect(health.body.components.tracker).toMatchObject({ status: 'ok', name: 'mlflow' });
   });
 

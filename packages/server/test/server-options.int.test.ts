@@ -43,7 +43,17 @@ describe('API keys', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.message).toMatch(/not valid/);
 
-    expect((await http(s.url, 'GET', '/api/v1/health')).status).toBe(200);
+    const health = await http(s.url, 'GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    const details = await http(s.url, 'GET', '/api/v1/health?details=true');
+    expect(details.status).toBe(401);
+    expect(details.body.error.code).toBe('unauthorized');
+    const withKey = await http(s.url, 'GET', '/api/v1/health?details=true', {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.components.store.name).toBe('sqlite');
     expect((await http(s.url, 'GET', '/metrics')).status).toBe(200);
     const bearer = await http(s.url, 'POST', '/api/v1/evaluations', {
       json: request,
@@ -257,7 +267,7 @@ describe('failures on the hub side', () => {
   it('health is 503 when the store is down; other requests get a generic 500 that is logged with the request id', async () => {
     const s = await start();
     await s.hub.store.close();
-    const health = await http(s.url, 'GET', '/api/v1/health');
+    const health = await http(s.url, 'GET', '/api/v1/health?details=true');
     expect(health.status).toBe(503);
     expect(health.body.status).toBe('down');
     expect(health.body.components.store.status).toBe('down');

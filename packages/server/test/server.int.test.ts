@@ -54,8 +54,19 @@ describe('contract and operations routes', () => {
     expect(r.text).not.toMatch(/<script|<link /);
   });
 
-  it('reports health with every component', async () => {
+  it('answers public health with the status only: no path, URL or component detail', async () => {
     const r = await http(s.url, 'GET', '/api/v1/health');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.body).toEqual({ status: 'ok' });
+    expect(r.text).not.toContain(s.dir);
+    const bad = await http(s.url, 'GET', '/api/v1/health?details=yes');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].pointer).toBe('/details');
+  });
+
+  it('reports health with every component when asked for details', async () => {
+    const r = await http(s.url, 'GET', '/api/v1/health?details=true');
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('ok');
     expect(Object.keys(r.body.components)).toEqual(

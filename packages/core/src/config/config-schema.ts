@@ -31,6 +31,7 @@ export const configFileSchema = {
         host: { type: 'string' },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         body_limit_bytes: { type: 'integer', minimum: 1024 },
+        request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3_600_000 },
         cors_origins: { type: 'array', items: { type: 'string' } },
         api_keys: { type: 'array', items: { type: 'string', minLength: 16 } },
         api_keys_file: { type: 'string' },

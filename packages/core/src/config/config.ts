@@ -31,6 +31,8 @@ export interface HubConfig {
     host: string;
     port: number;
     bodyLimitBytes: number;
+    /** Time a client has to send a request's headers, and again its body; then 408 and the connection closes. */
+    requestTimeoutMs: number;
     corsOrigins: string[];
     apiKeys: string[];
   };
@@ -314,6 +316,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       port: envNumber(env, 'EVALHUB_PORT') ?? Number(server.port ?? 8000),
       bodyLimitBytes:
         envNumber(env, 'EVALHUB_BODY_LIMIT_BYTES') ?? Number(server.body_limit_bytes ?? 1024 * 1024),
+      requestTimeoutMs:
+        envNumber(env, 'EVALHUB_REQUEST_TIMEOUT_MS') ?? Number(server.request_timeout_ms ?? 30_000),
       corsOrigins: env.EVALHUB_CORS_ORIGINS
         ? env.EVALHUB_CORS_ORIGINS.split(',')
             .map((s) => s.trim())

@@ -179,7 +179,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and readiness (store, tracker, plugins) */
+        /**
+         * Liveness and readiness; with details=true every component (store, tracker, plugins)
+         * @description Without `details` this route is public and answers the status only (for probes). With `details=true` it also names every component with its detail (store, tracker, providers); when the hub has API keys, a request with `details` needs one like every other route.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -468,6 +471,12 @@ export interface components {
             name?: string;
             detail?: string;
         };
+        /** @description The public health answer: the status only. */
+        HealthStatus: {
+            /** @enum {string} */
+            status: "ok" | "degraded" | "down";
+        };
+        /** @description The health answer with details=true. */
         Health: {
             /** @enum {string} */
             status: "ok" | "degraded" | "down";
@@ -922,7 +931,10 @@ export interface operations {
     };
     getHealth: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also report every component with its detail. Needs an API key when keys are configured. */
+                details?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -935,16 +947,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthStatus"] | components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
             /** @description Not ready. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["HealthStatus"] | components["schemas"]["Health"];
                 };
             };
         };
