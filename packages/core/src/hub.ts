@@ -15,6 +15,7 @@ import { EvaluationService, type SubmitOptions } from './service/evaluation-serv
 import { EventHub } from './service/event-hub.js';
 import { ModelResolver } from './service/model-resolver.js';
 import { ProviderRegistry } from './service/provider-registry.js';
+import { TrackingOutbox } from './service/tracking-outbox.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './service/tokens.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { SqliteStore } from './stores/sqlite-store.js';
@@ -206,6 +207,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.register(ModelResolver, { useValue: new ModelResolver(config.modelServers) });
   container.register(CollectionCatalog, { useValue: collections });
   container.register(EventHub, { useValue: new EventHub() });
+  container.registerSingleton(TrackingOutbox);
   container.registerSingleton(EvaluationService);
   const service = container.resolve(EvaluationService);
 

@@ -75,7 +75,6 @@ export class EvaluationService {
   private readonly queue: string[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly running = new Set<Promise<void>>();
-  private readonly outbox: TrackingOutbox;
   private activeEvaluations = 0;
   /** Submissions being stored: counted against max_queued_evaluations before they reach the queue. */
   private admitting = 0;
@@ -92,20 +91,16 @@ export class EvaluationService {
     @inject(EventHub) private readonly events: EventHub,
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(ServiceSettingsToken) private readonly settings: ServiceSettings,
+    @inject(TrackingOutbox) private readonly outbox: TrackingOutbox,
   ) {
-    this.outbox = new TrackingOutbox({
-      store,
-      tracker,
-      logger,
+    outbox.connect({
       getEvaluation: (id) => this.get(id).catch(() => undefined),
       updateTracking: (id, patch) => this.updateTracking(id, patch),
-      ...(settings.trackingBaseDelayMs !== undefined ? { baseDelayMs: settings.trackingBaseDelayMs } : {}),
-      ...(settings.trackingMaxDelayMs !== undefined ? { maxDelayMs: settings.trackingMaxDelayMs } : {}),
     });
   }
 
   private get trackingEnabled(): boolean {
-    return this.tracker.name !== 'none';
+    return this.outbox.enabled;
   }
 
   // ---------------------------------------------------------------- submission
@@ -189,7 +184,7 @@ export class EvaluationService {
       ...(request.collection_id ? { collection_id: request.collection_id } : {}),
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
-      tracking: { tracker: this.tracker.name, state: this.trackingEnabled ? 'pending' : 'disabled' },
+      tracking: { tracker: this.outbox.trackerName, state: this.trackingEnabled ? 'pending' : 'disabled' },
       created_at: now(),
       updated_at: now(),
     };

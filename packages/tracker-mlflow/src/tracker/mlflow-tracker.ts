@@ -60,6 +60,8 @@ const EXPERIMENT_CACHE_MS = 60_000;
 
 export class MlflowTracker implements Tracker {
   readonly name = 'mlflow';
+  /** Evaluations delivered at once by core's outbox: as many as the client lets requests in flight. */
+  readonly concurrency: number;
   readonly client: MlflowClient;
   readonly prefix: string;
   private readonly linkBase: string;
@@ -80,6 +82,7 @@ export class MlflowTracker implements Tracker {
           ...(init.logger ? { logger: init.logger } : {}),
         }),
       );
+    this.concurrency = this.client.http.gate.limit;
     this.prefix = o.experiment_prefix ?? DEFAULT_EXPERIMENT_PREFIX;
     this.linkBase = (o.ui_url ?? this.client.trackingUri).replace(/\/+$/, '');
     this.secrets = [o.password, o.token].filter((s): s is string => typeof s === 'string' && s.length >= 4);
