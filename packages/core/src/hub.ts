@@ -280,6 +280,21 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       await finalStore.close();
     },
   };
-  if (options.start ?? true) await service.start();
+  if (options.start ?? true) {
+    await service.start();
+    // Tell the operator at start-up what the tracker's health check sees (an unreachable backend, an
+    // artifact store the hub cannot write to); start-up does not wait for the answer.
+    if (finalTracker.enabled !== false)
+      void finalTracker.health().then(
+        (h) => {
+          if (h.status !== 'ok')
+            logger.warn(
+              { tracker: finalTracker.name, status: h.status, detail: h.detail },
+              `tracker ${h.status} at start-up: ${h.detail ?? 'no detail'}`,
+            );
+        },
+        () => undefined,
+      );
+  }
   return hub;
 }

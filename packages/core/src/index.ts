@@ -93,6 +93,7 @@ export { CollectionCatalog } from './service/collection-catalog.js';
 export { ModelResolver, redactUrl } from './service/model-resolver.js';
 export type { ModelResolution } from './service/model-resolver.js';
 export { TrackingOutbox } from './service/tracking-outbox.js';
+export { ARTIFACTS_NOT_STORED_TAG } from './service/tracking-delivery.js';
 export {
   evaluationParams,
   evaluationScores,
