@@ -17,6 +17,7 @@ import { EventHub } from './service/event-hub.js';
 import { ModelResolver } from './service/model-resolver.js';
 import { ModelUrlPolicy } from './service/model-url-policy.js';
 import { ProviderRegistry } from './service/provider-registry.js';
+import { TrackingOutbox } from './service/tracking-outbox.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './service/tokens.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { SqliteStore } from './stores/sqlite-store.js';
@@ -211,6 +212,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   });
   container.register(CollectionCatalog, { useValue: collections });
   container.register(EventHub, { useValue: new EventHub() });
+  container.registerSingleton(TrackingOutbox);
   container.registerSingleton(EvaluationService);
   const service = container.resolve(EvaluationService);
 
@@ -283,6 +285,21 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       await finalStore.close();
     },
   };
-  if (options.start ?? true) await service.start();
+  if (options.start ?? true) {
+    await service.start();
+    // Tell the operator at start-up what the tracker's health check sees (an unreachable backend, an
+    // artifact store the hub cannot write to); start-up does not wait for the answer.
+    if (finalTracker.enabled !== false)
+      void finalTracker.health().then(
+        (h) => {
+          if (h.status !== 'ok')
+            logger.warn(
+              { tracker: finalTracker.name, status: h.status, detail: h.detail },
+              `tracker ${h.status} at start-up: ${h.detail ?? 'no detail'}`,
+            );
+        },
+        () => undefined,
+      );
+  }
   return hub;
 }

@@ -95,6 +95,7 @@ export { ModelUrlPolicy } from './service/model-url-policy.js';
 export { redactUrl, redactUrls } from './redaction.js';
 export type { ModelResolution } from './service/model-resolver.js';
 export { TrackingOutbox } from './service/tracking-outbox.js';
+export { ARTIFACTS_NOT_STORED_TAG } from './service/tracking-delivery.js';
 export {
   evaluationParams,
   evaluationScores,

@@ -17,6 +17,7 @@ import {
   type Evaluation,
   type EvaluationProvider,
   type Hub,
+  type Logger,
   type ProviderDescriptor,
   type RunContext,
 } from '@evalhub/core';
@@ -105,7 +106,7 @@ export interface TestHub {
 export async function startHub(
   trackingUri: string,
   options: MlflowTrackerOptions = {},
-  extra: { dir?: string; concurrency?: number } = {},
+  extra: { dir?: string; concurrency?: number; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dir = extra.dir ?? (await mkdtemp(join(tmpdir(), 'evalhub-mlflow-it-')));
   const config = loadConfig({
@@ -137,7 +138,7 @@ export async function startHub(
   const scripted = new ScriptedProvider('scripted');
   const hub = await createHub({
     config,
-    logger: silentLogger(),
+    logger: extra.logger ?? silentLogger(),
     plugins: [
       {
         plugin: mlflowTrackerPlugin as never,

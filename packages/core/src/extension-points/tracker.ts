@@ -44,8 +44,15 @@ export interface TrackerRun {
 }
 
 export interface Tracker {
-  /** `none`, `jsonl`, `mlflow`, or a plugin's name. */
+  /** `none`, `jsonl`, or a plugin's name; shown on evaluations and in health, never branched on. */
   readonly name: string;
+  /** `false` for a tracker that records nothing (the built-in `none`): core then journals nothing. */
+  readonly enabled?: boolean;
+  /**
+   * How many evaluations core's outbox delivers to this tracker at once (default 4). Size it for the
+   * backend: each delivery sends its requests one after another, except artifact uploads.
+   */
+  readonly concurrency?: number;
   /**
    * Create the run for this evaluation, or find the one an earlier attempt created (idempotent by
    * `evaluation.id`). Called when the evaluation starts. `evaluation.tracking.start_attempts` counts

@@ -7,7 +7,6 @@ import {
   type EvaluationQuery,
   type EvaluationStore,
 } from '../extension-points/store.js';
-import { TrackerToken, type Tracker } from '../extension-points/tracker.js';
 import type { Logger } from '../logging.js';
 import {
   isTerminalEvaluation,
@@ -56,7 +55,6 @@ export class EvaluationService {
 
   constructor(
     @inject(StoreToken) private readonly store: EvaluationStore,
-    @inject(TrackerToken) tracker: Tracker,
     @inject(RuntimeToken) private readonly runtime: Runtime,
     @inject(ProviderRegistry) private readonly providers: ProviderRegistry,
     @inject(ModelResolver) models: ModelResolver,
@@ -64,24 +62,20 @@ export class EvaluationService {
     @inject(EventHub) private readonly events: EventHub,
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(ServiceSettingsToken) private readonly settings: ServiceSettings,
+    @inject(TrackingOutbox) outbox: TrackingOutbox,
   ) {
     this.live = new LiveEvaluations(store, events);
     this.workspace = new Workspace(settings.dataDir);
-    const outbox = new TrackingOutbox({
-      store,
-      tracker,
-      logger,
+    outbox.connect({
       getEvaluation: (id) => this.get(id).catch(() => undefined),
       updateTracking: (id, patch) => this.live.updateTracking(id, patch),
-      ...(settings.trackingBaseDelayMs !== undefined ? { baseDelayMs: settings.trackingBaseDelayMs } : {}),
-      ...(settings.trackingMaxDelayMs !== undefined ? { maxDelayMs: settings.trackingMaxDelayMs } : {}),
     });
-    this.tracking = new EvaluationTracking(outbox, tracker.name !== 'none', logger);
+    this.tracking = new EvaluationTracking(outbox, outbox.enabled, logger);
     this.preparer = new RequestPreparer({
       models,
       collections,
       providers,
-      trackerName: tracker.name,
+      trackerName: outbox.trackerName,
       trackingEnabled: this.tracking.enabled,
       defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
     });

@@ -1,125 +1,194 @@
-import type { EvaluationStore, StoredTrackingOp, TrackingOp } from '../extension-points/store.js';
+import 'reflect-metadata';
+import { inject, injectable } from 'tsyringe';
+import {
+  StoreToken,
+  type EvaluationStore,
+  type StoredTrackingOp,
+  type TrackingOp,
+} from '../extension-points/store.js';
 import {
   PermanentTrackingError,
-  type TrackedArtifact,
+  TrackerToken,
   type Tracker,
   type TrackerRun,
-  type TrackingBatch,
 } from '../extension-points/tracker.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Evaluation, TrackingInfo } from '../types.js';
+import { SharedBackoff } from './tracking-backoff.js';
+import { deliverOps, type UnstoredArtifact } from './tracking-delivery.js';
+import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 
-export interface TrackingOutboxOptions {
-  store: EvaluationStore;
-  tracker: Tracker;
-  logger: Logger;
-  /** Reads the current evaluation (live copy if running). */
+/** How many evaluations are delivered at once when the tracker does not say. */
+export const DEFAULT_TRACKING_CONCURRENCY = 4;
+
+/**
+ * Where the outbox reads an evaluation and records its tracking state. The evaluation service
+ * connects itself (it owns live evaluations and their writes); unconnected, the outbox uses the store.
+ */
+export interface TrackingHost {
   getEvaluation(id: string): Promise<Evaluation | undefined>;
   /** Applies a change to the evaluation's tracking info and persists it. */
   updateTracking(id: string, patch: Partial<TrackingInfo>): Promise<void>;
-  /** First retry delay; doubles per failure up to maxDelayMs, with full jitter. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
 }
 
-function mergeBatches(batches: TrackingBatch[]): TrackingBatch {
-  const merged: Required<TrackingBatch> = {
-    params: {},
-    metrics: {},
-    tags: {},
-    timestamp: batches[0]!.timestamp,
-  };
-  for (const b of batches) {
-    Object.assign(merged.params, b.params);
-    Object.assign(merged.metrics, b.metrics);
-    Object.assign(merged.tags, b.tags);
-  }
-  return merged;
-}
+type Outcome = 'done' | 'transient' | 'permanent';
 
 /**
  * Durable tracking: every tracking operation is journaled in the store first, then delivered to the
- * tracker in order, per evaluation. When the tracker fails, the operations stay in the journal and are
- * retried with backoff — also after a restart — so an outage never loses a result. Between the
- * run's start and finish, consecutive params/metrics/tags operations are merged into one delivery,
- * sent concurrently with the artifact uploads that follow them.
+ * tracker, per evaluation in journal order. At most `tracker.concurrency` evaluations (default 4)
+ * are delivered at once; the others wait their turn in arrival order. When the tracker fails
+ * transiently, the operations stay in the journal and the whole outbox pauses (SharedBackoff), also
+ * after a restart (`recover`), so an outage never loses a result. A PermanentTrackingError stops
+ * that one evaluation (`tracking.state = failed`) until `retry` or its next operation.
+ * The evaluation document is saved at most twice per delivery round: before a run is created
+ * (`start_attempts`) and once with the outcome.
  */
+@injectable()
 export class TrackingOutbox {
   private readonly runs = new Map<string, TrackerRun>();
-  private readonly draining = new Map<string, Promise<void>>();
+  private readonly unstored = new Map<string, Map<number, UnstoredArtifact>>();
+  private readonly active = new Map<string, Promise<void>>();
+  /** Evaluations waiting for a delivery slot, in arrival order. */
+  private readonly ready: string[] = [];
+  private readonly queued = new Set<string>();
+  /** Kicked again while being delivered: go once more afterwards. */
   private readonly again = new Set<string>();
-  private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly backoff: SharedBackoff;
+  private readonly concurrency: number;
+  private resumeTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private host: TrackingHost;
 
-  constructor(private readonly o: TrackingOutboxOptions) {}
+  constructor(
+    @inject(StoreToken) private readonly store: EvaluationStore,
+    @inject(TrackerToken) private readonly tracker: Tracker,
+    @inject(LoggerToken) private readonly logger: Logger,
+    @inject(ServiceSettingsToken)
+    settings: Pick<ServiceSettings, 'trackingBaseDelayMs' | 'trackingMaxDelayMs'> = {},
+  ) {
+    this.backoff = new SharedBackoff({
+      baseDelayMs: settings.trackingBaseDelayMs ?? 1_000,
+      maxDelayMs: settings.trackingMaxDelayMs ?? 60_000,
+    });
+    this.concurrency = Math.max(1, Math.floor(tracker.concurrency ?? DEFAULT_TRACKING_CONCURRENCY));
+    this.host = {
+      getEvaluation: (id) => store.getEvaluation(id),
+      updateTracking: async (id, patch) => {
+        const e = await store.getEvaluation(id);
+        if (!e) return;
+        e.tracking = mergeTracking(e.tracking, patch);
+        await store.saveEvaluation(e);
+      },
+    };
+  }
+
+  /** The owner of the evaluations takes over reading them and recording their tracking state. */
+  connect(host: TrackingHost): void {
+    this.host = host;
+  }
 
   get trackerName(): string {
-    return this.o.tracker.name;
+    return this.tracker.name;
+  }
+
+  /** False for a tracker that records nothing: nothing is journaled, tracking shows `disabled`. */
+  get enabled(): boolean {
+    return this.tracker.enabled !== false;
   }
 
   async enqueue(evaluationId: string, ops: TrackingOp[]): Promise<void> {
-    await this.o.store.appendTrackingOps(evaluationId, ops);
+    await this.store.appendTrackingOps(evaluationId, ops);
     this.kick(evaluationId);
   }
 
-  /** Deliver pending operations of an evaluation now (coalesces concurrent calls). */
+  /** Deliver pending operations of an evaluation as soon as a slot is free (coalesces calls). */
   kick(evaluationId: string): void {
     if (this.closed) return;
-    const timer = this.timers.get(evaluationId);
-    if (timer) {
-      clearTimeout(timer);
-      this.timers.delete(evaluationId);
-    }
-    if (this.draining.has(evaluationId)) {
+    if (this.active.has(evaluationId)) {
       this.again.add(evaluationId);
       return;
     }
-    const p = this.drain(evaluationId).finally(() => {
-      this.draining.delete(evaluationId);
-      if (this.again.delete(evaluationId)) this.kick(evaluationId);
-    });
-    this.draining.set(evaluationId, p);
+    if (!this.queued.has(evaluationId)) {
+      this.queued.add(evaluationId);
+      this.ready.push(evaluationId);
+    }
+    this.pump();
   }
 
   /** Resume delivery of everything journaled before a restart. */
   async recover(): Promise<number> {
-    const ops = await this.o.store.pendingTrackingOps();
+    const ops = await this.store.pendingTrackingOps();
     const ids = [...new Set(ops.map((o) => o.evaluationId))];
     for (const id of ids) this.kick(id);
     return ids.length;
   }
 
-  /** Retry an evaluation whose tracking failed permanently (after the cause was fixed). */
+  /** Retry an evaluation whose tracking failed permanently (after the cause was fixed); ends a pause. */
   retry(evaluationId: string): void {
-    this.failures.delete(evaluationId);
+    this.backoff.reset();
     this.kick(evaluationId);
   }
 
   async pendingCount(): Promise<number> {
-    return this.o.store.countPendingTrackingOps();
+    return this.store.countPendingTrackingOps();
   }
 
-  /** Resolves when nothing is being delivered right now (pending retries may remain). */
+  /** Resolves when nothing is being delivered right now (deliveries waiting out a pause may remain). */
   async idle(): Promise<void> {
-    while (this.draining.size > 0) await Promise.allSettled([...this.draining.values()]);
+    while (this.active.size > 0) await Promise.allSettled([...this.active.values()]);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     await this.idle();
   }
 
-  private async runFor(evaluation: Evaluation, first: StoredTrackingOp): Promise<TrackerRun> {
+  private pump(): void {
+    if (this.closed) return;
+    const wait = this.backoff.remainingMs();
+    if (wait > 0) {
+      if (!this.resumeTimer && this.ready.length > 0) {
+        this.resumeTimer = setTimeout(() => {
+          this.resumeTimer = undefined;
+          this.pump();
+        }, wait);
+        this.resumeTimer.unref();
+      }
+      return;
+    }
+    while (this.active.size < this.concurrency && this.ready.length > 0) {
+      const id = this.ready.shift()!;
+      this.queued.delete(id);
+      const p = this.drain(id)
+        .then((outcome) => {
+          if (outcome === 'transient') this.again.add(id);
+        })
+        .catch((err: unknown) =>
+          this.logger.error({ evaluation_id: id, err: describeError(err) }, 'tracking delivery crashed'),
+        )
+        .finally(() => {
+          this.active.delete(id);
+          if (this.again.delete(id)) this.kick(id);
+          else this.pump();
+        });
+      this.active.set(id, p);
+    }
+  }
+
+  private async runFor(
+    evaluation: Evaluation,
+    first: StoredTrackingOp,
+    patch: Partial<TrackingInfo>,
+  ): Promise<TrackerRun> {
     const cached = this.runs.get(evaluation.id);
     if (cached) return cached;
     const t = evaluation.tracking;
     let run: TrackerRun;
     if (t.run_id !== undefined) {
-      run = await this.o.tracker.resumeRun(evaluation, {
+      run = await this.tracker.resumeRun(evaluation, {
         ...(t.experiment_name !== undefined ? { experiment_name: t.experiment_name } : {}),
         ...(t.experiment_id !== undefined ? { experiment_id: t.experiment_id } : {}),
         run_id: t.run_id,
@@ -127,123 +196,103 @@ export class TrackingOutbox {
       });
     } else {
       if (first.op.op !== 'start')
-        this.o.logger.warn({ evaluation_id: evaluation.id }, 'tracking run missing; starting one');
+        this.logger.warn({ evaluation_id: evaluation.id }, 'tracking run missing; starting one');
       // Recorded before the attempt, so a replay (even after a crash) is known to be one.
       const start_attempts = (t.start_attempts ?? 0) + 1;
-      await this.o.updateTracking(evaluation.id, { start_attempts });
-      run = await this.o.tracker.startRun({ ...evaluation, tracking: { ...t, start_attempts } });
-      await this.o.updateTracking(evaluation.id, { ...run.info });
+      await this.host.updateTracking(evaluation.id, { start_attempts });
+      run = await this.tracker.startRun({ ...evaluation, tracking: { ...t, start_attempts } });
+      Object.assign(patch, run.info);
     }
     this.runs.set(evaluation.id, run);
     return run;
   }
 
-  private async drain(id: string): Promise<void> {
-    const ops = await this.o.store.pendingTrackingOps(id);
-    if (ops.length === 0) return;
-    const evaluation = await this.o.getEvaluation(id);
+  private async drain(id: string): Promise<Outcome> {
+    const ops = await this.store.pendingTrackingOps(id);
+    if (ops.length === 0) return 'done';
+    const evaluation = await this.host.getEvaluation(id);
     if (!evaluation) {
-      this.o.logger.error(
+      this.logger.error(
         { evaluation_id: id },
         'tracking operations for an unknown evaluation; dropping them',
       );
-      await this.o.store.completeTrackingOps(ops.map((o) => o.seq));
-      return;
+      await this.store.completeTrackingOps(ops.map((o) => o.seq));
+      return 'done';
     }
+    const patch: Partial<TrackingInfo> = {};
+    const unstored = this.unstored.get(id) ?? new Map<number, UnstoredArtifact>();
+    this.unstored.set(id, unstored);
+    const before = unstored.size;
     try {
-      const run = await this.runFor(evaluation, ops[0]!);
-      let finished = false;
-      for (let i = 0; i < ops.length;) {
-        const current = ops[i]!;
-        if (current.op.op === 'log' || current.op.op === 'artifact') {
-          // Params/metrics/tags and artifacts up to the next start/finish are independent of each
-          // other: the log operations go as one merged batch, concurrently with the artifact uploads.
-          let j = i;
-          while (j < ops.length && (ops[j]!.op.op === 'log' || ops[j]!.op.op === 'artifact')) j++;
-          const group = ops.slice(i, j);
-          const logs = group.filter((o) => o.op.op === 'log');
-          const artifacts = group.filter((o) => o.op.op === 'artifact');
-          // Right before the finish, the batch travels with it (one request less for most trackers).
-          const closing = ops[j]?.op.op === 'finish';
-          const deliveries: { seqs: number[]; send: () => Promise<void> }[] = artifacts.map((o) => ({
-            seqs: [o.seq],
-            send: () => run.logArtifact((o.op as { artifact: TrackedArtifact }).artifact),
-          }));
-          const batch = logs.length
-            ? mergeBatches(logs.map((o) => (o.op as { batch: TrackingBatch }).batch))
-            : undefined;
-          if (batch && !closing)
-            deliveries.unshift({ seqs: logs.map((o) => o.seq), send: () => run.log(batch) });
-          const results = await Promise.allSettled(deliveries.map((d) => d.send()));
-          const done = deliveries.flatMap((d, k) => (results[k]!.status === 'fulfilled' ? d.seqs : []));
-          if (done.length) await this.o.store.completeTrackingOps(done);
-          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-          if (failed) throw failed.reason;
-          if (batch && closing) {
-            const finish = ops[j]!;
-            await run.finish((await this.o.getEvaluation(id)) ?? evaluation, batch);
-            await this.o.store.completeTrackingOps([...logs.map((o) => o.seq), finish.seq]);
-            finished = true;
-            i = j + 1;
-            continue;
-          }
-          i = j;
-          continue;
-        }
-        if (current.op.op === 'finish') {
-          const final = (await this.o.getEvaluation(id)) ?? evaluation;
-          await run.finish(final);
-          finished = true;
-        }
-        await this.o.store.completeTrackingOps([current.seq]);
-        i++;
+      const run = await this.runFor(evaluation, ops[0]!, patch);
+      const finished = await deliverOps(ops, {
+        run,
+        complete: (seqs) => this.store.completeTrackingOps(seqs),
+        current: async () => (await this.host.getEvaluation(id)) ?? evaluation,
+        unstored,
+      });
+      this.backoff.succeeded();
+      for (const u of [...unstored.values()].slice(before))
+        this.logger.warn(
+          { evaluation_id: id, artifact: u.name, err: u.error },
+          'artifact refused by the tracker for good; the run is closed without it',
+        );
+      if (finished) {
+        this.runs.delete(id);
+        this.unstored.delete(id);
       }
-      this.failures.delete(id);
-      if (finished) this.runs.delete(id);
-      const remaining = (await this.o.store.pendingTrackingOps(id)).length;
-      await this.o.updateTracking(id, {
+      const remaining = (await this.store.pendingTrackingOps(id)).length;
+      await this.host.updateTracking(id, {
+        ...patch,
         state: remaining === 0 && finished ? 'synced' : 'pending',
         pending_operations: remaining,
         synced_at: new Date().toISOString(),
-        last_error: undefined,
+        last_error: unstored.size
+          ? `artifacts not stored: ${[...unstored.values()].map((u) => `${u.name} (${u.error})`).join('; ')}`
+          : undefined,
       });
+      return 'done';
     } catch (err) {
       const message = describeError(err);
-      const remaining = (await this.o.store.pendingTrackingOps(id)).length;
+      const remaining = (await this.store.pendingTrackingOps(id)).length;
       if (err instanceof PermanentTrackingError) {
-        this.o.logger.error(
+        this.logger.error(
           { evaluation_id: id, err: message },
           'tracking failed permanently; operations kept for a retry',
         );
         this.runs.delete(id);
-        await this.o.updateTracking(id, {
+        await this.host.updateTracking(id, {
+          ...patch,
           state: 'failed',
           last_error: message,
           pending_operations: remaining,
         });
-        return;
+        return 'permanent';
       }
-      const n = (this.failures.get(id) ?? 0) + 1;
-      this.failures.set(id, n);
-      const cap = Math.min(this.o.maxDelayMs ?? 60_000, (this.o.baseDelayMs ?? 1_000) * 2 ** (n - 1));
-      const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
-      this.o.logger.warn(
-        { evaluation_id: id, err: message, attempt: n, retry_in_ms: delay },
-        'tracking delivery failed; will retry',
+      const delay = this.backoff.failed();
+      this.logger.warn(
+        {
+          evaluation_id: id,
+          err: message,
+          consecutive_failures: this.backoff.consecutiveFailures,
+          retry_in_ms: delay,
+        },
+        'tracking delivery failed; all deliveries pause, then retry',
       );
-      await this.o.updateTracking(id, {
+      await this.host.updateTracking(id, {
+        ...patch,
         state: 'pending',
         last_error: message,
         pending_operations: remaining,
       });
-      if (!this.closed) {
-        const t = setTimeout(() => {
-          this.timers.delete(id);
-          this.kick(id);
-        }, delay);
-        t.unref();
-        this.timers.set(id, t);
-      }
+      return 'transient';
     }
   }
+}
+
+/** `tracking` with `patch` applied; `undefined` in the patch removes a field. */
+export function mergeTracking(tracking: TrackingInfo, patch: Partial<TrackingInfo>): TrackingInfo {
+  const t: Record<string, unknown> = { ...tracking, ...patch };
+  for (const [k, v] of Object.entries(t)) if (v === undefined) delete t[k];
+  return t as unknown as TrackingInfo;
 }

@@ -11,6 +11,7 @@ const run: TrackerRun = {
 /** Tracks nothing. The default when no tracker is installed; evaluations show tracking `disabled`. */
 export class NoneTracker implements Tracker {
   readonly name = 'none';
+  readonly enabled = false;
   async startRun(): Promise<TrackerRun> {
     return run;
   }

@@ -54,3 +54,30 @@ export class MlflowError extends Error {
 export function clientValidationError(endpoint: string, message: string): MlflowError {
   return new MlflowError({ message, endpoint, method: '-', errorCode: 'CLIENT_VALIDATION' });
 }
+
+/** Why a call failed, in one word: `status` (an HTTP error answer), `timeout`, `reset`, `refused`, `network` or `client`. */
+export type FailureReason = 'status' | 'timeout' | 'reset' | 'refused' | 'network' | 'client';
+
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+export function failureReason(err: MlflowError): FailureReason {
+  if (err.status !== undefined) return 'status';
+  if (err.errorCode === 'CLIENT_VALIDATION') return 'client';
+  let cur: unknown = err.cause;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (TIMEOUT_CODES.has(code)) return 'timeout';
+      if (RESET_CODES.has(code)) return 'reset';
+      if (code === 'ECONNREFUSED') return 'refused';
+    }
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return 'network';
+}

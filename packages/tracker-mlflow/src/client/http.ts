@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
-import { MlflowError } from './errors.js';
+import { MlflowError, failureReason } from './errors.js';
+import { RequestGate } from './gate.js';
 import {
   DEFAULT_RETRY_POLICY,
   isRetryableNetworkError,
@@ -42,6 +43,8 @@ export class HttpTransport {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly logger: ClientLogger | undefined;
+  /** Bounds the requests in flight and pauses them all after a transient failure. */
+  readonly gate: RequestGate;
   /** Total HTTP requests sent (attempts included); useful for benchmarks. */
   requestCount = 0;
 
@@ -68,6 +71,9 @@ export class HttpTransport {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...(opts.retry ?? {}) };
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.logger = opts.logger;
+    this.gate = new RequestGate(
+      Math.max(1, Math.floor(opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS)),
+    );
     this.headers = { 'user-agent': opts.userAgent ?? 'evalhub-tracker-mlflow' };
     if (username !== undefined && password !== undefined) {
       this.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -130,6 +136,9 @@ export class HttpTransport {
     const maxAttempts = opts.retry === false ? 1 : Math.max(1, this.policy.maxAttempts);
     for (let attempt = 1; ; attempt++) {
       let res: Dispatcher.ResponseData;
+      let buf: Buffer;
+      // A retry has waited out its own delay already; a first attempt waits for any pause.
+      const release = await this.gate.acquire(attempt > 1);
       try {
         this.requestCount++;
         res = await request(opts.url, {
@@ -140,10 +149,12 @@ export class HttpTransport {
           headersTimeout: this.timeoutMs,
           bodyTimeout: this.timeoutMs,
         });
+        buf = Buffer.from(await res.body.arrayBuffer());
       } catch (err) {
+        release();
         const retryable = isRetryableNetworkError(err);
         const error = new MlflowError({
-          message: `MLflow ${opts.method} ${endpoint} failed: ${describeNetworkError(err)}`,
+          message: `MLflow ${opts.method} ${endpoint} failed: ${describeNetworkError(err, this.timeoutMs)}`,
           endpoint,
           method: opts.method,
           retryable,
@@ -153,13 +164,16 @@ export class HttpTransport {
           await this.backoff(attempt, undefined, error);
           continue;
         }
+        if (retryable) this.gate.failed(0);
         throw error;
       }
-      const buf = Buffer.from(await res.body.arrayBuffer());
+      release();
       if (res.statusCode < 400) {
+        this.gate.succeeded();
         return { status: res.statusCode, headers: res.headers, body: buf };
       }
       const error = decodeHttpError(opts.method, endpoint, res.statusCode, buf);
+      if (!error.retryable) this.gate.succeeded();
       if (error.retryable && attempt < maxAttempts) {
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
         if (await this.backoff(attempt, retryAfter, error)) continue;
@@ -185,12 +199,30 @@ export class HttpTransport {
     }
   }
 
-  /** Waits before the next attempt; false when the server asks for longer than the policy allows. */
+  /**
+   * Waits before the next attempt, and pauses every other new request of this client as long;
+   * false when the server asks for longer than the policy allows. The log line says why the
+   * request failed: `reason` (`status`, `timeout`, `reset`, `refused`, `network`) and MLflow's answer.
+   */
   async backoff(attempt: number, retryAfterMs: number | undefined, error: MlflowError): Promise<boolean> {
     const delay = nextDelay(attempt, this.policy, retryAfterMs);
-    if (delay === undefined) return false;
+    if (delay === undefined) {
+      this.gate.failed(this.policy.maxRetryAfterMs);
+      return false;
+    }
+    this.gate.failed(delay);
     this.logger?.warn(
-      { endpoint: error.endpoint, status: error.status, errorCode: error.errorCode, attempt, delayMs: delay },
+      {
+        endpoint: error.endpoint,
+        method: error.method,
+        reason: failureReason(error),
+        status: error.status,
+        errorCode: error.errorCode,
+        err: error.message,
+        attempt,
+        delayMs: delay,
+        inFlightLimit: this.gate.currentLimit,
+      },
       'mlflow request failed, retrying',
     );
     await this.sleep(delay);
@@ -206,11 +238,16 @@ function defaultSleep(ms: number): Promise<void> {
   return new Promise((ok) => setTimeout(ok, ms));
 }
 
-function describeNetworkError(err: unknown): string {
+/** Default bound on requests in flight: MLflow's own server runs 4 workers by default. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
+
+function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     const causeCode = (err.cause as { code?: unknown } | undefined)?.code;
     const c = typeof code === 'string' ? code : typeof causeCode === 'string' ? causeCode : undefined;
+    if (c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT')
+      return `${c} (no complete answer within ${timeoutMs / 1000} s; the server is overloaded or stuck)`;
     return c ? `${c} (${err.message})` : err.message;
   }
   return String(err);

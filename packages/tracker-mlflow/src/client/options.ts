@@ -30,6 +30,8 @@ export interface MlflowClientOptions {
   workspace?: string;
   /** Retry policy for transient failures (connection errors, 408, 429, 5xx). */
   retry?: Partial<RetryPolicy>;
+  /** Requests in flight at once, at most (default 4, the worker count of a default MLflow server). */
+  maxConcurrentRequests?: number;
   /** Per-request timeout in ms for headers and body (default 30 000). */
   timeoutMs?: number;
   /** `sanitize` (default) rewrites invalid metric/param/tag keys; `reject` throws instead. */

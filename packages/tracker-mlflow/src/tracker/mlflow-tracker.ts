@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  ARTIFACTS_NOT_STORED_TAG,
   PermanentTrackingError,
   type ComponentHealth,
   type Evaluation,
@@ -10,6 +11,7 @@ import {
   type TrackerRunInfo,
   type TrackingBatch,
 } from '@evalhub/core';
+import { ArtifactUriError, resolveArtifactLocation } from '../client/artifact-uri.js';
 import { MlflowClient } from '../client/client.js';
 import { MlflowError } from '../client/errors.js';
 import { MLFLOW_LIMITS, fitValue, sanitizeKey } from '../client/keys.js';
@@ -36,7 +38,7 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof MlflowError && !err.retryable) {
+    if ((err instanceof MlflowError && !err.retryable) || err instanceof ArtifactUriError) {
       throw new PermanentTrackingError(`${what}: ${err.message}`, { cause: err });
     }
     throw err;
@@ -60,6 +62,8 @@ const EXPERIMENT_CACHE_MS = 60_000;
 
 export class MlflowTracker implements Tracker {
   readonly name = 'mlflow';
+  /** Evaluations delivered at once by core's outbox: as many as the client lets requests in flight. */
+  readonly concurrency: number;
   readonly client: MlflowClient;
   readonly prefix: string;
   private readonly linkBase: string;
@@ -80,6 +84,7 @@ export class MlflowTracker implements Tracker {
           ...(init.logger ? { logger: init.logger } : {}),
         }),
       );
+    this.concurrency = this.client.http.gate.limit;
     this.prefix = o.experiment_prefix ?? DEFAULT_EXPERIMENT_PREFIX;
     this.linkBase = (o.ui_url ?? this.client.trackingUri).replace(/\/+$/, '');
     this.secrets = [o.password, o.token].filter((s): s is string => typeof s === 'string' && s.length >= 4);
@@ -151,13 +156,49 @@ export class MlflowTracker implements Tracker {
 
   async health(): Promise<ComponentHealth> {
     const ok = await this.client.health();
-    return ok
-      ? { status: 'ok', name: this.name, detail: `MLflow at ${this.client.trackingUri} is reachable` }
-      : {
-          status: 'down',
+    if (!ok)
+      return {
+        status: 'down',
+        name: this.name,
+        detail: `MLflow at ${this.client.trackingUri} is unreachable; tracking is kept in the outbox and replayed when it is back`,
+      };
+    const artifacts = await this.artifactStoreProblem();
+    return artifacts
+      ? {
+          status: 'degraded',
           name: this.name,
-          detail: `MLflow at ${this.client.trackingUri} is unreachable; tracking is kept in the outbox and replayed when it is back`,
-        };
+          detail: `MLflow at ${this.client.trackingUri} is reachable, but ${artifacts}`,
+        }
+      : { status: 'ok', name: this.name, detail: `MLflow at ${this.client.trackingUri} is reachable` };
+  }
+
+  private artifactCheck: { at: number; problem: string | undefined } | undefined;
+
+  /**
+   * Whether new experiments get an artifact location the hub can upload to. Read from the Default
+   * experiment (id 0), whose location MLflow derives from `--default-artifact-root` like every new
+   * experiment's; checked at most once a minute. Undefined when fine or unknown.
+   */
+  private async artifactStoreProblem(): Promise<string | undefined> {
+    if (this.artifactCheck && Date.now() - this.artifactCheck.at < EXPERIMENT_CACHE_MS)
+      return this.artifactCheck.problem;
+    let problem: string | undefined;
+    try {
+      const location = (await this.client.getExperiment('0')).artifact_location;
+      try {
+        resolveArtifactLocation(this.client.trackingUri, location);
+      } catch (err) {
+        if (!(err instanceof ArtifactUriError)) throw err;
+        problem =
+          `its artifact store (${JSON.stringify(location)}) is not one the hub can write to: artifact uploads ` +
+          'will fail and runs close without them (named in the evalhub.artifacts_not_stored tag). Start ' +
+          'the MLflow server with --serve-artifacts and without a local --default-artifact-root.';
+      }
+    } catch {
+      problem = undefined; // no Default experiment (deleted) or no answer: nothing to say
+    }
+    this.artifactCheck = { at: Date.now(), problem };
+    return problem;
   }
 
   async close(): Promise<void> {
@@ -344,10 +385,11 @@ class MlflowRun implements TrackerRun {
       ).then(() => undefined);
     // The closing tags travel with the last params/metrics in one log-batch; the status update goes
     // alongside. Both are idempotent, so a replay after a partial failure simply redoes both.
+    const unstored = (last?.tags?.[ARTIFACTS_NOT_STORED_TAG] ?? '').split(', ').filter((name) => name !== '');
     await Promise.all([
       this.log({
         ...(last ?? { timestamp: Date.now() }),
-        tags: { ...(last?.tags ?? {}), ...finishTags(e) },
+        tags: { ...(last?.tags ?? {}), ...finishTags(e, unstored) },
       }),
       update(),
     ]);

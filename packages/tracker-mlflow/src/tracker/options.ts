@@ -26,6 +26,11 @@ export interface MlflowTrackerOptions {
   http_retry_base_delay_ms?: number;
   /** Cap of one backoff delay, in ms. Default 10 000. */
   http_retry_max_delay_ms?: number;
+  /**
+   * MLflow requests in flight at once, at most; also how many evaluations core's outbox delivers at
+   * once. Default 4, the worker count of a default `mlflow server`; raise it for a bigger server.
+   */
+  max_concurrent_requests?: number;
   /** Base URL of the MLflow UI for links, when it differs from tracking_uri. */
   ui_url?: string;
   /** Restore a soft-deleted experiment holding the name instead of failing. Default false. */
@@ -57,6 +62,7 @@ export const optionsSchema: Record<string, unknown> = {
     http_request_timeout: { type: 'number', exclusiveMinimum: 0 },
     http_retry_base_delay_ms: { type: 'integer', minimum: 0 },
     http_retry_max_delay_ms: { type: 'integer', minimum: 0 },
+    max_concurrent_requests: { type: 'integer', minimum: 1, maximum: 256 },
     ui_url: { type: 'string', pattern: '^https?://' },
     restore_deleted_experiments: { type: 'boolean' },
     proxy_enabled: { type: 'boolean' },
@@ -90,6 +96,7 @@ export function clientOptionsFrom(
   if (o.http_retry_base_delay_ms !== undefined) retry.baseDelayMs = o.http_retry_base_delay_ms;
   if (o.http_retry_max_delay_ms !== undefined) retry.maxDelayMs = o.http_retry_max_delay_ms;
   if (Object.keys(retry).length) opts.retry = retry;
+  if (o.max_concurrent_requests !== undefined) opts.maxConcurrentRequests = o.max_concurrent_requests;
   if (o.http_request_timeout !== undefined) opts.timeoutMs = Math.round(o.http_request_timeout * 1000);
   if (extra.userAgent) opts.userAgent = extra.userAgent;
   if (extra.logger) opts.logger = extra.logger;

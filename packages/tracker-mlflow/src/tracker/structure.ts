@@ -119,12 +119,20 @@ export function runTags(e: Evaluation, hubVersion: string): KeyValue[] {
   return toTags(t);
 }
 
-/** Tags set when the run finishes: final status, outcome counts, partial-failure marker, description. */
-export function finishTags(e: Evaluation): Record<string, string> {
+/**
+ * Tags set when the run finishes: final status, outcome counts, partial-failure marker, description.
+ * `unstoredArtifacts` (names the artifact store refused) are named in the description too.
+ */
+export function finishTags(e: Evaluation, unstoredArtifacts: string[] = []): Record<string, string> {
   const count = (s: string) => e.benchmarks.filter((b) => b.status === s).length;
   const failed = e.benchmarks.filter((b) => b.status === 'failed');
+  const note = unstoredArtifacts.length
+    ? `${runDescription(e)}\n\n**Artifacts not stored** — MLflow's artifact store could not take them ` +
+      `(see the hub's health check): ${unstoredArtifacts.map((a) => `\`${a}\``).join(', ')}. ` +
+      'The hub keeps its own copy in its data folder.'
+    : runDescription(e);
   const t: Record<string, string> = {
-    [NOTE_TAG]: runDescription(e),
+    [NOTE_TAG]: note,
     'evalhub.status': e.status,
     'evalhub.benchmarks_completed': String(count('completed')),
     'evalhub.benchmarks_failed': String(failed.length),
