@@ -3,3 +3,5 @@ export { startMlflowServer, resolvePython, freePort, repoRoot } from './mlflow/l
 export type { StartMlflowOptions, MlflowServer, LauncherLogger } from './mlflow/launcher.js';
 export * from './fixture-model/index.js';
 export { SINGLE_BENCHMARK, MULTI_PROVIDER, COLLECTION } from './demo/requests.js';
+export { startPostgres, restartPostgres, pgCtl, findPostgresBinDir } from './postgres/launcher.js';
+export type { PostgresServer, PostgresServerInfo, StartPostgresOptions } from './postgres/launcher.js';

@@ -5,6 +5,7 @@ import { compileSchema, toErrorDetails } from '../contract/validator.js';
 import { ConfigError } from '../errors.js';
 import type { Collection } from '../types.js';
 import { configFileSchema } from './config-schema.js';
+import { databaseOptionsFromEnv } from './database-env.js';
 
 export interface PluginRef {
   /** npm package name, or a path (relative to the config file) to a module. */
@@ -58,6 +59,7 @@ export const PLUGIN_ALIASES: Readonly<Record<string, string>> = {
   mlflow: '@evalhub/tracker-mlflow',
   lmeval: '@evalhub/provider-lmeval',
   ragas: '@evalhub/provider-ragas',
+  postgres: '@evalhub/store-postgres',
 };
 
 export const BUILTIN_TRACKERS = ['none', 'jsonl'] as const;
@@ -276,6 +278,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
 
   const dataDir = fromConfigDir(env.EVALHUB_DATA_DIR ?? String(raw.data_dir ?? '.evalhub'));
   const storeRef = pluginRef(env.EVALHUB_STORE ?? raw.store ?? 'sqlite');
+  storeRef.name = PLUGIN_ALIASES[storeRef.name] ?? storeRef.name;
+  if (storeRef.name === PLUGIN_ALIASES.postgres)
+    storeRef.options = { ...storeRef.options, ...databaseOptionsFromEnv(env) };
   if (storeRef.name === 'sqlite' && storeRef.options.path === undefined)
     storeRef.options.path = join(dataDir, 'evalhub.db');
   else if (storeRef.name === 'sqlite') storeRef.options.path = fromConfigDir(String(storeRef.options.path));
