@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort } from '../mlflow/launcher.js';
@@ -200,9 +200,13 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     binDir,
     ...(runAs ? { runAs } : {}),
   };
-  const serverArgs = [`-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}='${v}'`)].join(' ');
+  // In the cluster's own config, so a plain `pg_ctl start` (after a stop in a test) brings it back as it was.
+  const conf = Object.entries({ port, ...settings })
+    .map(([k, v]) => `${k} = '${v}'`)
+    .join('\n');
+  await appendFile(join(dataDir, 'postgresql.conf'), `\n# evalhub test server\n${conf}\n`);
   try {
-    await pgCtl(info, 'start', ['-o', serverArgs], timeoutMs);
+    await pgCtl(info, 'start', [], timeoutMs);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
