@@ -84,13 +84,22 @@ export class Database {
         }
         throw this.unavailable(err);
       }
+      // While checked out, a client's socket error (the server ending the session between two
+      // statements) is an 'error' event the pool does not listen to: note it here instead.
+      let socketError: Error | undefined;
+      const onError = (err: Error): void => {
+        socketError = err;
+      };
+      client.on('error', onError);
       try {
         const result = await fn(client, attempt);
-        client.release();
+        client.off('error', onError);
+        client.release(socketError);
         return result;
       } catch (err) {
-        const broken = isTransient(err);
-        client.release(broken ? (err as Error) : undefined);
+        client.off('error', onError);
+        const broken = isTransient(err) || socketError !== undefined;
+        client.release(broken ? (socketError ?? (err as Error)) : undefined);
         if (!broken) throw err;
         if (retry === 'always' && Date.now() < deadline) {
           await sleep(delay);
@@ -134,6 +143,36 @@ export class Database {
       `The PostgreSQL database ${this.options.target} is unreachable: ${(err as Error).message || String(err)}. Check that it runs and accepts connections; the hub reconnects by itself.`,
       { cause: err },
     );
+  }
+
+  /** One `SELECT 1` on a pooled connection, without retries, failing after `timeoutMs`. */
+  async probe(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = (async () => {
+      const client = await this.pool.connect();
+      let socketError: Error | undefined;
+      const onError = (err: Error): void => {
+        socketError = err;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('SELECT 1');
+      } finally {
+        client.off('error', onError);
+        client.release(socketError);
+      }
+    })();
+    attempt.catch(() => undefined);
+    try {
+      await Promise.race([
+        attempt,
+        new Promise<never>((_, fail) => {
+          timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   stats(): { total: number; idle: number; waiting: number } {

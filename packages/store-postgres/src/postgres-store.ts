@@ -28,6 +28,9 @@ export interface PostgresStoreInit {
   logger?: Logger;
 }
 
+/** health() answers within this time. */
+const HEALTH_TIMEOUT_MS = 3_000;
+
 const INSERT = `INSERT INTO evaluations (id, status, experiment, model, providers, tags, doc, created_at, updated_at, idempotency_key)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
 
@@ -237,12 +240,8 @@ export class PostgresStore implements EvaluationStore {
     const pool = this.db.stats();
     const poolText = `pool ${pool.total} open, ${pool.idle} idle, ${pool.waiting} waiting`;
     try {
-      const client = await this.db.pool.connect();
-      try {
-        await client.query('SELECT 1');
-      } finally {
-        client.release();
-      }
+      // A readiness probe must answer in time even when the database host does not.
+      await this.db.probe(HEALTH_TIMEOUT_MS);
       return { ok: true, detail: `${this.resolved.target}, schema v${this.migration.version}, ${poolText}` };
     } catch (err) {
       return {
