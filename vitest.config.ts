@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // One test run for the whole monorepo. Workspace packages resolve to their TypeScript sources
 // through the `@evalhub/source` export condition, so tests never need a build of their deps.
 // - unit: `*.test.ts` beside the code, no external services.
-// - int:  `test/**/*.int.test.ts`, real services (MLflow, fixture model server, lm-eval, ragas)
+// - int:  `test/**/*.int.test.ts`, real services (MLflow, PostgreSQL, fixture model server, lm-eval, ragas)
 //         started once per run by the global setup.
 const conditions = ['@evalhub/source'];
 
@@ -26,7 +26,11 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['{packages,examples}/*/test/**/*.int.test.ts', 'tools/test/**/*.int.test.ts'],
-          globalSetup: ['tools/test/setup-fixture-model.ts', 'tools/test/setup-mlflow.ts'],
+          globalSetup: [
+            'tools/test/setup-fixture-model.ts',
+            'tools/test/setup-mlflow.ts',
+            'tools/test/setup-postgres.ts',
+          ],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

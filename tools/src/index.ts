@@ -7,3 +7,5 @@ export { faultyNetwork } from './testing/faulty-network.js';
 export type { Fault, FaultyNetwork, NetworkOptions } from './testing/faulty-network.js';
 export { startHubProcess } from './testing/hub-process.js';
 export type { HubProcess, StartHubProcessOptions } from './testing/hub-process.js';
+export { startPostgres, restartPostgres, pgCtl, findPostgresBinDir } from './postgres/launcher.js';
+export type { PostgresServer, PostgresServerInfo, StartPostgresOptions } from './postgres/launcher.js';

@@ -116,6 +116,31 @@ export class UpstreamError extends EvalHubError {
   }
 }
 
+/**
+ * A write of a leased evaluation carried a fencing token that is no longer the evaluation's (another
+ * replica claimed it, or the lease expired): the writer lost the lease and must stop working on it.
+ */
+export class LeaseLostError extends ConflictError {
+  constructor(
+    readonly evaluationId: string,
+    readonly token: number,
+    reason: string,
+  ) {
+    super(
+      'lease_lost',
+      `This replica no longer holds the lease of evaluation '${evaluationId}' (token ${token}): ${reason}. Its write was rejected; another replica resumes the work.`,
+    );
+  }
+}
+
+/** The store's database cannot be reached right now (HTTP 503 with Retry-After); nothing was written. */
+export class StoreUnavailableError extends EvalHubError {
+  override readonly status = 503;
+  constructor(message: string, options: EvalHubErrorOptions = {}) {
+    super('store_unavailable', message, { headers: { 'Retry-After': '5' }, ...options });
+  }
+}
+
 /** A benchmark run failed inside a provider; recorded on the benchmark, never thrown to clients. */
 export class BenchmarkFailedError extends EvalHubError {
   constructor(message: string, options: EvalHubErrorOptions & { code?: string } = {}) {

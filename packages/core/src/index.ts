@@ -10,6 +10,8 @@ export {
   PluginError,
   UpstreamError,
   BenchmarkFailedError,
+  LeaseLostError,
+  StoreUnavailableError,
   isEvalHubError,
   describeError,
 } from './errors.js';
@@ -48,9 +50,14 @@ export type {
 } from './extension-points/tracker.js';
 export { StoreToken } from './extension-points/store.js';
 export type {
+  ClaimOptions,
+  EvaluationLease,
+  EvaluationLeases,
   EvaluationPage,
   EvaluationQuery,
   EvaluationStore,
+  ReplicaEvent,
+  ReplicaEvents,
   StoredTrackingOp,
   TrackingOp,
 } from './extension-points/store.js';
@@ -109,6 +116,7 @@ export type { ServiceSettings } from './service/tokens.js';
 export { importPlugin, registerPlugin, discoverPluginPackages } from './plugins/loader.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
+export { encodeCursor, decodeCursor } from './stores/query.js';
 export type { SqliteStoreOptions } from './stores/sqlite-store.js';
 export { NoneTracker } from './trackers/none-tracker.js';
 export { JsonlTracker } from './trackers/jsonl-tracker.js';

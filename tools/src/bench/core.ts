@@ -10,12 +10,18 @@
  *    peak RSS over the whole run (incl. the burst of step 2) and RSS with the filled store.
  *    Run with `node --expose-gc` to collect garbage before the last reading.
  * Targets (issue): ≥ 1,000 evaluations/s, p99 < 5 ms, peak RSS < 200 MB at 10,000 stored.
+ *
+ * EVALHUB_STORE=postgres runs it on @evalhub/store-postgres (build it first: `npm run build`),
+ * against EVALHUB_DATABASE_URL or, without it, a PostgreSQL server started for the run
+ * (tools/src/postgres/launcher.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHub, loadConfig, silentLogger, type EvaluationProvider } from '@evalhub/core';
+import { repoRoot } from '../mlflow/launcher.js';
+import { startPostgres, type PostgresServer } from '../postgres/launcher.js';
 
 const { values } = parseArgs({
   options: { evaluations: { type: 'string', default: '1000' }, fill: { type: 'string', default: '10000' } },
@@ -43,6 +49,10 @@ const request = {
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'evalhub-bench-core-'));
+const storeName = process.env.EVALHUB_STORE ?? 'sqlite';
+let postgres: PostgresServer | undefined;
+if (storeName === 'postgres' && !process.env.EVALHUB_DATABASE_URL) postgres = await startPostgres();
+const databaseUrl = process.env.EVALHUB_DATABASE_URL ?? postgres?.url;
 const hub = await createHub({
   config: loadConfig({
     cwd: dir,
@@ -50,9 +60,11 @@ const hub = await createHub({
       EVALHUB_TRACKER: 'none',
       EVALHUB_DISCOVER_PLUGINS: 'false',
       EVALHUB_MAX_CONCURRENT_EVALUATIONS: '64',
-      EVALHUB_STORE: process.env.EVALHUB_STORE ?? 'sqlite',
+      EVALHUB_STORE: storeName,
+      ...(databaseUrl ? { EVALHUB_DATABASE_URL: databaseUrl } : {}),
     },
   }),
+  resolveFrom: [repoRoot],
   providers: [noop],
   logger: silentLogger(),
 });
@@ -85,11 +97,13 @@ const listMs = performance.now() - listT0;
 (globalThis as { gc?: () => void }).gc?.();
 const rssWithStoreMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
 await hub.close();
+await postgres?.stop();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 rmSync(dir, { recursive: true, force: true });
 
 const result = {
+  store: hub.store.name,
   evaluations: N,
   sequential_latency_ms: {
     p50: +pct(latencies, 50).toFixed(3),

@@ -7,6 +7,7 @@ import type { Collection } from '../types.js';
 import { redactUrl } from '../redaction.js';
 import { envName } from '../service/model-url-policy.js';
 import { configFileSchema } from './config-schema.js';
+import { databaseOptionsFromEnv } from './database-env.js';
 
 export interface PluginRef {
   /** npm package name, or a path (relative to the config file) to a module. */
@@ -64,6 +65,7 @@ export const PLUGIN_ALIASES: Readonly<Record<string, string>> = {
   mlflow: '@evalhub/tracker-mlflow',
   lmeval: '@evalhub/provider-lmeval',
   ragas: '@evalhub/provider-ragas',
+  postgres: '@evalhub/store-postgres',
 };
 
 export const BUILTIN_TRACKERS = ['none', 'jsonl'] as const;
@@ -295,6 +297,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
 
   const dataDir = fromConfigDir(env.EVALHUB_DATA_DIR ?? String(raw.data_dir ?? '.evalhub'));
   const storeRef = pluginRef(env.EVALHUB_STORE ?? raw.store ?? 'sqlite');
+  storeRef.name = PLUGIN_ALIASES[storeRef.name] ?? storeRef.name;
+  if (storeRef.name === PLUGIN_ALIASES.postgres)
+    storeRef.options = { ...storeRef.options, ...databaseOptionsFromEnv(env) };
   if (storeRef.name === 'sqlite' && storeRef.options.path === undefined)
     storeRef.options.path = join(dataDir, 'evalhub.db');
   else if (storeRef.name === 'sqlite') storeRef.options.path = fromConfigDir(String(storeRef.options.path));

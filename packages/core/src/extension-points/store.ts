@@ -62,6 +62,72 @@ export interface EvaluationStore {
 
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
+
+  /** Work ownership by lease, on stores that several hub replicas share (PostgreSQL); absent otherwise. */
+  readonly leases?: EvaluationLeases;
+  /** Messages between the replicas sharing this store; absent on single-process stores. */
+  readonly events?: ReplicaEvents;
+}
+
+/** One hub replica's ownership of one evaluation, for a limited time. */
+export interface EvaluationLease {
+  evaluationId: string;
+  /** The replica holding it: any id unique among the replicas (e.g. pod name and process id). */
+  owner: string;
+  /**
+   * Fencing token: grows on every claim of this evaluation. Every leased write carries it and is
+   * rejected with LeaseLostError once it is not the evaluation's current token or the lease expired.
+   */
+  token: number;
+  /** When the lease ends unless renewed (the database's clock). */
+  expiresAt: Date;
+}
+
+export interface ClaimOptions {
+  /** Lease length; renew well before it ends (e.g. every third of it). */
+  leaseMs: number;
+  /** Claim at most this many evaluations. */
+  limit: number;
+  /** Only these evaluations (e.g. the one this replica just created); default: any that needs work. */
+  ids?: string[];
+}
+
+/**
+ * Leases for several replicas on one store. An evaluation needs work while it is pending or running,
+ * or while it has tracking ops in the outbox. `claim` takes such evaluations that nobody holds or
+ * whose lease expired, atomically (two replicas never get the same one; rows another replica is
+ * claiming at that moment are skipped, not waited for), oldest first. The owner then writes the
+ * evaluation and drains its outbox only through the methods below, each checked against the token
+ * in the same statement; LeaseLostError means stop: another replica resumes the work.
+ */
+export interface EvaluationLeases {
+  claim(owner: string, options: ClaimOptions): Promise<EvaluationLease[]>;
+  /** Extends a held lease; LeaseLostError when it expired or was claimed by another replica. */
+  renew(lease: EvaluationLease, leaseMs: number): Promise<EvaluationLease>;
+  /** Gives the evaluation up (finished, or this replica stops); a no-op for a lease already lost. */
+  release(lease: EvaluationLease): Promise<void>;
+  /** The evaluation's live lease, if any. */
+  current(evaluationId: string): Promise<EvaluationLease | undefined>;
+  saveEvaluation(lease: EvaluationLease, evaluation: Evaluation): Promise<void>;
+  appendTrackingOps(lease: EvaluationLease, ops: TrackingOp[]): Promise<void>;
+  completeTrackingOps(lease: EvaluationLease, seqs: number[]): Promise<void>;
+}
+
+/** A message between replicas, e.g. an evaluation's progress or a cancellation request. */
+export interface ReplicaEvent {
+  topic: string;
+  payload: unknown;
+  /** The publishing replica's id. */
+  origin: string;
+}
+
+/** Publish/subscribe between the replicas sharing a store; delivery is at least once, in order per publisher. */
+export interface ReplicaEvents {
+  /** This replica's id, stamped on what it publishes. */
+  readonly origin: string;
+  publish(topic: string, payload: unknown): Promise<void>;
+  /** Events of other replicas (and this one's with `includeOwn`); returns the unsubscribe function. */
+  subscribe(listener: (event: ReplicaEvent) => void, options?: { includeOwn?: boolean }): () => void;
 }
 
 export const StoreToken: InjectionToken<EvaluationStore> = Symbol.for('evalhub.store');

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EvaluationStore } from '../extension-points/store.js';
-import { sampleEvaluation } from '../testing/conformance.js';
-import type { Evaluation } from '../types.js';
+import { conformanceEvaluation, describeStoreConformance } from '../testing/store-conformance.js';
 import { MemoryStore } from './memory-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -12,126 +10,16 @@ const root = mkdtempSync(join(tmpdir(), 'evalhub-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const sqlitePath = (): string => join(mkdtempSync(join(root, 'db-')), 'db', 'evalhub.db');
 
-const stores: [string, () => EvaluationStore][] = [
-  ['memory', () => new MemoryStore()],
-  ['sqlite', () => new SqliteStore({ path: sqlitePath() })],
-];
+// The conformance suite every store passes unchanged (also run against PostgreSQL by
+// @evalhub/store-postgres), then what only the SQLite store does.
+describeStoreConformance({ describe, it, expect }, 'memory store', () => new MemoryStore());
+describeStoreConformance(
+  { describe, it, expect },
+  'sqlite store',
+  () => new SqliteStore({ path: sqlitePath() }),
+);
 
-function evaluation(i: number, patch: Partial<Evaluation> = {}): Evaluation {
-  return sampleEvaluation({
-    id: `e${String(i).padStart(3, '0')}`,
-    status: i % 3 === 0 ? 'failed' : 'completed',
-    model: {
-      server: 'vllm',
-      name: i % 2 ? 'odd-model' : 'even-model',
-      url: 'http://h/v1',
-      configuration: {},
-    },
-    experiment: {
-      name: i < 5 ? 'early' : 'late',
-      tags: { parity: i % 2 ? 'odd' : 'even', 'team.name': 'ml-ops' },
-    },
-    ...patch,
-  });
-}
-
-describe.each(stores)('%s store', (_name, make) => {
-  it('pages newest first with stable cursors, and filters', async () => {
-    const s = make();
-    for (let i = 0; i < 12; i++) await s.createEvaluation(evaluation(i));
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await s.listEvaluations({ limit: 5, ...(cursor ? { cursor } : {}) });
-      if (seen.length === 0) expect(page.total).toBe(12);
-      seen.push(...page.items.map((e) => e.id));
-      cursor = page.next_cursor;
-      if (cursor) await s.createEvaluation(evaluation(100 + seen.length)); // new arrivals never shift a cursor
-    } while (cursor);
-    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `e${String(11 - i).padStart(3, '0')}`));
-
-    const failed = (await s.listEvaluations({ limit: 50, status: 'failed' })).items.map((e) => e.id);
-    expect(failed.slice(-4)).toEqual(['e009', 'e006', 'e003', 'e000']);
-    expect(
-      (await s.listEvaluations({ limit: 50, offset: 2, status: 'failed' })).items.map((e) => e.id),
-    ).toEqual(failed.slice(2));
-    expect(
-      (await s.listEvaluations({ limit: 50, model: 'odd-model', experiment: 'early' })).items.map(
-        (e) => e.id,
-      ),
-    ).toEqual(['e003', 'e001']);
-    expect(
-      (
-        await s.listEvaluations({
-          limit: 50,
-          tags: { parity: 'even', 'team.name': 'ml-ops' },
-          experiment: 'late',
-        })
-      ).total,
-    ).toBe(4);
-    expect((await s.listEvaluations({ limit: 50, provider: 'conformance' })).total).toBeGreaterThanOrEqual(
-      12,
-    );
-    expect((await s.listEvaluations({ limit: 50, provider: 'conf%' })).total).toBe(0);
-    await s.close();
-  });
-
-  it('returns the first evaluation for a repeated idempotency key', async () => {
-    const s = make();
-    const a = await s.createEvaluation(evaluation(1), 'key-1');
-    const b = await s.createEvaluation(evaluation(2), 'key-1');
-    expect(a.created).toBe(true);
-    expect(b).toMatchObject({ created: false, evaluation: { id: 'e001' } });
-    await s.close();
-  });
-
-  it('gives each of many writes issued at once its own answer, idempotency keys included', async () => {
-    const s = make();
-    const created = await Promise.all([
-      s.createEvaluation(evaluation(1), 'same-key'),
-      s.createEvaluation(evaluation(2), 'same-key'),
-      s.createEvaluation(evaluation(3)),
-      s.appendTrackingOps('e003', [{ op: 'start' }]),
-      s.saveEvaluation(evaluation(3, { status: 'running' })),
-    ]);
-    expect(created.slice(0, 3)).toMatchObject([
-      { created: true, evaluation: { id: 'e001' } },
-      { created: false, evaluation: { id: 'e001' } },
-      { created: true, evaluation: { id: 'e003' } },
-    ]);
-    expect((await s.getEvaluation('e003'))?.status).toBe('running');
-    expect(await s.getEvaluation('e002')).toBeUndefined();
-    expect(await s.countPendingTrackingOps()).toBe(1);
-    await s.close();
-  });
-
-  it('keeps the tracking journal in order until completed', async () => {
-    const s = make();
-    await s.appendTrackingOps('a', [
-      { op: 'start' },
-      { op: 'log', batch: { metrics: { x: 1 }, timestamp: 1 } },
-    ]);
-    await s.appendTrackingOps('b', [{ op: 'finish' }]);
-    const all = await s.pendingTrackingOps();
-    expect(all.map((o) => o.op.op)).toEqual(['start', 'log', 'finish']);
-    await s.completeTrackingOps([all[0]!.seq]);
-    expect((await s.pendingTrackingOps('a')).map((o) => o.op.op)).toEqual(['log']);
-    expect(await s.countPendingTrackingOps()).toBe(2);
-    await s.close();
-  });
-
-  it('stores user collections and lists unfinished evaluations', async () => {
-    const s = make();
-    await s.putCollection({ id: 'c', name: 'C', benchmarks: [], builtin: false });
-    expect((await s.getCollection('c'))?.name).toBe('C');
-    expect(await s.deleteCollection('c')).toBe(true);
-    expect(await s.deleteCollection('c')).toBe(false);
-    await s.createEvaluation(evaluation(1, { status: 'running' }));
-    await s.createEvaluation(evaluation(2));
-    expect((await s.listUnfinished()).map((e) => e.id)).toEqual(['e001']);
-    await s.close();
-  });
-});
+const evaluation = conformanceEvaluation;
 
 describe('sqlite store group commit', () => {
   it('writes the newest state of an evaluation saved several times in one turn, once', async () => {

@@ -8,3 +8,5 @@ export { ScriptedProvider } from './scripted-provider.js';
 export type { ScriptedBehaviour } from './scripted-provider.js';
 export { RecordingTracker } from './recording-tracker.js';
 export type { RecordedRun } from './recording-tracker.js';
+export { describeStoreConformance, conformanceEvaluation } from './store-conformance.js';
+export type { StoreConformanceApi, StoreConformanceMatchers, StoreFactory } from './store-conformance.js';

@@ -1,0 +1,142 @@
+import { LeaseLostError, isEvalHubError, type EvaluationLease } from '@evalhub/core';
+import { conformanceEvaluation } from '@evalhub/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PostgresStore } from '../src/postgres-store.js';
+import { freshSchema, openStore } from './harness.js';
+
+const opened: PostgresStore[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
+/** `n` replicas' stores on one (fresh) schema. */
+async function replicas(n: number): Promise<PostgresStore[]> {
+  const schema = freshSchema('lease');
+  const stores = await Promise.all(Array.from({ length: n }, () => openStore({ schema })));
+  opened.push(...stores);
+  return stores;
+}
+
+/** Waits (on the database's clock) until nobody holds the evaluation's lease. */
+async function untilExpired(store: PostgresStore, id: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await store.leases.current(id)) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`the lease of ${id} did not expire within ${timeoutMs} ms`);
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
+async function expectLost(p: Promise<unknown>): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LeaseLostError);
+  expect(isEvalHubError(err) && err.code).toBe('lease_lost');
+}
+
+describe('leases on PostgreSQL', () => {
+  it('hands each unfinished evaluation to exactly one of several replicas claiming at once', async () => {
+    const [a, b, c] = await replicas(3);
+    for (let i = 0; i < 30; i++)
+      await a!.createEvaluation(conformanceEvaluation(i, { status: i % 2 ? 'pending' : 'running' }));
+    await a!.createEvaluation(conformanceEvaluation(99, { status: 'completed' }));
+    const claimed: EvaluationLease[] = [];
+    // Rounds of concurrent claims by three replicas until nothing is left.
+    for (let round = 0; round < 20; round++) {
+      const got = (
+        await Promise.all(
+          [a!, b!, c!].flatMap((s, i) => [
+            s.leases.claim(`replica-${i}`, { leaseMs: 60_000, limit: 2 }),
+            s.leases.claim(`replica-${i}`, { leaseMs: 60_000, limit: 2 }),
+          ]),
+        )
+      ).flat();
+      if (got.length === 0) break;
+      claimed.push(...got);
+    }
+    const ids = claimed.map((l) => l.evaluationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => conformanceEvaluation(i).id).sort());
+    expect(new Set(claimed.map((l) => l.owner)).size).toBeGreaterThan(1);
+  });
+
+  it('renews, releases and counts every claim in the fencing token', async () => {
+    const [a, b] = await replicas(2);
+    await a!.createEvaluation(conformanceEvaluation(1, { status: 'pending' }));
+    const [lease] = await a!.leases.claim('a', { leaseMs: 5_000, limit: 10 });
+    expect(lease).toMatchObject({ evaluationId: 'e001', owner: 'a', token: 1 });
+    expect(await b!.leases.claim('b', { leaseMs: 5_000, limit: 10 })).toEqual([]);
+    const renewed = await a!.leases.renew(lease!, 60_000);
+    expect(renewed.token).toBe(1);
+    expect(renewed.expiresAt.getTime()).toBeGreaterThan(lease!.expiresAt.getTime());
+    expect((await b!.leases.current('e001'))?.owner).toBe('a');
+    await a!.leases.release(renewed);
+    expect(await b!.leases.current('e001')).toBeUndefined();
+    const [taken] = await b!.leases.claim('b', { leaseMs: 5_000, limit: 10, ids: ['e001'] });
+    expect(taken).toMatchObject({ owner: 'b', token: 2 });
+    // The old holder's release of a lease it lost changes nothing.
+    await a!.leases.release(renewed);
+    expect((await a!.leases.current('e001'))?.owner).toBe('b');
+  });
+
+  it("rejects a paused owner's late writes once its lease expired, and after another replica took over", async () => {
+    const [a, b] = await replicas(2);
+    const e = conformanceEvaluation(1, { status: 'running' });
+    await a!.createEvaluation(e);
+    const [lease] = await a!.leases.claim('a', { leaseMs: 300, limit: 1 });
+    await a!.leases.saveEvaluation(lease!, { ...e, updated_at: new Date().toISOString() });
+
+    // Owner a "pauses" past its lease: nobody has taken over yet, still its writes must fail.
+    await untilExpired(b!, 'e001');
+    await expectLost(a!.leases.saveEvaluation(lease!, { ...e, status: 'completed' }));
+    await expectLost(a!.leases.appendTrackingOps(lease!, [{ op: 'start' }]));
+    await expectLost(a!.leases.renew(lease!, 60_000));
+
+    // b takes over; a's writes still fail, b's succeed.
+    const [taken] = await b!.leases.claim('b', { leaseMs: 60_000, limit: 1 });
+    expect(taken).toMatchObject({ evaluationId: 'e001', owner: 'b', token: 2 });
+    const lost = await a!.leases
+      .saveEvaluation(lease!, { ...e, status: 'failed' })
+      .catch((err: unknown) => err);
+    expect(lost).toBeInstanceOf(LeaseLostError);
+    expect((lost as Error).message).toMatch(/claimed again \(now token 2 by b\)/);
+    await b!.leases.saveEvaluation(taken!, { ...e, status: 'completed' });
+    expect((await a!.getEvaluation('e001'))?.status).toBe('completed');
+    expect(await a!.countPendingTrackingOps()).toBe(0);
+  });
+
+  it('gives the outbox of a finished evaluation to one owner, who alone completes its ops', async () => {
+    const [a, b] = await replicas(2);
+    await a!.createEvaluation(conformanceEvaluation(1, { status: 'completed' }));
+    await a!.createEvaluation(conformanceEvaluation(2, { status: 'completed' }));
+    await a!.appendTrackingOps('e001', [{ op: 'start' }, { op: 'finish' }]);
+    // Only the evaluation with ops waiting needs an owner.
+    const [lease] = await a!.leases.claim('a', { leaseMs: 60_000, limit: 10 });
+    expect(lease?.evaluationId).toBe('e001');
+    expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 10 })).toEqual([]);
+    const ops = await a!.pendingTrackingOps('e001');
+    expect(ops.map((o) => o.op.op)).toEqual(['start', 'finish']);
+    const stale: EvaluationLease = { ...lease!, token: lease!.token - 1 };
+    await expectLost(b!.leases.completeTrackingOps(stale, [ops[0]!.seq]));
+    await a!.leases.completeTrackingOps(
+      lease!,
+      ops.map((o) => o.seq),
+    );
+    expect(await b!.countPendingTrackingOps()).toBe(0);
+    await a!.leases.release(lease!);
+    // Finished with an empty outbox: nothing left to claim.
+    expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 10 })).toEqual([]);
+  });
+});
+
+describe('migrations on PostgreSQL', () => {
+  it('are applied once when several replicas start together', async () => {
+    const stores = await replicas(4);
+    const applied = stores.map((s) => s.migration.applied);
+    expect(applied.filter((a) => a.length > 0)).toEqual([[1]]);
+    const { rows } = await stores[0]!.db.query<{ version: number }>('SELECT version FROM schema_migrations');
+    expect(rows).toEqual([{ version: 1 }]);
+    expect(stores.every((s) => s.migration.version === 1)).toBe(true);
+  });
+});
