@@ -74,6 +74,18 @@ describe('AdaptiveLimit', () => {
     expect(limit.limit).toBe(Math.floor(before * 0.8));
   });
 
+  it('ignores samples of requests sent under an older limit', () => {
+    const limit = new AdaptiveLimit({}, 0);
+    const epoch = limit.epoch;
+    for (let i = 0; i < 4; i++) limit.onSample(100, 4, 100, epoch);
+    expect(limit.limit).toBe(8);
+    // stale fast samples (sent at limit 4) must not double the limit again
+    for (let i = 0; i < 8; i++) limit.onSample(100, 8, 200, epoch);
+    expect(limit.limit).toBe(8);
+    for (let i = 0; i < 8; i++) limit.onSample(100, 8, 300, limit.epoch);
+    expect(limit.limit).toBe(16);
+  });
+
   it('does not grow when the engine does not use the limit', () => {
     const limit = new AdaptiveLimit({ initialLimit: 16 }, 0);
     for (let i = 0; i < 200; i++) limit.onSample(100, 2, i * 10);

@@ -79,12 +79,21 @@ export class AdaptiveLimit {
   private lastProbeAt: number;
   private resumeLimit = 0;
   private overloads = 0;
+  private generation = 0;
 
   constructor(options: Partial<AdaptiveLimitOptions> = {}, now: number = performance.now()) {
     this.opts = { ...DEFAULT_ADAPTIVE_LIMIT, ...options };
     if (this.opts.maxLimit < this.opts.minLimit) this.opts.maxLimit = this.opts.minLimit;
     this.value = this.clamp(this.opts.initialLimit);
     this.lastProbeAt = now;
+  }
+
+  /**
+   * Changes whenever the limit does. A sample of a request sent under an older generation says
+   * nothing about the current limit and is left out (no slow-start overshoot from stale windows).
+   */
+  get epoch(): number {
+    return this.generation;
   }
 
   /** Whole requests allowed in flight now. */
@@ -102,8 +111,12 @@ export class AdaptiveLimit {
     };
   }
 
-  /** A successful request's round trip; `inFlight` = requests in flight when it was sent (incl. itself). */
-  onSample(rttMs: number, inFlight: number, now: number = performance.now()): void {
+  /**
+   * A successful request's round trip; `inFlight` = requests in flight when it was sent (incl.
+   * itself), `epoch` = the limit's `epoch` then (omitted: counts).
+   */
+  onSample(rttMs: number, inFlight: number, now: number = performance.now(), epoch = this.generation): void {
+    if (epoch !== this.generation) return;
     this.window.push(rttMs);
     this.windowPeakInFlight = Math.max(this.windowPeakInFlight, inFlight);
     if (this.window.length < Math.max(this.opts.minWindowSamples, this.limit)) return;
@@ -118,7 +131,7 @@ export class AdaptiveLimit {
 
     if (this.phase === 'probe') {
       this.phase = 'steady';
-      this.value = this.clamp(Math.max(this.resumeLimit, this.value));
+      this.set(Math.max(this.resumeLimit, this.value));
       this.lastProbeAt = now;
       return;
     }
@@ -127,12 +140,12 @@ export class AdaptiveLimit {
       this.phase = 'probe';
       this.resumeLimit = this.value;
       this.baseline = undefined;
-      this.value = this.clamp(this.value / 2);
+      this.set(this.value / 2);
       return;
     }
     if (this.phase === 'slow-start') {
       if (rtt <= baseline * this.opts.slowStartTolerance) {
-        if (used) this.value = this.clamp(this.value * 2);
+        if (used) this.set(this.value * 2);
         return;
       }
       this.phase = 'steady';
@@ -140,7 +153,7 @@ export class AdaptiveLimit {
     const gradient = Math.min(1, Math.max(0.5, (this.opts.tolerance * baseline) / rtt));
     const target = this.value * gradient + Math.sqrt(this.value);
     if (target > this.value && !used) return;
-    this.value = this.clamp(this.value + this.opts.smoothing * (target - this.value));
+    this.set(this.value + this.opts.smoothing * (target - this.value));
   }
 
   /** The server said it is overloaded (429/503), timed out or dropped the connection. */
@@ -150,7 +163,7 @@ export class AdaptiveLimit {
     const spacing = this.baseline ?? 0;
     if (now - this.lastBackoffAt < spacing) return; // one decrease per round trip
     this.lastBackoffAt = now;
-    this.value = this.clamp(this.value * this.opts.backoff);
+    this.set(this.value * this.opts.backoff);
     if (this.phase === 'probe') this.resumeLimit = this.clamp(this.resumeLimit * this.opts.backoff);
     this.resetWindow();
   }
@@ -158,6 +171,12 @@ export class AdaptiveLimit {
   private resetWindow(): void {
     this.window = [];
     this.windowPeakInFlight = 0;
+  }
+
+  private set(v: number): void {
+    const next = this.clamp(v);
+    if (Math.floor(next) !== Math.floor(this.value)) this.generation++;
+    this.value = next;
   }
 
   private clamp(v: number): number {

@@ -21,7 +21,8 @@ describe('RetryPolicy', () => {
 
   it('honours Retry-After (seconds or date), capped', () => {
     expect(policy.decide(1, { status: 429, retryAfter: '2' }, 0)).toEqual({ retry: true, delayMs: 2000 });
-    expect(policy.decide(1, { status: 429, retryAfter: '0' }, 0)).toEqual({ retry: true, delayMs: 0 });
+    // Retry-After is a floor under the jittered backoff (50 ms here)
+    expect(policy.decide(1, { status: 429, retryAfter: '0' }, 0)).toEqual({ retry: true, delayMs: 50 });
     const capped = new RetryPolicy({ maxRetryAfterMs: 500 });
     expect(capped.decide(1, { status: 503, retryAfter: '30' }, 0)).toEqual({ retry: true, delayMs: 500 });
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);

@@ -1,7 +1,7 @@
 /**
  * When the gateway tries a model request again, and after how long. Retried: 429, 502, 503, 504
- * and connection failures (reset, refused, timed out). The delay is the server's `Retry-After`
- * (seconds or an HTTP date, capped) when it sends one, else exponential backoff with full jitter.
+ * and connection failures (reset, refused, timed out). The delay is exponential backoff with full
+ * jitter, and at least the server's `Retry-After` (seconds or an HTTP date, capped) when it sends one.
  * Bounded by a number of retries and a total time budget; after that the engine gets the server's
  * last answer (or a 502 naming the connection error).
  */
@@ -99,10 +99,11 @@ export class RetryPolicy {
       if (!RETRYABLE_STATUSES.has(outcome.status)) return { retry: false };
       retryAfterMs = parseRetryAfter(outcome.retryAfter);
     } else if (!isRetryableError(outcome.error)) return { retry: false };
+    // the server's Retry-After is a floor: `Retry-After: 0` from an overloaded server must not
+    // turn into a tight retry loop, so the jittered backoff applies on top of it
+    const backoff = Math.floor(this.random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1)));
     const delayMs =
-      retryAfterMs !== undefined
-        ? Math.min(retryAfterMs, o.maxRetryAfterMs)
-        : Math.floor(this.random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1)));
+      retryAfterMs !== undefined ? Math.max(Math.min(retryAfterMs, o.maxRetryAfterMs), backoff) : backoff;
     if (elapsedMs + delayMs > o.budgetMs) return { retry: false };
     return { retry: true, delayMs };
   }

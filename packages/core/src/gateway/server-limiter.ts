@@ -106,6 +106,8 @@ export class ServerLimiter {
     this.routeInFlight.set(route, (this.routeInFlight.get(route) ?? 0) + 1);
     this.lastGrant.set(route, ++this.turn);
     const inFlight = this.inFlight;
+    const epoch = this.limit.epoch;
+    const sentAt = performance.now();
     let done = false;
     return {
       inFlight,
@@ -116,7 +118,8 @@ export class ServerLimiter {
         const n = (this.routeInFlight.get(route) ?? 1) - 1;
         if (n === 0) this.routeInFlight.delete(route);
         else this.routeInFlight.set(route, n);
-        if (outcome.kind === 'ok') this.limit.onSample(outcome.rttMs, inFlight);
+        if (outcome.kind === 'ok')
+          this.limit.onSample(outcome.rttMs, inFlight, sentAt + outcome.rttMs, epoch);
         else if (outcome.kind === 'overload') this.limit.onOverload();
         this.dispatch();
       },
