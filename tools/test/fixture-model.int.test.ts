@@ -413,6 +413,62 @@ describe('fixture model server: behaviour switches', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it('capacity serves C requests at once at a fixed latency and queues the rest', async () => {
+    const key = unique();
+    const base = `${root}/_/capacity=4+latency=150+key=${key}`;
+    const started = performance.now();
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 8 },
+        async () => (await post(`${base}/v1/completions`, { prompt: 'a', max_tokens: 1 })).status,
+      ),
+    );
+    const elapsed = performance.now() - started;
+    expect(statuses).toEqual(Array(8).fill(200));
+    // two waves of 150 ms: the second four waited for a slot
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    // the tokenizer holds no slot and pays no service time
+    const tokStarted = performance.now();
+    expect((await post(`${base}/tokenize`, { prompt: 'a' })).status).toBe(200);
+    expect(performance.now() - tokStarted).toBeLessThan(140);
+    const stats = (
+      (await (await fetch(`${root}/_fixture/capacity`)).json()) as Record<string, Record<string, unknown>>
+    )[key];
+    expect(stats).toMatchObject({
+      capacity: 4,
+      served: 8,
+      peakRunning: 4,
+      peakQueued: 4,
+      peakTotal: 8,
+      rejected: 0,
+    });
+  });
+
+  it('capacity with a full queue refuses with 429 (or 503) and Retry-After', async () => {
+    const holdSlot = async (key: string): Promise<void> => {
+      for (;;) {
+        const all = (await (await fetch(`${root}/_fixture/capacity`)).json()) as Record<
+          string,
+          { running: number }
+        >;
+        if ((all[key]?.running ?? 0) > 0) return;
+      }
+    };
+    for (const [overload, status] of [
+      ['', 429],
+      ['+overload=503', 503],
+    ] as const) {
+      const key = unique();
+      const base = `${root}/_/capacity=1+queue=0+latency=300${overload}+key=${key}`;
+      const first = post(`${base}/v1/completions`, { prompt: 'a', max_tokens: 1 });
+      await holdSlot(key);
+      const refused = await post(`${base}/v1/completions`, { prompt: 'b', max_tokens: 1 });
+      expect(refused.status).toBe(status);
+      expect(refused.headers.get('retry-after')).toBe('0');
+      expect((await first).status).toBe(200);
+    }
+  });
+
   it('hang never answers until the client aborts, and the server keeps serving', async () => {
     const res = post(`${root}/_/hang/v1/completions`, { prompt: 'x' }, AbortSignal.timeout(300));
     await expect(res).rejects.toThrow();

@@ -122,3 +122,18 @@ export { NoneTracker } from './trackers/none-tracker.js';
 export { JsonlTracker } from './trackers/jsonl-tracker.js';
 export type { JsonlTrackerOptions } from './trackers/jsonl-tracker.js';
 export { CORE_VERSION } from './version.js';
+export { ModelGateway } from './gateway/model-gateway.js';
+export type {
+  GatewayRoute,
+  GatewayServerConfig,
+  ModelGatewayOptions,
+  RouteRequest,
+} from './gateway/model-gateway.js';
+export { PERF_METRIC_NAMES, perfMetrics } from './gateway/perf-stats.js';
+export type { PerfStats } from './gateway/perf-stats.js';
+export { CACHE_HEADER } from './gateway/proxy-server.js';
+export { DEFAULT_ADAPTIVE_LIMIT } from './gateway/adaptive-limit.js';
+export type { AdaptiveLimitOptions, LimitState } from './gateway/adaptive-limit.js';
+export type { ServerLimiterState } from './gateway/server-limiter.js';
+export { DEFAULT_RETRY } from './gateway/retry-policy.js';
+export type { RetryOptions } from './gateway/retry-policy.js';

@@ -1,5 +1,7 @@
 export { startFixtureModelServer } from './server.js';
 export type { FixtureLogger, FixtureModelServer, FixtureModelServerOptions } from './server.js';
+export { CapacityModel } from './capacity.js';
+export type { Admission, CapacityPoolStats } from './capacity.js';
 export { parseSwitches, splitSwitchPrefix, SWITCH_NAMES } from './switches.js';
 export type { Switches } from './switches.js';
 export { chatResponders, defaultResponder } from './responders/index.js';

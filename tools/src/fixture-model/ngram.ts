@@ -62,8 +62,13 @@ export class NgramModel {
 
   /** Context used to predict the token at `position` of `ids`: an implicit EOS precedes the text. */
   private contextKey(ids: readonly number[], position: number): string {
-    const seq = position < this.order - 1 ? [EOS_ID, ...ids.slice(0, position)] : ids.slice(0, position);
-    return keyOf(seq, Math.max(0, seq.length - (this.order - 1)), seq.length);
+    const n = this.order - 1;
+    let key = '';
+    for (let i = position - n; i < position; i++) {
+      if (i === -1) key += String.fromCharCode(EOS_ID);
+      else if (i >= 0) key += String.fromCharCode(ids[i] ?? 0);
+    }
+    return key;
   }
 
   private distributionForKey(key: string): Float64Array {
@@ -75,9 +80,11 @@ export class NgramModel {
       if (!stats) break;
       const types = stats.counts.size;
       const denom = stats.total + types;
-      for (let c = 0; c < VOCAB_SIZE; c++) {
-        dist[c] = (types * (dist[c] as number) + (stats.counts.get(c) ?? 0)) / denom;
-      }
+      // same arithmetic as (types·p + count) / denom for every token, without a lookup per token
+      const seen: [number, number][] = [];
+      for (const [c, count] of stats.counts) seen.push([c, (types * (dist[c] as number) + count) / denom]);
+      for (let c = 0; c < VOCAB_SIZE; c++) dist[c] = (types * (dist[c] as number) + 0) / denom;
+      for (const [c, p] of seen) dist[c] = p;
     }
     if (this.distCache.size > 20_000) this.distCache.clear();
     this.distCache.set(key, dist);
@@ -107,19 +114,30 @@ export class NgramModel {
   }
 }
 
+const topCache = new WeakMap<Float64Array, TopToken[]>();
+
 export function topOf(dist: Float64Array, k: number): TopToken[] {
   if (k <= 0) return [];
-  const best: TopToken[] = [];
+  const cached = topCache.get(dist);
+  if (cached && cached.length >= Math.min(k, dist.length)) return cached.slice(0, k);
+  // the k largest probabilities, most likely first, ties broken by lower id
+  const ids: number[] = [];
+  const ps: number[] = [];
   for (let id = 0; id < dist.length; id++) {
     const p = dist[id] as number;
-    if (best.length === k && p <= Math.exp((best[k - 1] as TopToken).logprob)) continue;
-    const entry = { id, logprob: Math.log(p) };
-    let j = best.length;
-    while (j > 0 && (best[j - 1] as TopToken).logprob < entry.logprob) j--;
-    best.splice(j, 0, entry);
-    if (best.length > k) best.pop();
+    if (ids.length === k && p <= (ps[k - 1] as number)) continue;
+    let j = ids.length;
+    while (j > 0 && (ps[j - 1] as number) < p) j--;
+    ids.splice(j, 0, id);
+    ps.splice(j, 0, p);
+    if (ids.length > k) {
+      ids.pop();
+      ps.pop();
+    }
   }
-  return best;
+  const best = ids.map((id, i) => ({ id, logprob: Math.log(ps[i] as number) }));
+  topCache.set(dist, best);
+  return best.slice(0, k);
 }
 
 /** Small deterministic PRNG (mulberry32) for seeded sampling. */

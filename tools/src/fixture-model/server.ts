@@ -15,6 +15,8 @@ import type { TokenLogprob } from './engine.js';
 import { extractPromptSchema, schemaInstance } from './json-schema.js';
 import type { JsonSchema } from './json-schema.js';
 import { NgramModel } from './ngram.js';
+import { CapacityModel } from './capacity.js';
+import type { CapacityPoolStats } from './capacity.js';
 import { chatResponders, defaultResponder } from './responders/index.js';
 import type { ChatMessageText, ChatReply, ChatRequest, ChatResponder } from './responders/index.js';
 import { NO_SWITCHES, SwitchError, parseSwitches, splitSwitchPrefix } from './switches.js';
@@ -57,12 +59,20 @@ export interface FixtureModelServer {
   modelName: string;
   /** URL root with per-request switches, e.g. `withSwitches('fail-503=2,key=t1')` → `${url}/_/fail-503=2,key=t1`. */
   withSwitches(spec: string): string;
+  /** Counters of the capacity pools by key (also served as `GET /_fixture/capacity`). */
+  capacityStats(): Record<string, CapacityPoolStats>;
   close(): Promise<void>;
 }
 
 /** Fixed `created` timestamp so identical requests give identical bytes. */
 const CREATED = 1_700_000_000;
 const MAX_LOGPROBS = 20;
+/** Routes that occupy a sequence slot under the `capacity` switch. */
+const INFERENCE_ROUTES: ReadonlySet<string> = new Set([
+  '/v1/completions',
+  '/v1/chat/completions',
+  '/v1/embeddings',
+]);
 const VERSION = '0.0.0-fixture';
 
 class HttpError extends Error {
@@ -168,6 +178,7 @@ export async function startFixtureModelServer(
     new NgramModel(options.ngramOrder !== undefined ? { order: options.ngramOrder } : {}),
   );
   const fail503Counts = new Map<string, number>();
+  const capacity = new CapacityModel();
   const logger = options.logger;
 
   const servedModel = (body: Record<string, unknown>, ctx: Ctx): string => {
@@ -536,8 +547,37 @@ export async function startFixtureModelServer(
     }
     const ctx: Ctx = { switches, segment };
     const body = req.method === 'POST' ? await readBody(req) : {};
+    if (path === '/_fixture/capacity' && req.method === 'GET') return sendJson(res, 200, capacity.stats());
     if (switches.hang) return; // the request stays open until the client or close() ends it
-    if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
+    if (switches.capacity > 0) {
+      // continuous batching: only inference holds a sequence slot; tokenizer and model routes answer at once
+      if (INFERENCE_ROUTES.has(path) && req.method === 'POST') {
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        const poolKey = switches.key ?? segment ?? '(global)';
+        const admission = await capacity.acquire(
+          poolKey,
+          switches.capacity,
+          switches.queueLimit,
+          gone.signal,
+        );
+        if (admission === 'aborted') return;
+        if (admission === 'full') {
+          res.setHeader('retry-after', '0');
+          return sendError(
+            res,
+            new HttpError(
+              switches.overloadStatus,
+              `fixture: at capacity (${switches.capacity} in service, ${switches.queueLimit ?? 0} waiting)`,
+              switches.overloadStatus === 429 ? 'TooManyRequestsError' : 'ServiceUnavailableError',
+            ),
+          );
+        }
+        res.once('finish', admission.release);
+        res.once('close', admission.release);
+        if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
+      }
+    } else if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
     if (switches.fail500) {
       return sendError(
         res,
@@ -602,6 +642,7 @@ export async function startFixtureModelServer(
     modelName,
     withSwitches: (spec) =>
       `${url}/_/${encodeURIComponent(spec).replace(/%2C/gi, ',').replace(/%2B/gi, '+').replace(/%3D/gi, '=')}`,
+    capacityStats: () => capacity.stats(),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -19,6 +19,17 @@ describe('fixture switches', () => {
     expect(parseSwitches('', NO_SWITCHES)).toEqual(NO_SWITCHES);
   });
 
+  it('parses the capacity model switches', () => {
+    expect(parseSwitches('capacity=64+latency=200+queue=8+overload=503')).toMatchObject({
+      capacity: 64,
+      latencyMs: 200,
+      queueLimit: 8,
+      overloadStatus: 503,
+    });
+    expect(parseSwitches('capacity=4')).toMatchObject({ queueLimit: null, overloadStatus: 429 });
+    expect(() => parseSwitches('overload=500')).toThrow(SwitchError);
+  });
+
   it('layers request switches over global ones', () => {
     const global = parseSwitches('latency=5');
     expect(parseSwitches('chat-only', global)).toMatchObject({ latencyMs: 5, chatOnly: true });

@@ -20,6 +20,15 @@ export interface Switches {
   hang: boolean;
   /** Reject requests whose `model` is not the served model name (404, as vLLM). */
   strictModel: boolean;
+  /**
+   * Continuous-batching capacity: at most this many inference requests in service at once, each for
+   * `latencyMs`; the rest wait (0 = off: every request is answered after `latencyMs`).
+   */
+  capacity: number;
+  /** With `capacity`: most requests allowed to wait (`null` = unbounded); beyond it → `overloadStatus`. */
+  queueLimit: number | null;
+  /** Status of a request refused by a full queue: 429 (default) or 503, with `Retry-After: 0`. */
+  overloadStatus: 429 | 503;
 }
 
 export const NO_SWITCHES: Readonly<Switches> = Object.freeze({
@@ -31,6 +40,9 @@ export const NO_SWITCHES: Readonly<Switches> = Object.freeze({
   latencyMs: 0,
   hang: false,
   strictModel: false,
+  capacity: 0,
+  queueLimit: null,
+  overloadStatus: 429,
 });
 
 export const SWITCH_NAMES = [
@@ -42,6 +54,9 @@ export const SWITCH_NAMES = [
   'latency',
   'hang',
   'strict-model',
+  'capacity',
+  'queue',
+  'overload',
 ] as const;
 
 export class SwitchError extends Error {}
@@ -95,6 +110,18 @@ export function parseSwitches(spec: string, base: Readonly<Switches> = NO_SWITCH
       case 'strict-model':
         out.strictModel = true;
         break;
+      case 'capacity':
+        out.capacity = nonNegativeInt(name, value);
+        break;
+      case 'queue':
+        out.queueLimit = nonNegativeInt(name, value);
+        break;
+      case 'overload': {
+        const status = nonNegativeInt(name, value);
+        if (status !== 429 && status !== 503) throw new SwitchError('switch overload must be 429 or 503');
+        out.overloadStatus = status;
+        break;
+      }
       default:
         throw new SwitchError(`unknown switch: ${name} (known: ${SWITCH_NAMES.join(', ')})`);
     }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { CapacityModel } from './capacity.js';
+
+const never = new AbortController().signal;
+
+describe('fixture capacity model', () => {
+  it('serves up to capacity at once and queues the rest in FIFO order', async () => {
+    const model = new CapacityModel();
+    const first = await model.acquire('k', 2, null, never);
+    const second = await model.acquire('k', 2, null, never);
+    const order: number[] = [];
+    const third = model.acquire('k', 2, null, never).then((a) => (order.push(3), a));
+    const fourth = model.acquire('k', 2, null, never).then((a) => (order.push(4), a));
+    expect(model.stats()['k']).toMatchObject({ running: 2, queued: 2, peakTotal: 4 });
+    if (typeof first === 'string' || typeof second === 'string') throw new Error('expected slots');
+    first.release();
+    first.release(); // idempotent
+    const a3 = await third;
+    expect(order).toEqual([3]);
+    second.release();
+    const a4 = await fourth;
+    expect(order).toEqual([3, 4]);
+    if (typeof a3 === 'string' || typeof a4 === 'string') throw new Error('expected slots');
+    a3.release();
+    a4.release();
+    expect(model.stats()['k']).toMatchObject({
+      running: 0,
+      queued: 0,
+      served: 4,
+      peakRunning: 2,
+      peakQueued: 2,
+    });
+  });
+
+  it('refuses when the queue is full and keeps pools apart by key', async () => {
+    const model = new CapacityModel();
+    await model.acquire('a', 1, 0, never);
+    expect(await model.acquire('a', 1, 0, never)).toBe('full');
+    expect(typeof (await model.acquire('b', 1, 0, never))).toBe('object');
+    expect(model.stats()['a']).toMatchObject({ rejected: 1, running: 1 });
+  });
+
+  it('drops a waiter whose client went away', async () => {
+    const model = new CapacityModel();
+    await model.acquire('k', 1, null, never);
+    const gone = new AbortController();
+    const waiting = model.acquire('k', 1, null, gone.signal);
+    gone.abort();
+    expect(await waiting).toBe('aborted');
+    expect(model.stats()['k']).toMatchObject({ queued: 0 });
+  });
+});
