@@ -196,6 +196,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     maxQueuedEvaluations: config.evaluation.maxQueuedEvaluations,
     benchmarkTimeoutSeconds: config.evaluation.benchmarkTimeoutSeconds,
     maxAttempts: config.evaluation.maxAttempts,
+    ...(config.evaluation.defaultCollection
+      ? { defaultCollection: config.evaluation.defaultCollection }
+      : {}),
     hubVersion: CORE_VERSION,
     ...options.settings,
   };

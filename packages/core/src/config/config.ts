@@ -57,6 +57,8 @@ export interface HubConfig {
     maxQueuedEvaluations: number;
     benchmarkTimeoutSeconds: number;
     maxAttempts: number;
+    /** Collection run by a request that names neither benchmarks nor a collection. */
+    defaultCollection?: string;
   };
 }
 
@@ -357,6 +359,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
         envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ??
         Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
       maxAttempts: Number(evaluation.max_attempts ?? 3),
+      ...((env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection)
+        ? { defaultCollection: String(env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection) }
+        : {}),
     },
   };
   if (

@@ -73,6 +73,15 @@ describe('EvaluationService: request semantics', () => {
     expect(err.message).toMatch(/benchmarks/);
   });
 
+  it('runs the configured default collection for a request that names neither (the spec collection payload)', async () => {
+    const h = await makeHub(tempDir(), { EVALHUB_DEFAULT_COLLECTION: 'suite' });
+    await h.collections.create({ id: 'suite', name: 'Suite', benchmarks: [bench('ok'), bench('ok2')] });
+    const e = await h.evaluate({ model, experiment: { name: 'healthcare-certification' } });
+    expect(e.status).toBe('completed');
+    expect(e.collection_id).toBe('suite');
+    expect(e.benchmarks.map((b) => b.benchmark_id)).toEqual(['ok', 'ok2']);
+  });
+
   it('rejects benchmarks and collection_id together', async () => {
     const h = await makeHub();
     const err = await validationOf(() =>

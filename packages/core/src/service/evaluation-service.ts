@@ -78,6 +78,7 @@ export class EvaluationService {
       trackerName: outbox.trackerName,
       trackingEnabled: this.tracking.enabled,
       defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
+      ...(settings.defaultCollection ? { defaultCollection: settings.defaultCollection } : {}),
     });
     this.runner = new EvaluationRunner({
       store,

@@ -15,6 +15,8 @@ export interface RequestPreparerDeps {
   trackerName: string;
   trackingEnabled: boolean;
   defaultTimeoutSeconds: number;
+  /** Run by a request that names neither `benchmarks` nor `collection_id` (config `evaluation.default_collection`). */
+  defaultCollection?: string;
 }
 
 /**
@@ -27,13 +29,19 @@ export class RequestPreparer {
 
   async prepare(body: unknown): Promise<Evaluation> {
     const { models, collections, providers } = this.deps;
-    const request = assertValid<EvaluationRequest>('EvaluationRequest', body);
+    const request = { ...assertValid<EvaluationRequest>('EvaluationRequest', body) };
+    if (
+      request.benchmarks === undefined &&
+      request.collection_id === undefined &&
+      this.deps.defaultCollection
+    )
+      request.collection_id = this.deps.defaultCollection;
     const hasBenchmarks = request.benchmarks !== undefined;
     const hasCollection = request.collection_id !== undefined;
     if (hasBenchmarks === hasCollection) {
       const message = hasBenchmarks
         ? "Give either 'benchmarks' or 'collection_id', not both."
-        : "Say what to evaluate: add 'benchmarks' (a list of {benchmark_id, provider_id, config}) or 'collection_id' (see GET /api/v1/collections).";
+        : "Say what to evaluate: add 'benchmarks' (a list of {benchmark_id, provider_id, config}) or 'collection_id' (see GET /api/v1/collections), or have the operator set evaluation.default_collection.";
       throw new ValidationError(message, [{ pointer: hasBenchmarks ? '/collection_id' : '', message }], {
         code: hasBenchmarks ? 'benchmarks_and_collection' : 'nothing_to_evaluate',
       });
