@@ -551,6 +551,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     createEvaluation: {
@@ -617,6 +618,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
@@ -631,6 +633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getEvaluation: {
@@ -758,6 +761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getProvider: {
@@ -781,6 +785,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     listBenchmarks: {
@@ -804,6 +809,7 @@ export interface operations {
                     "application/json": components["schemas"]["BenchmarkList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     listCollections: {
@@ -824,6 +830,7 @@ export interface operations {
                     "application/json": components["schemas"]["CollectionList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     createCollection: {
@@ -850,8 +857,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getCollection: {
@@ -875,6 +884,8 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            408: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     replaceCollection: {
@@ -952,6 +963,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            431: components["responses"]["Error"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -981,6 +993,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getOpenApiDocument: {
@@ -1001,6 +1014,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getDocsPage: {
@@ -1021,6 +1035,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
 }
