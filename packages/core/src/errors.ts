@@ -98,9 +98,9 @@ export class PluginError extends EvalHubError {
   constructor(
     readonly plugin: string,
     message: string,
-    options: EvalHubErrorOptions = {},
+    options: EvalHubErrorOptions & { code?: 'plugin_invalid' | 'plugin_not_installed' } = {},
   ) {
-    super('plugin_invalid', message, options);
+    super(options.code ?? 'plugin_invalid', message, options);
   }
 }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, pluginOptionsFor, type HubConfig } from './config/config.js';
-import { PluginError } from './errors.js';
+import { isEvalHubError, PluginError } from './errors.js';
 import { ProvidersToken, type EvaluationProvider } from './extension-points/provider.js';
 import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
 import { StoreToken, type EvaluationStore } from './extension-points/store.js';
@@ -152,7 +152,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
         try {
           await load(config.tracker.name, config.tracker.options, 'tracker');
         } catch (err) {
-          if (config.trackerExplicit || !(err instanceof PluginError) || !/not installed/.test(err.message))
+          if (config.trackerExplicit || !isEvalHubError(err) || err.code !== 'plugin_not_installed')
             throw err;
           logger.warn(
             `${config.tracker.name} is not installed: tracking is off (set 'tracker' in the config to choose one).`,

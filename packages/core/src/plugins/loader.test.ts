@@ -109,6 +109,7 @@ describe('plugin loader', () => {
     const err = await failure(project({}, { plugins: ['evalhub-provider-missing'] }));
     expect(err.message).toMatch(/'evalhub-provider-missing' is not installed/);
     expect(err.message).toMatch(/npm install evalhub-provider-missing/);
+    expect(err.code).toBe('plugin_not_installed');
   });
 
   it('refuses a module without the definePlugin brand', async () => {

@@ -127,6 +127,7 @@ export async function importPlugin(
     throw new PluginError(
       name,
       `Plugin '${name}' is not installed (looked in node_modules from: ${searchFrom.join(', ')}). Install it next to your config file with 'npm install ${name}', or remove it from the config.`,
+      { code: 'plugin_not_installed' },
     );
   }
   let mod: Record<string, unknown>;
