@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { CACHE_HEADER, ModelGateway } from '@evalhub/core';
-import type { GatewayRoute, ModelGatewayOptions } from '@evalhub/core';
+import { CACHE_HEADER, ModelGateway } from '../src/index.js';
+import type { GatewayRoute, ModelGatewayOptions } from '../src/index.js';
 
 const fixture = inject('fixtureModelUrl');
 const tmp = mkdtempSync(join(tmpdir(), 'evalhub-gateway-int-'));

@@ -80,8 +80,8 @@ function normalise(url: string): { origin: string; id: string; basePath: string 
 
 export class ModelGateway {
   private readonly upstreams = new Map<string, Upstream>();
-  private readonly proxy: GatewayProxy;
-  private readonly cache: ResponseCache | undefined;
+  private proxy: GatewayProxy | undefined;
+  private cache: ResponseCache | undefined;
   private readonly agent: Agent;
   private readonly servers: Readonly<Record<string, GatewayServerConfig>>;
   private closed = false;
@@ -89,17 +89,23 @@ export class ModelGateway {
   constructor(private readonly options: ModelGatewayOptions = {}) {
     this.servers = options.servers ?? {};
     this.agent = new Agent({ connections: null, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  /** The proxy (and the cache file), made on first use: an idle gateway touches no file or port. */
+  private started(): GatewayProxy {
+    if (this.proxy) return this.proxy;
+    const options = this.options;
     this.cache = options.cache ? new ResponseCache(options.cache) : undefined;
-    const timeout = options.requestTimeoutMs ?? 600_000;
     this.proxy = new GatewayProxy({
       host: options.host ?? '127.0.0.1',
       dispatcher: this.agent,
       retry: new RetryPolicy(options.retry),
       ...(this.cache ? { cache: this.cache } : {}),
-      requestTimeoutMs: timeout,
+      requestTimeoutMs: options.requestTimeoutMs ?? 600_000,
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    return this.proxy;
   }
 
   /**
@@ -130,11 +136,12 @@ export class ModelGateway {
   async route(request: RouteRequest): Promise<GatewayRoute> {
     if (this.closed) throw new Error('the model gateway is closed');
     const upstream = this.upstreamFor(request.model);
-    const origin = await this.proxy.listen();
+    const proxy = this.started();
+    const origin = await proxy.listen();
     const token = randomBytes(16).toString('hex');
     const recorder = new PerfRecorder();
     const cache = this.cache !== undefined && (request.cache ?? this.options.cacheByDefault ?? false);
-    this.proxy.add({ token, upstream, cache, recorder });
+    proxy.add({ token, upstream, cache, recorder });
     const basePath = normalise(request.model.url).basePath;
     let final: PerfStats | undefined;
     return {
@@ -144,7 +151,7 @@ export class ModelGateway {
       stats: () => final ?? recorder.snapshot(),
       release: () => {
         if (!final) {
-          this.proxy.remove(token);
+          proxy.remove(token);
           final = recorder.snapshot();
         }
         return final;
@@ -160,7 +167,7 @@ export class ModelGateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.proxy.close();
+    await this.proxy?.close();
     await this.agent.close();
     this.cache?.close();
   }
