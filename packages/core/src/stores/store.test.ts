@@ -36,6 +36,22 @@ function evaluation(i: number, patch: Partial<Evaluation> = {}): Evaluation {
 }
 
 describe.each(stores)('%s store', (_name, make) => {
+  it('deletes an evaluation with its idempotency key and tracking operations', async () => {
+    const s = make();
+    await s.createEvaluation(evaluation(1), 'key-1');
+    await s.createEvaluation(evaluation(2));
+    await s.appendTrackingOps('e001', [{ op: 'start' }]);
+    await s.appendTrackingOps('e002', [{ op: 'start' }]);
+    expect(await s.deleteEvaluation!('e001')).toBe(true);
+    expect(await s.deleteEvaluation!('e001')).toBe(false);
+    expect(await s.getEvaluation('e001')).toBeUndefined();
+    expect((await s.listEvaluations({ limit: 10 })).items.map((e) => e.id)).toEqual(['e002']);
+    expect((await s.pendingTrackingOps()).map((o) => o.evaluationId)).toEqual(['e002']);
+    // The key is free again: a new evaluation may use it.
+    expect((await s.createEvaluation(evaluation(3), 'key-1')).created).toBe(true);
+    await s.close();
+  });
+
   it('pages newest first with stable cursors, and filters', async () => {
     const s = make();
     for (let i = 0; i < 12; i++) await s.createEvaluation(evaluation(i));
