@@ -668,8 +668,8 @@ export interface components {
         };
         EvalHubPrimaryScore: {
             metric: string;
-            /** @default false */
-            lower_is_better: boolean;
+            /** @description Default false. */
+            lower_is_better?: boolean;
         };
         EvalHubPassCriteria: {
             threshold: number;
