@@ -5,6 +5,8 @@
 import type { components } from './generated/openapi.js';
 
 type Schemas = components['schemas'];
+/** Every schema of the OpenAPI document (for modules typed by schemas not named below, e.g. the eval-hub-compatible API). */
+export type ApiSchemas = Schemas;
 
 export type EvaluationRequest = Schemas['EvaluationRequest'];
 export type ModelSpec = Schemas['ModelSpec'];

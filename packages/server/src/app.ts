@@ -13,6 +13,8 @@ import {
 } from '@evalhub/core';
 import Koa, { type Context, type Next } from 'koa';
 import { ApiKeyAuth } from './auth.js';
+import { mountEvalHubCompat } from './compat/router.js';
+import { createMcpRouter } from './mcp/http.js';
 import { readJsonBody } from './body.js';
 import { cors } from './cors.js';
 import { renderDocsPage } from './docs-page.js';
@@ -352,6 +354,8 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
     ctx.status = 204;
   });
 
+  mountEvalHubCompat(app, hub, { onSubmitted: (e) => metrics.watch(e.id) });
+  app.use(createMcpRouter(hub).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, loadConfig, type Evaluation, type EvaluationEvent } from '@evalhub/core';
 import { describeEvaluation, exitCodeFor, progressBar, scoresTable, table } from './cli-format.js';
+import { MCP_USAGE, runMcpCommand } from './cli-mcp.js';
 
 const USAGE = `Usage: evalhub <command> [options]
 
@@ -28,6 +29,7 @@ Commands:
   providers                  Installed providers
   benchmarks                 Benchmarks of every provider
       --provider ID --category NAME
+${MCP_USAGE}
 
 Options for the client commands:
   --url URL                  Hub address (default: EVALHUB_URL or http://localhost:8000)
@@ -348,6 +350,7 @@ async function serve(v: Values, o: Out): Promise<number> {
 }
 
 export async function main(argv: string[], o: Out = io): Promise<number> {
+  if (argv[0] === 'mcp') return runMcpCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

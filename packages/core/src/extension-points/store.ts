@@ -48,6 +48,11 @@ export interface EvaluationStore {
   listEvaluations(query: EvaluationQuery): Promise<EvaluationPage>;
   /** Evaluations left pending or running (e.g. by a crash), for recovery at start-up. */
   listUnfinished(): Promise<Evaluation[]>;
+  /**
+   * Optional: remove a finished evaluation, its idempotency key and its pending tracking operations
+   * (eval-hub's `hard_delete`). Resolves false when there was no such evaluation.
+   */
+  deleteEvaluation?(id: string): Promise<boolean>;
 
   listCollections(): Promise<Collection[]>;
   getCollection(id: string): Promise<Collection | undefined>;

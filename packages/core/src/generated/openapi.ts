@@ -243,6 +243,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/eval-hub/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** eval-hub's health answer (the whole compatible API is also served under /eval-hub, for clients whose CLI requires status 'healthy') */
+        get: operations["evalHubHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List jobs, newest first */
+        get: operations["evalHubListJobs"];
+        put?: never;
+        /** Submit an eval-hub job; it becomes one evaluation of this hub */
+        post: operations["evalHubSubmitJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        /** One job (computed from the evaluation) */
+        get: operations["evalHubGetJob"];
+        put?: never;
+        post?: never;
+        /** Cancel a job, or delete it with hard_delete=true */
+        delete: operations["evalHubCancelJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/jobs/{job_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        /** Every benchmark's log tail as text */
+        get: operations["evalHubJobLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/jobs/{job_id}/benchmarks/{benchmark_index}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                benchmark_index: number;
+            };
+            cookie?: never;
+        };
+        /** One benchmark's log tail as text */
+        get: operations["evalHubBenchmarkLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installed providers in their catalog shape */
+        get: operations["evalHubListProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/providers/{provider_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        /** One provider */
+        get: operations["evalHubGetProvider"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Collections in their shape */
+        get: operations["evalHubListCollections"];
+        put?: never;
+        /** Create a collection (the id is assigned by the hub) */
+        post: operations["evalHubCreateCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/collections/{collection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        /** One collection */
+        get: operations["evalHubGetCollection"];
+        /** Replace a user collection */
+        put: operations["evalHubReplaceCollection"];
+        post?: never;
+        /** Delete a user collection */
+        delete: operations["evalHubDeleteCollection"];
+        options?: never;
+        head?: never;
+        /** Merge fields into a user collection (a JSON object, as the SDK sends) */
+        patch: operations["evalHubPatchCollection"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -441,17 +611,20 @@ export interface components {
             items: components["schemas"]["Provider"][];
         };
         CollectionInput: {
+            eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
             id: components["schemas"]["CollectionIdString"];
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
         };
         CollectionUpdate: {
+            eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
         };
         Collection: {
+            eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
             id: string;
             name: string;
             description?: string;
@@ -496,6 +669,314 @@ export interface components {
             };
             request_id: string;
         };
+        EvalHubHealth: {
+            /** @enum {string} */
+            status: "healthy" | "unhealthy";
+            /** Format: date-time */
+            timestamp: string;
+        };
+        EvalHubPrimaryScore: {
+            metric: string;
+            /** @description Default false. */
+            lower_is_better?: boolean;
+        };
+        EvalHubPassCriteria: {
+            threshold: number;
+        };
+        EvalHubBenchmarkConfig: {
+            id: string;
+            provider_id: string;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            weight?: number;
+            primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            /** @description Accepted and ignored: benchmarks read their data as their provider documents (config dataset_path). */
+            test_data_ref?: {
+                [key: string]: unknown;
+            };
+            /** @description Accepted and ignored. */
+            hardware_config?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description eval-hub's EvaluationJobConfig. Fields without meaning here (exports, queue, hardware_config, model.auth, test_data_ref) are accepted and named in the job's status message. */
+        EvalHubJobRequest: {
+            name: string;
+            description?: string;
+            tags?: string[];
+            model: {
+                /** @description The model server's OpenAI-compatible base URL (…/v1); required. */
+                url?: string;
+                name: string;
+                parameters?: {
+                    [key: string]: string | number | boolean | null;
+                };
+                auth?: {
+                    secret_ref?: string;
+                };
+                card_url?: string;
+            };
+            benchmarks?: components["schemas"]["EvalHubBenchmarkConfig"][];
+            collection?: {
+                id: string;
+                benchmarks?: {
+                    id?: string;
+                    provider_id: string;
+                    parameters?: {
+                        [key: string]: unknown;
+                    };
+                }[];
+            };
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            experiment?: {
+                name?: string;
+                tags?: {
+                    key: string;
+                    value: string;
+                }[];
+                artifact_location?: string;
+            };
+            exports?: {
+                [key: string]: unknown;
+            };
+            queue?: {
+                [key: string]: unknown;
+            };
+            hardware_config?: {
+                [key: string]: unknown;
+            };
+            custom?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description eval-hub's job resource, computed from the evaluation of the same id (GET /api/v1/evaluations/{id}). */
+        EvalHubJob: {
+            resource: {
+                id: string;
+                tenant?: string;
+                owner?: string;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at?: string;
+                mlflow_experiment_id?: string;
+            };
+            name: string;
+            description?: string;
+            tags?: string[];
+            model: {
+                url: string;
+                name: string;
+                parameters?: {
+                    [key: string]: unknown;
+                };
+            };
+            benchmarks?: {
+                id: string;
+                provider_id: string;
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                weight?: number;
+                primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+                pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            }[];
+            collection?: {
+                id: string;
+            };
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            experiment?: {
+                name?: string;
+                tags?: {
+                    key: string;
+                    value: string;
+                }[];
+            };
+            status: {
+                state: components["schemas"]["EvaluationStatus"];
+                message?: {
+                    message: string;
+                    message_code: string;
+                    /** @enum {string} */
+                    message_origin?: "server" | "runtime" | "adapter" | "sdk";
+                };
+                benchmarks?: {
+                    id: string;
+                    provider_id: string;
+                    benchmark_index: number;
+                    status: components["schemas"]["BenchmarkStatus"];
+                    error_message?: {
+                        message: string;
+                        message_code: string;
+                        /** @enum {string} */
+                        message_origin?: "server" | "runtime" | "adapter" | "sdk";
+                    };
+                    /** Format: date-time */
+                    started_at?: string;
+                    /** Format: date-time */
+                    completed_at?: string;
+                }[];
+            };
+            results: {
+                benchmarks?: {
+                    id: string;
+                    provider_id: string;
+                    benchmark_index: number;
+                    metrics: {
+                        [key: string]: unknown;
+                    };
+                    artifacts?: {
+                        [key: string]: unknown;
+                    };
+                    mlflow_run_id?: string;
+                    logs_path?: string;
+                    test?: components["schemas"]["EvalHubBenchmarkTest"];
+                }[];
+                test?: {
+                    score: number;
+                    threshold: number;
+                    pass: boolean;
+                };
+                mlflow_experiment_url?: string;
+            };
+        };
+        EvalHubBenchmarkTest: {
+            primary_score: number;
+            primary_score_metric: string;
+            threshold: number;
+            pass: boolean;
+        };
+        EvalHubPage: {
+            first: {
+                href: string;
+            };
+            next?: {
+                href: string;
+            };
+            limit: number;
+            total_count: number;
+        };
+        EvalHubJobList: components["schemas"]["EvalHubPage"] & {
+            items: components["schemas"]["EvalHubJob"][];
+        };
+        EvalHubResource: {
+            id: string;
+            owner?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        EvalHubBenchmark: {
+            id: string;
+            provider_id?: string;
+            name: string;
+            description?: string;
+            category: string;
+            metrics?: string[];
+            num_few_shot?: number;
+            dataset_size?: number;
+            tags?: string[];
+            primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+        };
+        EvalHubProvider: {
+            resource: components["schemas"]["EvalHubResource"];
+            name: string;
+            title: string;
+            description?: string;
+            tags?: string[];
+            benchmarks: components["schemas"]["EvalHubBenchmark"][];
+        };
+        EvalHubProviderList: components["schemas"]["EvalHubPage"] & {
+            items: components["schemas"]["EvalHubProvider"][];
+        };
+        EvalHubCollectionBenchmark: {
+            id: string;
+            provider_id: string;
+            weight?: number;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            test_data_ref?: {
+                [key: string]: unknown;
+            };
+        };
+        EvalHubCollectionRequest: {
+            name: string;
+            description?: string;
+            category: string;
+            tags?: string[];
+            benchmarks: components["schemas"]["EvalHubCollectionBenchmark"][];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            custom?: {
+                [key: string]: unknown;
+            };
+        };
+        EvalHubCollectionPatch: {
+            name?: string;
+            description?: string;
+            category?: string;
+            tags?: string[];
+            benchmarks?: components["schemas"]["EvalHubCollectionBenchmark"][];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            custom?: {
+                [key: string]: unknown;
+            };
+        };
+        EvalHubCollection: {
+            resource: components["schemas"]["EvalHubResource"];
+            name: string;
+            description?: string;
+            category: string;
+            tags?: string[];
+            benchmarks: {
+                id: string;
+                provider_id: string;
+                weight: number;
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+                pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            }[];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            custom?: {
+                [key: string]: unknown;
+            };
+        };
+        EvalHubCollectionList: components["schemas"]["EvalHubPage"] & {
+            items: components["schemas"]["EvalHubCollection"][];
+        };
+        /** @description What an eval-hub collection carries beyond this hub's collection (kept so the compatible API returns it unchanged). */
+        EvalHubCollectionExtension: {
+            category?: string;
+            tags?: string[];
+            pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            custom?: {
+                [key: string]: unknown;
+            };
+            benchmarks?: {
+                weight?: number;
+                primary_score?: components["schemas"]["EvalHubPrimaryScore"];
+                pass_criteria?: components["schemas"]["EvalHubPassCriteria"];
+            }[];
+        };
+        /** @description eval-hub's error fields (message_code, message, trace) beside this hub's error body. */
+        EvalHubErrorBody: {
+            message_code: string;
+            message: string;
+            trace: string;
+            error: {
+                code: string;
+                message: string;
+                details: Record<string, never>[];
+            };
+            request_id: string;
+        };
     };
     responses: {
         /** @description An error. */
@@ -505,6 +986,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description An error, in eval-hub's and this hub's shape at once. */
+        EvalHubCompatError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["EvalHubErrorBody"];
             };
         };
     };
@@ -1036,6 +1526,443 @@ export interface operations {
                 };
             };
             431: components["responses"]["Error"];
+        };
+    };
+    evalHubHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubHealth"];
+                };
+            };
+            /** @description Not ready. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubHealth"];
+                };
+            };
+        };
+    };
+    evalHubListJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description One job state. */
+                status?: components["schemas"]["EvaluationStatus"];
+                /** @description Experiment name. */
+                experiment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubJobList"];
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubSubmitJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional; without it a key is derived from the body (the same body within 5 minutes returns the first job). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "smoke",
+                 *       "model": {
+                 *         "url": "http://vllm:8000/v1",
+                 *         "name": "granite"
+                 *       },
+                 *       "benchmarks": [
+                 *         {
+                 *           "id": "arc_easy",
+                 *           "provider_id": "lm_evaluation_harness",
+                 *           "parameters": {
+                 *             "num_fewshot": 0
+                 *           }
+                 *         }
+                 *       ],
+                 *       "experiment": {
+                 *         "name": "evals",
+                 *         "tags": [
+                 *           {
+                 *             "key": "team",
+                 *             "value": "a"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["EvalHubJobRequest"];
+            };
+        };
+        responses: {
+            /** @description A repeated submission (same Idempotency-Key, or the same body within the retry window): the job created first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubJob"];
+                };
+            };
+            /** @description Accepted; the job runs in the background. */
+            202: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubJob"];
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+            413: components["responses"]["EvalHubCompatError"];
+            415: components["responses"]["EvalHubCompatError"];
+            429: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubGetJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubJob"];
+                };
+            };
+            404: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubCancelJob: {
+        parameters: {
+            query?: {
+                hard_delete?: boolean;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled (or deleted). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubJobLogs: {
+        parameters: {
+            query?: {
+                /** @description Last lines per benchmark (default 1000). */
+                tail_lines?: number;
+                /** @description Accepted; log lines are returned as written. */
+                timestamps?: boolean;
+                /** @description Accepted; the whole tail is returned. */
+                since_seconds?: number;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Plain-text logs: one `=== benchmark_index=<i> benchmark_id=<id> provider_id=<p> ===` section per benchmark. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubBenchmarkLogs: {
+        parameters: {
+            query?: {
+                /** @description Last lines per benchmark (default 1000). */
+                tail_lines?: number;
+                /** @description Accepted; log lines are returned as written. */
+                timestamps?: boolean;
+                /** @description Accepted; the whole tail is returned. */
+                since_seconds?: number;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+                benchmark_index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Plain-text logs: one `=== benchmark_index=<i> benchmark_id=<id> provider_id=<p> ===` section per benchmark. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubListProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Providers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubProviderList"];
+                };
+            };
+        };
+    };
+    evalHubGetProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubProvider"];
+                };
+            };
+            404: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubListCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Collections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubCollectionList"];
+                };
+            };
+        };
+    };
+    evalHubCreateCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvalHubCollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubCollection"];
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+            413: components["responses"]["EvalHubCompatError"];
+            415: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubGetCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubCollection"];
+                };
+            };
+            404: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubReplaceCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvalHubCollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubCollection"];
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+            413: components["responses"]["EvalHubCompatError"];
+            415: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubDeleteCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+        };
+    };
+    evalHubPatchCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvalHubCollectionPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvalHubCollection"];
+                };
+            };
+            400: components["responses"]["EvalHubCompatError"];
+            404: components["responses"]["EvalHubCompatError"];
+            409: components["responses"]["EvalHubCompatError"];
+            413: components["responses"]["EvalHubCompatError"];
+            415: components["responses"]["EvalHubCompatError"];
         };
     };
 }

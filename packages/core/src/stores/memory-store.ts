@@ -44,6 +44,13 @@ export class MemoryStore implements EvaluationStore {
     else this.evaluations.set(evaluation.id, { ordinal: ++this.ordinal, evaluation: clone(evaluation) });
   }
 
+  async deleteEvaluation(id: string): Promise<boolean> {
+    if (!this.evaluations.delete(id)) return false;
+    for (const [key, target] of this.idempotency) if (target === id) this.idempotency.delete(key);
+    this.ops = this.ops.filter((o) => o.evaluationId !== id);
+    return true;
+  }
+
   async listEvaluations(query: EvaluationQuery): Promise<EvaluationPage> {
     const all = [...this.evaluations.values()]
       .filter((r) => matchesQuery(r.evaluation, query))

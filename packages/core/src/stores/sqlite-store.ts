@@ -161,6 +161,8 @@ export class SqliteStore implements EvaluationStore {
         `UPDATE evaluations SET status = @status, experiment = @experiment, model = @model, providers = @providers,
          doc = @doc, updated_at = @updated_at WHERE id = @id`,
       ),
+      deleteEvaluation: db.prepare('DELETE FROM evaluations WHERE id = ?'),
+      deleteOpsOf: db.prepare('DELETE FROM tracking_ops WHERE evaluation_id = ?'),
       unfinished: db.prepare<[], EvalRow>(
         `SELECT ordinal, doc FROM evaluations WHERE status IN ('pending', 'running') ORDER BY ordinal`,
       ),
@@ -223,6 +225,13 @@ export class SqliteStore implements EvaluationStore {
   async getEvaluation(id: string): Promise<Evaluation | undefined> {
     const row = this.stmts.get.get(id);
     return row ? (JSON.parse(row.doc) as Evaluation) : undefined;
+  }
+
+  async deleteEvaluation(id: string): Promise<boolean> {
+    return this.writes.run(() => {
+      this.stmts.deleteOpsOf.run(id);
+      return this.stmts.deleteEvaluation.run(id).changes > 0;
+    });
   }
 
   saveEvaluation(evaluation: Evaluation): Promise<void> {

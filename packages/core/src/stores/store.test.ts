@@ -21,6 +21,27 @@ describeStoreConformance(
 
 const evaluation = conformanceEvaluation;
 
+describe.each([
+  ['memory', () => new MemoryStore()],
+  ['sqlite', () => new SqliteStore({ path: sqlitePath() })],
+] as const)('%s store: deleteEvaluation', (_name, make) => {
+  it('deletes an evaluation with its idempotency key and tracking operations', async () => {
+    const s = make();
+    await s.createEvaluation(evaluation(1), 'key-1');
+    await s.createEvaluation(evaluation(2));
+    await s.appendTrackingOps('e001', [{ op: 'start' }]);
+    await s.appendTrackingOps('e002', [{ op: 'start' }]);
+    expect(await s.deleteEvaluation('e001')).toBe(true);
+    expect(await s.deleteEvaluation('e001')).toBe(false);
+    expect(await s.getEvaluation('e001')).toBeUndefined();
+    expect((await s.listEvaluations({ limit: 10 })).items.map((e) => e.id)).toEqual(['e002']);
+    expect((await s.pendingTrackingOps()).map((o) => o.evaluationId)).toEqual(['e002']);
+    // The key is free again: a new evaluation may use it.
+    expect((await s.createEvaluation(evaluation(3), 'key-1')).created).toBe(true);
+    await s.close();
+  });
+});
+
 describe('sqlite store group commit', () => {
   it('writes the newest state of an evaluation saved several times in one turn, once', async () => {
     const path = sqlitePath();

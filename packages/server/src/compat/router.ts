@@ -1,0 +1,41 @@
+import Router from '@koa/router';
+import type { Hub } from '@evalhub/core';
+import type Koa from 'koa';
+import { defineCatalogRoutes } from './catalog-routes.js';
+import { DerivedKeys } from './derived-key.js';
+import { defineJobRoutes, type CompatOptions } from './job-routes.js';
+
+export type { CompatOptions } from './job-routes.js';
+
+/** The whole compatible API is also served under this prefix (its health answers `status: healthy`). */
+export const EVAL_HUB_PREFIX = '/eval-hub';
+
+/**
+ * The eval-hub-compatible API's routers: one at the root (`/api/v1/evaluations/jobs|providers|collections`
+ * beside our own `/api/v1/evaluations`), and the same routes plus eval-hub's health answer under
+ * EVAL_HUB_PREFIX, for clients whose health check wants `status: healthy` where ours says `ok`.
+ */
+export function createCompatRouters(hub: Hub, options: CompatOptions = {}): Router[] {
+  const keys = new DerivedKeys();
+  const root = new Router();
+  const prefixed = new Router({ prefix: EVAL_HUB_PREFIX });
+  prefixed.get('/api/v1/health', async (ctx) => {
+    const health = await hub.health();
+    ctx.status = health.status === 'down' ? 503 : 200;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      status: health.status === 'down' ? 'unhealthy' : 'healthy',
+      timestamp: new Date().toISOString(),
+    };
+  });
+  for (const r of [root, prefixed]) {
+    defineJobRoutes(r, hub, options, keys);
+    defineCatalogRoutes(r, hub);
+  }
+  return [root, prefixed];
+}
+
+/** Mounts the eval-hub-compatible API on an app: call it before the app's own router is mounted. */
+export function mountEvalHubCompat(app: Koa, hub: Hub, options: CompatOptions = {}): void {
+  for (const r of createCompatRouters(hub, options)) app.use(r.routes());
+}
