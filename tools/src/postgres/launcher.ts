@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { appendFile, chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -255,6 +255,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     } catch {
       // already stopped
     }
+    rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', onExit);
   let stopping: Promise<void> | undefined;
