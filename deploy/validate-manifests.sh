@@ -5,7 +5,8 @@
 #      fields are errors) for the oldest and newest Kubernetes versions we support, with
 #      kubernetes-validate, whose schemas ship inside its PyPI package;
 #   3. checks what the deployment must keep: the spec's MLflow env, probes on the health endpoint,
-#      the restricted security context, writable mounts, optional secret references, one replica;
+#      the restricted security context, writable mounts, optional secret references, one replica
+#      (the ha overlay: two replicas on PostgreSQL, a PodDisruptionBudget, the database URL from a Secret);
 #   4. loads the ConfigMap's evalhub.config.yaml with the hub's own config loader (when built).
 #
 #   deploy/validate-manifests.sh
@@ -85,6 +86,8 @@ import sys
 import yaml
 
 path, target = sys.argv[1], sys.argv[2]
+# The ha overlay: several replicas on PostgreSQL instead of one on a SQLite file.
+ha = target.endswith("/ha")
 docs = [d for d in yaml.safe_load_all(open(path)) if d]
 by_kind = {}
 for d in docs:
@@ -115,7 +118,7 @@ check(env.get("MLFLOW_EXPERIMENT_PREFIX") == {"name": "MLFLOW_EXPERIMENT_PREFIX"
 for name, e in env.items():
     ref = e.get("valueFrom", {}).get("secretKeyRef")
     if ref is not None:
-        check(ref.get("optional") is True, f"env {name}: secretKeyRef must be optional")
+        check(ref.get("optional") is True or (ha and name == "EVALHUB_DATABASE_URL"), f"env {name}: secretKeyRef must be optional")
     if any(s in name for s in ("KEY", "TOKEN", "PASSWORD")) and "value" in e:
         problems.append(f"env {name} carries a literal value; use a secretKeyRef")
 check(not by_kind.get("Secret"), "manifests must not contain Secrets (reference them)")
@@ -147,7 +150,8 @@ check(pod.get("automountServiceAccountToken") is False, "automountServiceAccount
 mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
 volumes = {v["name"]: v for v in pod.get("volumes", [])}
 data_dir = env.get("EVALHUB_DATA_DIR", {}).get("value")
-check(data_dir in mounts and "persistentVolumeClaim" in volumes[mounts[data_dir]["name"]], "EVALHUB_DATA_DIR on the PVC")
+check(data_dir in mounts and ("emptyDir" if ha else "persistentVolumeClaim") in volumes[mounts[data_dir]["name"]],
+      "EVALHUB_DATA_DIR on " + ("an emptyDir (state in PostgreSQL)" if ha else "the PVC"))
 home = env.get("HOME", {}).get("value", "")
 check(any(home == p or home.startswith(p.rstrip("/") + "/") for p, m in mounts.items()
           if "emptyDir" in volumes[m["name"]]), "HOME inside an emptyDir")
@@ -160,9 +164,22 @@ check(all(v["persistentVolumeClaim"]["claimName"] in claims for v in volumes.val
 maps = {m["metadata"]["name"] for m in by_kind.get("ConfigMap", [])}
 check(all(v["configMap"]["name"] in maps for v in volumes.values() if "configMap" in v), "ConfigMap defined")
 
-# SQLite: one writer.
-check(spec.get("replicas") == 1, "replicas must be 1 (SQLite store)")
-check(spec.get("strategy", {}).get("type") == "Recreate", "strategy Recreate (one pod on the SQLite file at a time)")
+if ha:
+    # PostgreSQL: several replicas, rolling updates, at most one evicted at a time, the URL from a Secret.
+    check(spec.get("replicas", 1) >= 2, "ha overlay: at least 2 replicas")
+    check(spec.get("strategy", {}).get("type") == "RollingUpdate", "ha overlay: strategy RollingUpdate")
+    check(env.get("EVALHUB_STORE", {}).get("value") == "postgres", "ha overlay: EVALHUB_STORE=postgres")
+    check(env.get("EVALHUB_DATABASE_URL", {}).get("valueFrom", {}).get("secretKeyRef") is not None,
+          "ha overlay: EVALHUB_DATABASE_URL from a Secret")
+    pdbs = by_kind.get("PodDisruptionBudget", [])
+    labels = spec["template"]["metadata"]["labels"]
+    check(len(pdbs) == 1 and all(labels.get(k) == v for k, v in pdbs[0]["spec"]["selector"]["matchLabels"].items()),
+          "ha overlay: one PodDisruptionBudget selecting the hub's pods")
+    check(not by_kind.get("PersistentVolumeClaim"), "ha overlay: no ReadWriteOnce data volume")
+else:
+    # SQLite: one writer.
+    check(spec.get("replicas") == 1, "replicas must be 1 (SQLite store)")
+    check(spec.get("strategy", {}).get("type") == "Recreate", "strategy Recreate (one pod on the SQLite file at a time)")
 
 if target.endswith("/example"):
     check(dep["metadata"].get("namespace") == "eval-hub", "example overlay: namespace eval-hub")

@@ -26,8 +26,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-# The packages the server image ships: the server, its core, the MLflow tracker and the default providers.
-PACKAGES=(core server tracker-mlflow provider-lmeval provider-ragas)
+# The packages the server image ships: the server, its core, the MLflow tracker, the default providers
+# and the PostgreSQL store (`store: postgres`, deploy/kubernetes/overlays/ha).
+PACKAGES=(core server tracker-mlflow provider-lmeval provider-ragas store-postgres)
 
 log() { echo "[build-steps] $*" >&2; }
 die() {

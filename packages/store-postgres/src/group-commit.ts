@@ -6,6 +6,8 @@ export type Write<T> = (client: pg.PoolClient, attempt: number) => Promise<T>;
 
 interface Queued {
   write: Write<unknown>;
+  /** One statement: alone in its batch it runs without BEGIN/COMMIT (two round trips fewer). */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -27,9 +29,14 @@ export class GroupCommit {
     private readonly maxBatch = 256,
   ) {}
 
-  run<T>(write: Write<T>): Promise<T> {
+  run<T>(write: Write<T>, options: { singleStatement?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write: write as Write<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        write: write as Write<unknown>,
+        single: options.singleStatement === true,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.running ??= this.drain();
     });
   }
@@ -72,7 +79,11 @@ export class GroupCommit {
     }
     for (const w of batch) {
       try {
-        w.resolve(await this.db.transaction((client, attempt) => w.write(client, attempt)));
+        w.resolve(
+          w.single
+            ? await this.db.withClient((client, attempt) => w.write(client, attempt))
+            : await this.db.transaction((client, attempt) => w.write(client, attempt)),
+        );
       } catch (err) {
         w.reject(err);
       }

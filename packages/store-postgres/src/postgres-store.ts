@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   encodeCursor,
   type Collection,
   type Evaluation,
@@ -94,37 +95,32 @@ export class PostgresStore implements EvaluationStore {
     evaluation: Evaluation,
     idempotencyKey?: string,
   ): Promise<{ evaluation: Evaluation; created: boolean }> {
-    return this.writes.run(async (client, attempt) => {
-      if (idempotencyKey !== undefined) {
-        const existing = await byKey(client, idempotencyKey);
-        if (existing) return { evaluation: existing, created: false };
-      }
-      try {
-        await client.query('SAVEPOINT create_evaluation');
-        await client.query(INSERT, [...evaluationColumns(evaluation), idempotencyKey ?? null]);
-        await client.query('RELEASE SAVEPOINT create_evaluation');
-        return { evaluation, created: true };
-      } catch (err) {
-        if ((err as { code?: string }).code !== '23505') throw err;
-        await client.query('ROLLBACK TO SAVEPOINT create_evaluation');
-        const constraint = (err as { constraint?: string }).constraint ?? '';
-        // Another replica created it with the same key between our look-up and insert.
-        if (idempotencyKey !== undefined && constraint.includes('idempotency')) {
+    return this.writes.run(
+      async (client, attempt) => {
+        // One statement: a conflict on the id or on the idempotency key inserts nothing.
+        const inserted = await client.query(`${INSERT} ON CONFLICT DO NOTHING RETURNING ordinal`, [
+          ...evaluationColumns(evaluation),
+          idempotencyKey ?? null,
+        ]);
+        if (inserted.rowCount === 1) return { evaluation, created: true };
+        if (idempotencyKey !== undefined) {
           const existing = await byKey(client, idempotencyKey);
           if (existing) return { evaluation: existing, created: false };
         }
+        const { rows } = await client.query<{ doc: string }>(
+          'SELECT doc::text AS doc FROM evaluations WHERE id = $1',
+          [evaluation.id],
+        );
         // A retry after a commit whose answer was lost with the connection: it is ours.
-        if (attempt > 0 && constraint.includes('id')) {
-          const { rows } = await client.query<{ doc: string }>(
-            'SELECT doc::text AS doc FROM evaluations WHERE id = $1',
-            [evaluation.id],
-          );
-          if (rows[0] && parse<Evaluation>(rows[0].doc).created_at === evaluation.created_at)
-            return { evaluation, created: true };
-        }
-        throw err;
-      }
-    });
+        if (attempt > 0 && rows[0] && parse<Evaluation>(rows[0].doc).created_at === evaluation.created_at)
+          return { evaluation, created: true };
+        throw new ConflictError(
+          'evaluation_exists',
+          `An evaluation with id '${evaluation.id}' already exists.`,
+        );
+      },
+      { singleStatement: true },
+    );
   }
 
   async getEvaluation(id: string): Promise<Evaluation | undefined> {
@@ -143,15 +139,18 @@ export class PostgresStore implements EvaluationStore {
       return pending.committed;
     }
     const entry = { evaluation, committed: Promise.resolve() };
-    entry.committed = this.writes.run(async (client) => {
-      if (this.pendingSaves.get(evaluation.id) === entry) this.pendingSaves.delete(evaluation.id);
-      await client.query(
-        `${INSERT} ON CONFLICT (id) DO UPDATE SET status = excluded.status, experiment = excluded.experiment,
+    entry.committed = this.writes.run(
+      async (client) => {
+        if (this.pendingSaves.get(evaluation.id) === entry) this.pendingSaves.delete(evaluation.id);
+        await client.query(
+          `${INSERT} ON CONFLICT (id) DO UPDATE SET status = excluded.status, experiment = excluded.experiment,
            model = excluded.model, providers = excluded.providers, tags = excluded.tags, doc = excluded.doc,
            updated_at = excluded.updated_at`,
-        [...evaluationColumns(entry.evaluation), null],
-      );
-    });
+          [...evaluationColumns(entry.evaluation), null],
+        );
+      },
+      { singleStatement: true },
+    );
     this.pendingSaves.set(evaluation.id, entry);
     return entry.committed;
   }
@@ -195,12 +194,15 @@ export class PostgresStore implements EvaluationStore {
     return rows[0] ? parse<Collection>(rows[0].doc) : undefined;
   }
   putCollection(collection: Collection): Promise<void> {
-    return this.writes.run(async (client) => {
-      await client.query(
-        'INSERT INTO collections (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc',
-        [collection.id, JSON.stringify(collection)],
-      );
-    });
+    return this.writes.run(
+      async (client) => {
+        await client.query(
+          'INSERT INTO collections (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc',
+          [collection.id, JSON.stringify(collection)],
+        );
+      },
+      { singleStatement: true },
+    );
   }
   deleteCollection(id: string): Promise<boolean> {
     return this.writes.run(
@@ -210,7 +212,7 @@ export class PostgresStore implements EvaluationStore {
   }
 
   appendTrackingOps(evaluationId: string, ops: TrackingOp[]): Promise<void> {
-    return this.writes.run((client) => appendOps(client, evaluationId, ops));
+    return this.writes.run((client) => appendOps(client, evaluationId, ops), { singleStatement: true });
   }
   async pendingTrackingOps(evaluationId?: string): Promise<StoredTrackingOp[]> {
     const { rows } =
@@ -226,9 +228,12 @@ export class PostgresStore implements EvaluationStore {
   }
   completeTrackingOps(seqs: number[]): Promise<void> {
     if (seqs.length === 0) return Promise.resolve();
-    return this.writes.run(async (client) => {
-      await client.query('DELETE FROM tracking_ops WHERE seq = ANY($1::bigint[])', [seqs]);
-    });
+    return this.writes.run(
+      async (client) => {
+        await client.query('DELETE FROM tracking_ops WHERE seq = ANY($1::bigint[])', [seqs]);
+      },
+      { singleStatement: true },
+    );
   }
   async countPendingTrackingOps(): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tracking_ops');

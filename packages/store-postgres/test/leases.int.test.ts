@@ -106,6 +106,23 @@ describe('leases on PostgreSQL', () => {
     expect(await a!.countPendingTrackingOps()).toBe(0);
   });
 
+  it('never lets a claim overtake a leased write in flight (the row is locked, the claim skips it)', async () => {
+    const [a, b] = await replicas(2);
+    await a!.createEvaluation(conformanceEvaluation(1, { status: 'running' }));
+    const [lease] = await a!.leases.claim('a', { leaseMs: 300, limit: 1 });
+    // What a leased ops write holds until it commits: a share lock on the evaluation's row.
+    await a!.db.withClient(async (client) => {
+      await client.query('BEGIN');
+      await client.query('SELECT 1 FROM evaluations WHERE id = $1 FOR SHARE', [lease!.evaluationId]);
+      await untilExpired(b!, 'e001');
+      expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 1 })).toEqual([]);
+      await client.query('COMMIT');
+    });
+    expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 1 })).toMatchObject([
+      { owner: 'b', token: 2 },
+    ]);
+  });
+
   it('gives the outbox of a finished evaluation to one owner, who alone completes its ops', async () => {
     const [a, b] = await replicas(2);
     await a!.createEvaluation(conformanceEvaluation(1, { status: 'completed' }));

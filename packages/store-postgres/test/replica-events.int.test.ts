@@ -75,6 +75,26 @@ describe('replica events on PostgreSQL', () => {
     expect(others.events).toEqual([]);
   });
 
+  it('delivers an event that commits after a later one (out of seq order)', async () => {
+    const [a, b] = await replicas(2, { events_poll_ms: 100 });
+    const atB = collector();
+    b!.events.subscribe(atB.listener);
+    await b!.events.ready();
+    await a!.db.withClient(async (client) => {
+      // A publish whose transaction is still open holds the lower seq…
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO replica_events (topic, origin, payload) VALUES ('progress', 'replica-0', '{"i":1}')`,
+      );
+      // …while a later one commits first and is delivered at once.
+      await a!.events.publish('progress', { i: 2 });
+      await atB.until(1);
+      await client.query('COMMIT');
+    });
+    await atB.until(2);
+    expect(atB.events.map((e) => e.payload)).toEqual([{ i: 2 }, { i: 1 }]);
+  });
+
   it('still delivers by polling when LISTEN is off (the fallback)', async () => {
     const [a, b] = await replicas(2, { events_listen: false, events_poll_ms: 100 });
     const atB = collector();

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chownSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { appendFile, chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { freePort } from '../mlflow/launcher.js';
@@ -42,6 +42,8 @@ export interface StartPostgresOptions {
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string | number>;
   startTimeoutMs?: number;
+  /** Serve TLS with this certificate and key (PEM files; copied into the cluster with the right owner). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 const SEARCH_ROOT = '/usr/lib/postgresql';
@@ -187,6 +189,18 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     shared_buffers: '128MB',
     ...opts.settings,
   };
+  if (opts.tls) {
+    for (const [from, name] of [
+      [opts.tls.certFile, 'server.crt'],
+      [opts.tls.keyFile, 'server.key'],
+    ] as const) {
+      const to = join(dataDir, name);
+      await copyFile(from, to);
+      await chmod(to, 0o600);
+      if (runAs) chownSync(to, runAs.uid, runAs.gid);
+    }
+    Object.assign(settings, { ssl: 'on', ssl_cert_file: 'server.crt', ssl_key_file: 'server.key' });
+  }
   const port = await freePort();
   const info: PostgresServerInfo = {
     url: `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
@@ -241,6 +255,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     } catch {
       // already stopped
     }
+    rmSync(dir, { recursive: true, force: true });
   };
   process.on('exit', onExit);
   let stopping: Promise<void> | undefined;
