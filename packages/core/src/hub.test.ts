@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createHub, type Hub } from './hub.js';
 import { ProvidersToken } from './extension-points/provider.js';
 import { StoreToken } from './extension-points/store.js';
 import { TrackerToken } from './extension-points/tracker.js';
+import { ModelGateway } from './gateway/model-gateway.js';
 import { silentLogger } from './logging.js';
 import { ScriptedProvider } from './testing/scripted-provider.js';
 
@@ -42,5 +43,20 @@ describe('createHub', () => {
     expect(h.container.resolveAll(ProvidersToken).map((p) => p.describe().id)).toEqual(['scripted']);
     expect(h.container.resolve(TrackerToken).name).toBe('none');
     expect(h.container.resolve(StoreToken).name).toBe('sqlite');
+  });
+
+  it('builds an idle model gateway from the configured model servers', async () => {
+    const h = await hub({ EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1' });
+    expect(h.container.resolve(ModelGateway)).toBe(h.gateway);
+    // nothing routed yet: no cache file
+    expect(existsSync(join(h.config.dataDir, 'gateway-cache.db'))).toBe(false);
+    const route = await h.gateway.route({
+      evaluationId: 'e',
+      benchmarkId: 'b',
+      model: { server: 'vllm', url: 'http://127.0.0.1:9/v1' },
+    });
+    expect(route.baseUrl).toMatch(/\/v1$/);
+    expect(existsSync(join(h.config.dataDir, 'gateway-cache.db'))).toBe(true);
+    route.release();
   });
 });

@@ -7,6 +7,7 @@ import { ProvidersToken, type EvaluationProvider } from './extension-points/prov
 import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
 import { StoreToken, type EvaluationStore } from './extension-points/store.js';
 import { TrackerToken, type Tracker } from './extension-points/tracker.js';
+import { ModelGateway } from './gateway/model-gateway.js';
 import { createLogger, type Logger } from './logging.js';
 import type { HttpHandler, Plugin, PluginContext, PluginKind } from './plugins/define-plugin.js';
 import { discoverPluginPackages, importPlugin, registerPlugin } from './plugins/loader.js';
@@ -68,6 +69,11 @@ export interface Hub {
   readonly runtime: Runtime;
   readonly plugins: readonly LoadedPlugin[];
   readonly httpHandlers: readonly HttpHandler[];
+  /**
+   * The model gateway (docs/model-gateway.md), built from `model_servers` with its response cache at
+   * `<data_dir>/gateway-cache.db`. Idle (no port, no file) until the service routes a benchmark.
+   */
+  readonly gateway: ModelGateway;
   /** Submit and wait for the final result. */
   evaluate(request: unknown, options?: SubmitOptions & { signal?: AbortSignal }): Promise<Evaluation>;
   health(): Promise<Health>;
@@ -216,6 +222,12 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.register(CollectionCatalog, { useValue: collections });
   container.register(EventHub, { useValue: new EventHub() });
   container.registerSingleton(TrackingOutbox);
+  const gateway = new ModelGateway({
+    servers: config.modelServers,
+    cache: { file: join(config.dataDir, 'gateway-cache.db') },
+    logger: logger.child({ component: 'model-gateway' }),
+  });
+  container.register(ModelGateway, { useValue: gateway });
   container.registerSingleton(EvaluationService);
   const service = container.resolve(EvaluationService);
 
@@ -236,6 +248,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     runtime: finalRuntime,
     plugins: loaded,
     httpHandlers,
+    gateway,
     async evaluate(request, submitOptions = {}) {
       const { evaluation } = await service.submit(request, submitOptions);
       return service.wait(evaluation.id, submitOptions.signal);
@@ -283,6 +296,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       if (closed) return;
       closed = true;
       await service.close();
+      await gateway.close();
       for (const c of closers.reverse()) await c();
       await finalTracker.close?.();
       await finalStore.close();

@@ -61,6 +61,13 @@ export interface RunContext {
   log(line: string): void;
   /** Attach a file to the benchmark: stored with the evaluation and sent to the tracker. */
   artifact(artifact: ArtifactSpec): Promise<void>;
+  /**
+   * Present when the hub routes this benchmark's model requests through its model gateway
+   * (docs/model-gateway.md): give the engine `baseUrl` as its OpenAI base URL instead of
+   * `task.model.url`, pass it no API key (the gateway adds the key for its own server only), and let
+   * it send up to `concurrency` requests at once — the gateway, not the engine, limits them.
+   */
+  readonly gateway?: { readonly baseUrl: string; readonly concurrency: number };
   /** Run a command through the configured Runtime (providers never spawn directly). */
   exec(
     request: Omit<ExecRequest, 'signal' | 'logFile'> & Partial<Pick<ExecRequest, 'logFile'>>,

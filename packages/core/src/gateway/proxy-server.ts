@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logging.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import { BodyTooLargeError, readBody, sendError, usageOf } from './http-messages.js';
 import type { PerfRecorder } from './perf-stats.js';
 import { cacheKey, isCacheable } from './response-cache.js';
 import type { ResponseCache } from './response-cache.js';
@@ -49,39 +50,6 @@ export interface GatewayProxyOptions {
 
 export const CACHE_HEADER = 'x-evalhub-cache';
 const INFERENCE_PATH = /\/(?:chat\/)?completions$|\/embeddings$/;
-
-class BodyTooLargeError extends Error {}
-
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new BodyTooLargeError();
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const text = JSON.stringify({ error: { message, type: 'gateway_error', param: null, code: status } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function usageOf(body: Buffer): { promptTokens?: number; completionTokens?: number } {
-  try {
-    const usage = (JSON.parse(body.toString('utf8')) as { usage?: Record<string, unknown> }).usage;
-    const n = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-    return { promptTokens: n(usage?.['prompt_tokens']), completionTokens: n(usage?.['completion_tokens']) };
-  } catch {
-    return {};
-  }
-}
 
 export class GatewayProxy {
   private readonly routes = new Map<string, ProxyRoute>();
