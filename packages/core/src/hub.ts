@@ -11,6 +11,7 @@ import { ModelGateway } from './gateway/model-gateway.js';
 import { createLogger, type Logger } from './logging.js';
 import type { HttpHandler, Plugin, PluginContext, PluginKind } from './plugins/define-plugin.js';
 import { discoverPluginPackages, importPlugin, registerPlugin } from './plugins/loader.js';
+import { resolvePluginOptions } from './plugins/plugin-options.js';
 import { LocalRuntime } from './runtime/local-runtime.js';
 import { CollectionCatalog } from './service/collection-catalog.js';
 import { EvaluationService, type SubmitOptions } from './service/evaluation-service.js';
@@ -98,6 +99,9 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   let store: EvaluationStore | undefined = options.store;
   let runtime: Runtime | undefined = options.runtime;
 
+  // Where plugins' options come from besides their entries: their sections and declared variables.
+  const optionSources = { env: config.env ?? {}, sections: config.sections ?? {} };
+
   const contextFor = (name: string, kind: PluginKind): PluginContext => ({
     logger: logger.child({ plugin: name }),
     hub: {
@@ -133,7 +137,12 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     kind?: PluginKind,
   ): Promise<void> => {
     const mod = await importPlugin(name, searchFrom, kind);
-    await registerPlugin(mod.plugin, name, pluginOptions, contextFor(name, mod.plugin.kind));
+    await registerPlugin(
+      mod.plugin,
+      name,
+      resolvePluginOptions(mod.plugin, { ...optionSources, explicit: pluginOptions }),
+      contextFor(name, mod.plugin.kind),
+    );
     loaded.push({ name, kind: mod.plugin.kind, location: mod.location });
   };
 
@@ -171,7 +180,12 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     for (const p of options.plugins ?? []) {
       const plugin = 'plugin' in p ? p.plugin : p;
       const pluginOptions = 'plugin' in p ? (p.options ?? {}) : {};
-      await registerPlugin(plugin, plugin.name, pluginOptions, contextFor(plugin.name, plugin.kind));
+      await registerPlugin(
+        plugin,
+        plugin.name,
+        resolvePluginOptions(plugin, { ...optionSources, explicit: pluginOptions }),
+        contextFor(plugin.name, plugin.kind),
+      );
       loaded.push({ name: plugin.name, kind: plugin.kind });
     }
     for (const p of options.providers ?? []) providers.add(p);

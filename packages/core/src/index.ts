@@ -70,6 +70,7 @@ export type {
   PluginContext,
   PluginDefinition,
   PluginKind,
+  PluginSettings,
 } from './plugins/define-plugin.js';
 
 export { createLogger, silentLogger, REDACTED_PATHS } from './logging.js';
@@ -83,7 +84,15 @@ export type { ManagedRunContext, RunContextOptions } from './service/run-context
 
 export { createHub } from './hub.js';
 export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
-export { loadConfig, pluginOptionsFor, CONFIG_FILE_NAMES, PLUGIN_ALIASES } from './config/config.js';
+export {
+  loadConfig,
+  pluginOptionsFor,
+  CONFIG_FILE_NAMES,
+  PLUGIN_ALIASES,
+  DEFAULT_TRACKER,
+} from './config/config.js';
+export { resolvePluginOptions, envValue } from './plugins/plugin-options.js';
+export type { PluginOptionSources } from './plugins/plugin-options.js';
 export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
 export {
   openApiDocument,

@@ -5,7 +5,12 @@ export * from './client/index.js';
 export { mlflowTrackerPlugin, mlflowTrackerPlugin as default } from './plugin.js';
 export { MlflowTracker } from './tracker/mlflow-tracker.js';
 export type { MlflowTrackerInit } from './tracker/mlflow-tracker.js';
-export { optionsSchema, clientOptionsFrom, DEFAULT_EXPERIMENT_PREFIX } from './tracker/options.js';
+export {
+  optionsSchema,
+  clientOptionsFrom,
+  DEFAULT_EXPERIMENT_PREFIX,
+  MLFLOW_SETTINGS,
+} from './tracker/options.js';
 export type { MlflowTrackerOptions } from './tracker/options.js';
 export {
   experimentName,

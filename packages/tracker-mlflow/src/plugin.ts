@@ -1,17 +1,19 @@
 import { definePlugin, type Plugin } from '@evalhub/core';
 import { createMlflowProxy } from './proxy/mlflow-proxy.js';
 import { MlflowTracker } from './tracker/mlflow-tracker.js';
-import { optionsSchema, type MlflowTrackerOptions } from './tracker/options.js';
+import { MLFLOW_SETTINGS, optionsSchema, type MlflowTrackerOptions } from './tracker/options.js';
 
 /**
- * The MLflow tracker plugin: sets the hub's tracker and mounts the `/mlflow` proxy. Options are the
- * snake_case settings core gathers from `MLFLOW_*` variables and the config file's `mlflow:` section.
+ * The MLflow tracker plugin: sets the hub's tracker and mounts the `/mlflow` proxy. Its options are
+ * read from its config entry, the `MLFLOW_*` variables and the config file's `mlflow:` section, as
+ * MLFLOW_SETTINGS declares (core applies the declaration; the plugin never reads the environment).
  */
 export const mlflowTrackerPlugin: Plugin<MlflowTrackerOptions> = definePlugin<MlflowTrackerOptions>({
   name: '@evalhub/tracker-mlflow',
   kind: 'tracker',
   apiVersion: 1,
   optionsSchema,
+  settings: MLFLOW_SETTINGS,
   register(ctx, options) {
     const tracker = new MlflowTracker({ options, hubVersion: ctx.hub.version, logger: ctx.logger });
     ctx.setTracker(tracker);

@@ -1,3 +1,5 @@
+import { PLUGIN_ALIASES } from './plugin-aliases.js';
+
 /** JSON Schema of evalhub.config.json / .yaml (documented in docs/configuration.md). */
 const pluginRef = {
   anyOf: [
@@ -40,13 +42,8 @@ export const configFileSchema = {
     store: pluginRef,
     runtime: pluginRef,
     tracker: pluginRef,
-    mlflow: {
-      type: 'object',
-      properties: {
-        tracking_uri: { type: 'string', pattern: '^https?://' },
-        experiment_prefix: { type: 'string' },
-      },
-    },
+    // A plugin's section (by its short name), checked by the plugin's own options schema.
+    ...Object.fromEntries(Object.keys(PLUGIN_ALIASES).map((alias) => [alias, { type: 'object' }])),
     plugins: { type: 'array', items: pluginRef },
     plugin_options: { type: 'object', additionalProperties: { type: 'object' } },
     discover_plugins: { type: 'boolean' },

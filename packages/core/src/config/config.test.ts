@@ -15,34 +15,23 @@ const dir = (files: Record<string, string> = {}) => {
 };
 
 describe('loadConfig', () => {
-  it('defaults to the spec: MLflow at localhost:5000, prefix eval-hub, port 8000, SQLite under .evalhub', () => {
+  // The MLflow defaults and variables (MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_PREFIX…) are the
+  // tracker plugin's own declaration now: packages/tracker-mlflow/src/plugin.test.ts checks them.
+  it('defaults to the spec: the MLflow tracker plugin, port 8000, SQLite under .evalhub', () => {
     const d = dir();
     const c = loadConfig({ cwd: d, env: {} });
-    expect(c.tracker).toEqual({
-      name: '@evalhub/tracker-mlflow',
-      options: { tracking_uri: 'http://localhost:5000', experiment_prefix: 'eval-hub' },
-    });
+    expect(c.tracker).toEqual({ name: '@evalhub/tracker-mlflow', options: {} });
     expect(c.trackerExplicit).toBe(false);
     expect(c.server.port).toBe(8000);
     expect(c.store).toEqual({ name: 'sqlite', options: { path: join(d, '.evalhub', 'evalhub.db') } });
   });
 
-  it('reads the spec env vars and MLflow client credentials', () => {
-    const c = loadConfig({
-      cwd: dir(),
-      env: {
-        MLFLOW_TRACKING_URI: 'http://mlflow-service:5000',
-        MLFLOW_EXPERIMENT_PREFIX: 'production-eval',
-        MLFLOW_TRACKING_TOKEN: 't0k',
-        MLFLOW_TRACKING_INSECURE_TLS: 'true',
-      },
-    });
-    expect(c.tracker.options).toMatchObject({
-      tracking_uri: 'http://mlflow-service:5000',
-      experiment_prefix: 'production-eval',
-      token: 't0k',
-      insecure_tls: true,
-    });
+  it('keeps plugin sections and the environment for the plugins, without exposing the environment', () => {
+    const d = dir({ 'evalhub.config.yaml': 'mlflow:\n  tracking_uri: http://mlflow:5000\n' });
+    const c = loadConfig({ cwd: d, env: { SOME_PLUGIN_VARIABLE: 'x' } });
+    expect(c.sections).toEqual({ mlflow: { tracking_uri: 'http://mlflow:5000' } });
+    expect(c.env.SOME_PLUGIN_VARIABLE).toBe('x');
+    expect(JSON.stringify(c)).not.toContain('SOME_PLUGIN_VARIABLE');
   });
 
   it('reads YAML, with env winning over the file', () => {

@@ -8,6 +8,9 @@ import { redactUrl } from '../redaction.js';
 import { envName } from '../service/model-url-policy.js';
 import { configFileSchema } from './config-schema.js';
 import { databaseOptionsFromEnv } from './database-env.js';
+import { DEFAULT_TRACKER, PLUGIN_ALIASES } from './plugin-aliases.js';
+
+export { DEFAULT_TRACKER, PLUGIN_ALIASES } from './plugin-aliases.js';
 
 export interface PluginRef {
   /** npm package name, or a path (relative to the config file) to a module. */
@@ -40,8 +43,15 @@ export interface HubConfig {
   store: PluginRef;
   runtime: PluginRef;
   tracker: PluginRef;
-  /** False when the tracker is the default (MLflow) rather than chosen in the config or env. */
+  /** False when the tracker is the default rather than chosen in the config or env. */
   trackerExplicit: boolean;
+  /** Plugin sections of the config file by name (e.g. `mlflow`), read by the plugins that declare them. */
+  sections: Record<string, Record<string, unknown>>;
+  /**
+   * The environment the config was read from, for the variables plugins declare (`settings.env`).
+   * Not enumerable: never serialised or logged with the config.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
   plugins: PluginRef[];
   /** Options for plugins by package name (`plugin_options`), also applied to discovered plugins. */
   pluginOptions: Record<string, Record<string, unknown>>;
@@ -61,14 +71,6 @@ export interface HubConfig {
     defaultCollection?: string;
   };
 }
-
-/** Short names of the first-party plugins. */
-export const PLUGIN_ALIASES: Readonly<Record<string, string>> = {
-  mlflow: '@evalhub/tracker-mlflow',
-  lmeval: '@evalhub/provider-lmeval',
-  ragas: '@evalhub/provider-ragas',
-  postgres: '@evalhub/store-postgres',
-};
 
 export const BUILTIN_TRACKERS = ['none', 'jsonl'] as const;
 export const BUILTIN_STORES = ['sqlite', 'memory'] as const;
@@ -153,10 +155,6 @@ function pluginRef(value: unknown, defaultsFrom: Raw = {}): PluginRef {
   return { name: String(v.name ?? v.kind), options: { ...defaultsFrom, ...(v.options ?? {}) } };
 }
 
-function dropUndefined(obj: Raw): Raw {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-}
-
 /**
  * Reads the config file and the environment, validates them and returns the normalised config.
  * The one place where settings are read: plugins receive options from here, never process.env.
@@ -188,34 +186,15 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   const fromConfigDir = (p: string): string => (isAbsolute(p) ? p : resolve(configDir, p));
   const server = (raw.server ?? {}) as Raw;
   const evaluation = (raw.evaluation ?? {}) as Raw;
-  const mlflowFile = (raw.mlflow ?? {}) as Raw;
+  // Plugin sections (e.g. `mlflow:`): passed on untouched, read by the plugin that declares one.
+  const sections: Record<string, Raw> = {};
+  for (const alias of Object.keys(PLUGIN_ALIASES))
+    if (raw[alias] !== undefined) sections[alias] = raw[alias] as Raw;
 
-  // MLflow settings: the spec's env vars, plus MLflow's own client variables for auth and TLS.
-  const mlflow = dropUndefined({
-    tracking_uri: 'http://localhost:5000',
-    experiment_prefix: 'eval-hub',
-    ...mlflowFile,
-    ...dropUndefined({
-      tracking_uri: env.MLFLOW_TRACKING_URI,
-      experiment_prefix: env.MLFLOW_EXPERIMENT_PREFIX,
-      username: env.MLFLOW_TRACKING_USERNAME,
-      password: env.MLFLOW_TRACKING_PASSWORD,
-      token: env.MLFLOW_TRACKING_TOKEN,
-      server_cert_path: env.MLFLOW_TRACKING_SERVER_CERT_PATH,
-      insecure_tls: envBool(env, 'MLFLOW_TRACKING_INSECURE_TLS'),
-      workspace: env.MLFLOW_WORKSPACE,
-      client_cert_path: env.MLFLOW_TRACKING_CLIENT_CERT_PATH,
-      http_request_max_retries: envNumber(env, 'MLFLOW_HTTP_REQUEST_MAX_RETRIES'),
-      http_request_timeout: envNumber(env, 'MLFLOW_HTTP_REQUEST_TIMEOUT'),
-      ui_url: env.EVALHUB_MLFLOW_UI_URL,
-    }),
-  });
-
-  const trackerRaw = env.EVALHUB_TRACKER ?? raw.tracker ?? 'mlflow';
-  let tracker = pluginRef(trackerRaw);
-  if (tracker.name === 'mlflow' || tracker.name === PLUGIN_ALIASES.mlflow) {
-    tracker = { name: '@evalhub/tracker-mlflow', options: { ...mlflow, ...tracker.options } };
-  } else if (tracker.name === 'jsonl') {
+  const trackerRaw = env.EVALHUB_TRACKER ?? raw.tracker ?? DEFAULT_TRACKER;
+  const tracker = pluginRef(trackerRaw);
+  tracker.name = PLUGIN_ALIASES[tracker.name] ?? tracker.name;
+  if (tracker.name === 'jsonl') {
     tracker.options = {
       path: join(fromConfigDir(String(raw.data_dir ?? '.evalhub')), 'tracking.jsonl'),
       ...tracker.options,
@@ -311,7 +290,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     (c) => ({ description: '', ...c, builtin: true }) as unknown as Collection,
   );
 
-  const config: HubConfig = {
+  const config: Omit<HubConfig, 'env'> & Partial<Pick<HubConfig, 'env'>> = {
     ...(file ? { configFile: file } : {}),
     configDir,
     dataDir,
@@ -336,6 +315,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     runtime: pluginRef(env.EVALHUB_RUNTIME ?? raw.runtime ?? 'local'),
     tracker,
     trackerExplicit: (env.EVALHUB_TRACKER ?? raw.tracker) !== undefined,
+    sections,
     plugins: plugins.map((p) => ({
       name: p.name,
       options: { ...(pluginOptions[p.name] ?? {}), ...p.options },
@@ -373,7 +353,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       'evaluation.benchmark_concurrency, evaluation.max_concurrent_evaluations and evaluation.max_queued_evaluations must be at least 1.',
     );
   }
-  return Object.freeze(config);
+  Object.defineProperty(config, 'env', { value: Object.freeze({ ...env }), enumerable: false });
+  return Object.freeze(config) as HubConfig;
 }
 
 /** Options for a plugin: its `plugins` entry, else `plugin_options[name]` (how discovered plugins get theirs). */

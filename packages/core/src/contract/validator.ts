@@ -13,7 +13,8 @@ export const openApiDocument: Readonly<Record<string, unknown>> = openapi;
 
 const SCHEMA_ID = 'https://evalhub.dev/openapi.json';
 
-const TAG_KEY_HELP = "use only letters, digits, '_', '-' and '.' (MLflow's rule), at most 250 characters";
+const TAG_KEY_HELP =
+  "use only letters, digits, '_', '-' and '.' (the key rule trackers share), at most 250 characters";
 
 /** Patterns of the document's free-text fields, recognised to explain a mismatch in words. */
 const schemas = openapi.components.schemas;

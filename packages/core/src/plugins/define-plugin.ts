@@ -54,6 +54,24 @@ export interface PluginContext {
   onClose(fn: () => Promise<void> | void): void;
 }
 
+/**
+ * Where the hub reads a plugin's options besides its own config entry. Declared by the plugin, applied
+ * by core (resolvePluginOptions), so the plugin itself never reads `process.env`.
+ */
+export interface PluginSettings {
+  /**
+   * A top-level config-file section holding the options, e.g. `mlflow` for
+   * `mlflow: {tracking_uri: …}`. The hub accepts a section named by a plugin's short name.
+   */
+  section?: string;
+  /**
+   * Option → environment variable, e.g. `{tracking_uri: 'MLFLOW_TRACKING_URI'}`. Values are converted
+   * by the option's type in `optionsSchema` (booleans from 1/true/yes/on and 0/false/no/off, numbers
+   * by value); empty values count as unset.
+   */
+  env?: Readonly<Record<string, string>>;
+}
+
 export interface PluginDefinition<Options = Record<string, unknown>> {
   /** The npm package name, e.g. `@evalhub/provider-ragas`. */
   name: string;
@@ -61,6 +79,8 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   apiVersion: number;
   /** JSON Schema (draft 2020-12) of the options; checked with ajv before `register` runs. */
   optionsSchema?: Record<string, unknown>;
+  /** Config-file section and environment variables the options are also read from. */
+  settings?: PluginSettings;
   register(ctx: PluginContext, options: Options): void | Promise<void>;
 }
 

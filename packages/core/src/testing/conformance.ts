@@ -236,7 +236,12 @@ export async function verifyTracker(
     });
     const run = await tracker.startRun(evaluation);
     await c.check('startRun() is idempotent by evaluation id', async () => {
-      const again = await tracker.startRun(evaluation);
+      // A replay, as core's outbox makes one: the attempt count grows (1 would claim a first attempt).
+      const start_attempts = (evaluation.tracking.start_attempts ?? 1) + 1;
+      const again = await tracker.startRun({
+        ...evaluation,
+        tracking: { ...evaluation.tracking, start_attempts },
+      });
       assert(
         again.info.run_id === run.info.run_id,
         `${String(again.info.run_id)} != ${String(run.info.run_id)}`,

@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { KeyPolicy } from './batch.js';
 import type { RetryPolicy } from './retry.js';
+import { resolvePluginOptions } from '@evalhub/core';
+import { clientOptionsFrom, mlflowSettingsManifest, type MlflowTrackerOptions } from '../tracker/options.js';
 
 /** Minimal structured logger (pino-compatible subset). The client never logs bodies or credentials. */
 export interface ClientLogger {
@@ -46,19 +48,12 @@ export class MlflowConfigError extends Error {
   override readonly name = 'MlflowConfigError';
 }
 
-function truthy(v: string | undefined): boolean {
-  return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
-}
-
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
-
-export const DEFAULT_TRACKING_URI = 'http://localhost:5000';
+export { DEFAULT_TRACKING_URI } from './defaults.js';
 
 /**
- * Maps MLflow's standard environment variables to client options. Called by the configuration
- * layer (the plugin itself only ever receives options, never `process.env`).
+ * Maps MLflow's standard environment variables to client options, with the same mapping and rules
+ * the hub applies to the plugin (the plugin manifest's `settings.env`, applied by core's
+ * resolvePluginOptions) — one mapping, not two.
  *
  * | variable | option |
  * |---|---|
@@ -73,44 +68,16 @@ export const DEFAULT_TRACKING_URI = 'http://localhost:5000';
  * | MLFLOW_HTTP_REQUEST_TIMEOUT (seconds) | timeoutMs |
  */
 export function optionsFromEnv(env: Record<string, string | undefined>): MlflowClientOptions {
-  const opts: MlflowClientOptions = {
-    trackingUri: nonEmpty(env.MLFLOW_TRACKING_URI) ?? DEFAULT_TRACKING_URI,
-  };
-  const username = nonEmpty(env.MLFLOW_TRACKING_USERNAME);
-  const password = env.MLFLOW_TRACKING_PASSWORD;
-  if (username !== undefined && password !== undefined) {
-    opts.username = username;
-    opts.password = password;
+  let o: MlflowTrackerOptions;
+  try {
+    o = resolvePluginOptions(mlflowSettingsManifest, { env }) as MlflowTrackerOptions;
+  } catch (err) {
+    throw new MlflowConfigError((err as Error).message, { cause: err });
   }
-  const token = nonEmpty(env.MLFLOW_TRACKING_TOKEN);
-  if (token !== undefined) opts.token = token;
-  const tls: MlflowTlsOptions = {};
-  const ca = nonEmpty(env.MLFLOW_TRACKING_SERVER_CERT_PATH);
-  if (ca !== undefined) tls.caCertPath = ca;
-  if (truthy(env.MLFLOW_TRACKING_INSECURE_TLS)) tls.insecure = true;
-  const clientCert = nonEmpty(env.MLFLOW_TRACKING_CLIENT_CERT_PATH);
-  if (clientCert !== undefined) tls.clientCertPath = clientCert;
-  if (tls.caCertPath && tls.insecure) {
+  if (o.server_cert_path && o.insecure_tls) {
     throw new MlflowConfigError(
       'MLFLOW_TRACKING_SERVER_CERT_PATH and MLFLOW_TRACKING_INSECURE_TLS cannot both be set: trust a CA or skip verification, not both',
     );
   }
-  if (Object.keys(tls).length > 0) opts.tls = tls;
-  const workspace = nonEmpty(env.MLFLOW_WORKSPACE);
-  if (workspace !== undefined) opts.workspace = workspace;
-  const retries = nonEmpty(env.MLFLOW_HTTP_REQUEST_MAX_RETRIES);
-  if (retries !== undefined) {
-    const n = Number(retries);
-    if (!Number.isInteger(n) || n < 0)
-      throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_MAX_RETRIES must be a non-negative integer`);
-    opts.retry = { maxAttempts: Math.min(n, 10) + 1 };
-  }
-  const timeout = nonEmpty(env.MLFLOW_HTTP_REQUEST_TIMEOUT);
-  if (timeout !== undefined) {
-    const s = Number(timeout);
-    if (!(s > 0))
-      throw new MlflowConfigError(`MLFLOW_HTTP_REQUEST_TIMEOUT must be a positive number of seconds`);
-    opts.timeoutMs = Math.round(s * 1000);
-  }
-  return opts;
+  return clientOptionsFrom(o);
 }

@@ -1,10 +1,12 @@
+import type { PluginSettings } from '@evalhub/core';
+import { DEFAULT_TRACKING_URI } from '../client/defaults.js';
 import type { MlflowClientOptions, ClientLogger } from '../client/options.js';
-import { DEFAULT_TRACKING_URI } from '../client/options.js';
 
 /**
- * Options of the MLflow tracker plugin, in the config file's snake_case shape. Core fills them from
- * the environment (`MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_PREFIX`, MLflow's client variables) and
- * from the config file's `mlflow:` section.
+ * Options of the MLflow tracker plugin, in the config file's snake_case shape. The plugin declares
+ * (MLFLOW_SETTINGS) that they are also read from the config file's `mlflow:` section and from the
+ * environment (`MLFLOW_TRACKING_URI`, `MLFLOW_EXPERIMENT_PREFIX`, MLflow's client variables); core
+ * applies that declaration.
  */
 export interface MlflowTrackerOptions {
   /** MLflow server URL, may carry a path prefix. Default `http://localhost:5000`. */
@@ -49,8 +51,8 @@ export const optionsSchema: Record<string, unknown> = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    tracking_uri: { type: 'string', pattern: '^https?://' },
-    experiment_prefix: { type: 'string', maxLength: 200 },
+    tracking_uri: { type: 'string', pattern: '^https?://', default: DEFAULT_TRACKING_URI },
+    experiment_prefix: { type: 'string', maxLength: 200, default: 'eval-hub' },
     username: str,
     password: { type: 'string' },
     token: str,
@@ -72,6 +74,32 @@ export const optionsSchema: Record<string, unknown> = {
 };
 
 export const DEFAULT_EXPERIMENT_PREFIX = 'eval-hub';
+
+/**
+ * Where the hub reads the options besides the plugin's own config entry: the `mlflow:` section of
+ * the config file and these environment variables (the spec's two, MLflow's own client variables,
+ * and the UI base for links). Precedence: config entry > environment > section > schema default.
+ */
+export const MLFLOW_SETTINGS: PluginSettings = {
+  section: 'mlflow',
+  env: {
+    tracking_uri: 'MLFLOW_TRACKING_URI',
+    experiment_prefix: 'MLFLOW_EXPERIMENT_PREFIX',
+    username: 'MLFLOW_TRACKING_USERNAME',
+    password: 'MLFLOW_TRACKING_PASSWORD',
+    token: 'MLFLOW_TRACKING_TOKEN',
+    server_cert_path: 'MLFLOW_TRACKING_SERVER_CERT_PATH',
+    insecure_tls: 'MLFLOW_TRACKING_INSECURE_TLS',
+    client_cert_path: 'MLFLOW_TRACKING_CLIENT_CERT_PATH',
+    workspace: 'MLFLOW_WORKSPACE',
+    http_request_max_retries: 'MLFLOW_HTTP_REQUEST_MAX_RETRIES',
+    http_request_timeout: 'MLFLOW_HTTP_REQUEST_TIMEOUT',
+    ui_url: 'EVALHUB_MLFLOW_UI_URL',
+  },
+};
+
+/** The parts of the plugin manifest that say where options come from (used by optionsFromEnv). */
+export const mlflowSettingsManifest = { optionsSchema, settings: MLFLOW_SETTINGS };
 
 /** Maps the plugin's snake_case options to the REST client's options. */
 export function clientOptionsFrom(
