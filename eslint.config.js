@@ -28,6 +28,8 @@ const boundaries = (constraints) => [
       ['@evalhub/tools', '@evalhub/provider-ragas'],
       ['@evalhub/tools', '@evalhub/provider-lmeval'],
       ['@evalhub/tools', '@evalhub/server'],
+      ['@evalhub/tools', '@evalhub/store-postgres'],
+      ['@evalhub/tools', '@evalhub/runtime-kubernetes'],
     ],
   },
 ];
