@@ -241,7 +241,8 @@ describe('restart', () => {
     const final = await second.hub.service.wait(e.id);
     expect(final.status).toBe('completed');
     expect(final.benchmarks[0]!.attempts).toBe(1);
-    expect(final.benchmarks[1]!.attempts).toBe(2);
+    // The start that the graceful shutdown interrupted is not counted (issue: rolling restarts).
+    expect(final.benchmarks[1]!.attempts).toBe(1);
     expect(final.benchmarks.map((b) => b.status)).toEqual(['completed', 'completed']);
   });
 

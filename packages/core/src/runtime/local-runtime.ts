@@ -103,7 +103,9 @@ export class LocalRuntime implements Runtime {
       killTimer = setTimeout(() => killGroup('SIGKILL'), request.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
       killTimer.unref();
     };
-    request.signal.addEventListener('abort', onAbort, { once: true });
+    // The signal may have fired while the command was being looked up: then abort at once.
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener('abort', onAbort, { once: true });
 
     const pipeLines = (stream: NodeJS.ReadableStream, name: 'stdout' | 'stderr'): void => {
       let pending = '';
