@@ -264,15 +264,13 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   });
   router.get(`${API}/evaluations/:id/events`, async (ctx) => {
     const id = ctx.params.id!;
-    const header =
-      ctx.get('Last-Event-ID') ||
-      (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
-    const after = parseLastEventId(header);
+    const sent = ctx.headers['last-event-id'] ?? ctx.query.last_event_id;
+    const after = typeof sent === 'string' || sent === undefined ? parseLastEventId(sent) : undefined;
     if (after === undefined) {
       throw new HttpError(
         400,
         'invalid_header',
-        `Last-Event-ID must be the id of an event this stream sent (a number), got '${header.slice(0, 50)}'.`,
+        `Last-Event-ID must be the id of an event this stream sent (a number), got '${String(sent).slice(0, 50)}'.`,
         [{ pointer: '/Last-Event-ID', message: 'Must be a non-negative integer.' }],
       );
     }

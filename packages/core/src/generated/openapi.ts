@@ -522,7 +522,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description Opaque cursor from a previous page's next_cursor. */
+                /** @description Opaque cursor from a previous page's next_cursor, passed unchanged (a cursor this hub did not issue, or one given together with `offset`, gets a 400). Omit it for the first page; an empty cursor is refused. */
                 cursor?: string;
                 offset?: number;
                 status?: components["schemas"]["EvaluationStatus"];
@@ -551,6 +551,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     createEvaluation: {
@@ -593,7 +594,7 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["EvaluationRequest"];
+                "application/json": components["schemas"]["EvaluationRequest"] & (unknown | unknown);
             };
         };
         responses: {
@@ -617,6 +618,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
@@ -631,6 +633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getEvaluation: {
@@ -654,6 +657,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     cancelEvaluation: {
@@ -678,6 +682,7 @@ export interface operations {
             };
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     streamEvaluationEvents: {
@@ -711,6 +716,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getEvaluationLogs: {
@@ -738,6 +744,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     listProviders: {
@@ -758,6 +765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProviderList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getProvider: {
@@ -781,6 +789,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     listBenchmarks: {
@@ -804,6 +813,7 @@ export interface operations {
                     "application/json": components["schemas"]["BenchmarkList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     listCollections: {
@@ -824,6 +834,7 @@ export interface operations {
                     "application/json": components["schemas"]["CollectionList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     createCollection: {
@@ -850,8 +861,10 @@ export interface operations {
                 };
             };
             400: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getCollection: {
@@ -875,6 +888,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     replaceCollection: {
@@ -903,8 +917,10 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     deleteCollection: {
@@ -927,6 +943,7 @@ export interface operations {
             };
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getHealth: {
@@ -952,6 +969,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
+            431: components["responses"]["Error"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -981,6 +999,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getOpenApiDocument: {
@@ -1001,6 +1020,7 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     getDocsPage: {
@@ -1021,6 +1041,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
 }
