@@ -365,6 +365,11 @@ export interface StartServerOptions {
   port?: number;
   host?: string;
   app?: AppOptions;
+  /**
+   * Request handlers started per event-loop turn (default 8), so that new connections keep being
+   * accepted under load (see fairDispatch in http-server.ts). 0 starts each at once (Node's default).
+   */
+  requestsPerTurn?: number;
 }
 
 export interface RunningServer {
@@ -397,7 +402,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     (req, res) => {
       void handle(req, res);
     },
-    { requestTimeoutMs: hub.config.server.requestTimeoutMs },
+    {
+      requestTimeoutMs: hub.config.server.requestTimeoutMs,
+      ...(options.requestsPerTurn !== undefined ? { requestsPerTurn: options.requestsPerTurn } : {}),
+    },
   );
   const host = options.host ?? hub.config.server.host;
   const port = options.port ?? hub.config.server.port;
@@ -440,6 +448,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await closed;
         clearInterval(idle);
         clearTimeout(timer);
+        app.evalhub.metrics.close();
         if (ownsHub) await hub.close();
       })();
       return closing;
