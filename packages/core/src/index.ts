@@ -18,6 +18,8 @@ export {
 export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 
 export type * from './types.js';
+/** The HTTP contract's operations, generated from the OpenAPI document (typed clients build on them). */
+export type { paths as ApiPaths, operations as ApiOperations } from './generated/openapi.js';
 export {
   aggregateStatus,
   EVALUATION_STATUSES,

@@ -6,9 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, type Evaluation, type EvaluationEvent } from '@evalhub/core';
+import { createLogger, loadConfig, type Evaluation } from '@evalhub/core';
 import { describeEvaluation, exitCodeFor, progressBar, scoresTable, table } from './cli-format.js';
 import { MCP_USAGE, runMcpCommand } from './cli-mcp.js';
+import { HubClient, HubError, type EvaluationListQuery } from './client/hub-client.js';
 
 const USAGE = `Usage: evalhub <command> [options]
 
@@ -46,7 +47,7 @@ class UsageError extends Error {}
  * that arrives at a busy hub queues up instead of failing.
  */
 async function submitPatiently(
-  client: Client,
+  client: HubClient,
   body: unknown,
   v: Values,
   o: Out,
@@ -54,13 +55,8 @@ async function submitPatiently(
   const giveUpAt = Date.now() + QUEUE_FULL_PATIENCE_MS;
   for (;;) {
     try {
-      return await client.json<Evaluation>('/api/v1/evaluations', {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          ...(v['idempotency-key'] ? { 'Idempotency-Key': v['idempotency-key'] } : {}),
-        },
-        body: JSON.stringify(body),
+      return await client.submit(body, {
+        ...(v['idempotency-key'] ? { idempotencyKey: v['idempotency-key'] } : {}),
       });
     } catch (err) {
       if (!(err instanceof HubError) || err.status !== 429 || Date.now() >= giveUpAt) throw err;
@@ -68,24 +64,6 @@ async function submitPatiently(
       o.err(`The hub's queue is full; submitting again in ${seconds} s`);
       await new Promise((r) => setTimeout(r, seconds * 1000));
     }
-  }
-}
-
-/** An HTTP error from the hub, with its error body. */
-class HubError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body:
-      | {
-          error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] };
-          request_id?: string;
-        }
-      | undefined,
-    fallback: string,
-    /** From a 429's Retry-After header. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(body?.error?.message ?? fallback);
   }
 }
 
@@ -124,119 +102,13 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-class Client {
-  constructor(
-    readonly baseUrl: string,
-    private readonly apiKey: string | undefined,
-  ) {}
-
-  headers(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      Accept: 'application/json',
-      ...(this.apiKey ? { Authorization: `Bearer ${this.apiKey}` } : {}),
-      ...extra,
-    };
-  }
-
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    try {
-      return await fetch(new URL(path, this.baseUrl), {
-        ...init,
-        headers: this.headers(init.headers as Record<string, string> | undefined),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new HubError(
-        0,
-        undefined,
-        `Cannot reach the hub at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}. Start it with 'evalhub serve' or pass --url.`,
-      );
-    }
-  }
-
-  async json<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-    const res = await this.fetch(path, init);
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (res.status >= 400) {
-      const retryAfter = Number(res.headers.get('retry-after') ?? NaN);
-      throw new HubError(
-        res.status,
-        body as HubError['body'],
-        `HTTP ${res.status} from ${path}`,
-        Number.isFinite(retryAfter) ? retryAfter : undefined,
-      );
-    }
-    return { status: res.status, body: body as T };
-  }
-
-  /** Follows an evaluation's event stream, reconnecting with Last-Event-ID until the result arrives. */
-  async *events(id: string): AsyncGenerator<EvaluationEvent> {
-    let lastId = '';
-    let failures = 0;
-    for (;;) {
-      let res: Response;
-      try {
-        res = await this.fetch(`/api/v1/evaluations/${encodeURIComponent(id)}/events`, {
-          headers: { Accept: 'text/event-stream', ...(lastId ? { 'Last-Event-ID': lastId } : {}) },
-        });
-      } catch (err) {
-        if (++failures > 5) throw err;
-        await new Promise((r) => setTimeout(r, 1000 * failures));
-        continue;
-      }
-      if (res.status >= 400) {
-        const text = await res.text();
-        let body: HubError['body'];
-        try {
-          body = JSON.parse(text) as HubError['body'];
-        } catch {
-          body = undefined;
-        }
-        throw new HubError(res.status, body, `HTTP ${res.status} from the event stream`);
-      }
-      failures = 0;
-      let buffer = '';
-      const decoder = new TextDecoder();
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let sep: number;
-          while ((sep = buffer.search(/\r?\n\r?\n/)) >= 0) {
-            const block = buffer.slice(0, sep);
-            buffer = buffer.slice(sep).replace(/^\r?\n\r?\n/, '');
-            let data = '';
-            for (const line of block.split(/\r?\n/)) {
-              if (line.startsWith('id:')) lastId = line.slice(3).trim();
-              else if (line.startsWith('data:')) data += line.slice(5).trimStart();
-            }
-            if (!data) continue;
-            const event = JSON.parse(data) as EvaluationEvent;
-            yield event;
-            if (event.type === 'result') return;
-          }
-        }
-      } catch (err) {
-        if (++failures > 5) throw err;
-      }
-      // The stream ended without a result (hub restarted, proxy timeout): resume where it stopped.
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-function listQuery(v: Values): string {
-  const p = new URLSearchParams();
+function listQuery(v: Values): EvaluationListQuery {
+  const q: Record<string, string | string[]> = {};
   for (const k of ['status', 'experiment', 'model', 'provider', 'limit', 'cursor'] as const)
-    if (v[k] !== undefined) p.set(k, String(v[k]));
-  for (const t of v.tag ?? []) p.append('tag', t);
-  const s = p.toString();
-  return s ? `?${s}` : '';
+    if (v[k] !== undefined) q[k] = String(v[k]);
+  if (v.tag?.length) q.tag = v.tag;
+  // Values are checked by the hub (400 naming the parameter), not here.
+  return q as unknown as EvaluationListQuery;
 }
 
 function readRequest(file: string): unknown {
@@ -253,7 +125,7 @@ function readRequest(file: string): unknown {
   }
 }
 
-async function waitFor(client: Client, evaluation: Evaluation, v: Values, o: Out): Promise<Evaluation> {
+async function waitFor(client: HubClient, evaluation: Evaluation, v: Values, o: Out): Promise<Evaluation> {
   const human = !v.json;
   const lastShown = new Map<number, number>();
   let final: Evaluation | undefined;
@@ -278,12 +150,11 @@ async function waitFor(client: Client, evaluation: Evaluation, v: Values, o: Out
       }
     }
   }
-  let e =
-    final ?? (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
+  let e = final ?? (await client.get(evaluation.id));
   // The tracker records the run right after the result; give it a moment for the run link.
   for (let i = 0; i < 20 && e.tracking.state === 'pending'; i++) {
     await new Promise((r) => setTimeout(r, 250));
-    e = (await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(evaluation.id)}`)).body;
+    e = await client.get(evaluation.id);
   }
   return e;
 }
@@ -364,10 +235,11 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
     (command || v.help ? o.out : o.err)(USAGE);
     return v.help ? 0 : 2;
   }
-  const client = new Client(
-    (v.url ?? process.env.EVALHUB_URL ?? 'http://localhost:8000').replace(/\/+$/, '') + '/',
-    v['api-key'] ?? process.env.EVALHUB_API_KEY,
-  );
+  const apiKey = v['api-key'] ?? process.env.EVALHUB_API_KEY;
+  const client = new HubClient({
+    url: v.url ?? process.env.EVALHUB_URL ?? 'http://localhost:8000',
+    ...(apiKey ? { apiKey } : {}),
+  });
   const needId = (): string => {
     if (rest.length !== 1) throw new UsageError(`'evalhub ${command}' needs exactly one evaluation id.`);
     return rest[0]!;
@@ -398,9 +270,7 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         return exitCodeFor(final.status);
       }
       case 'list': {
-        const { body } = await client.json<{ items: Evaluation[]; next_cursor?: string; total: number }>(
-          `/api/v1/evaluations${listQuery(v)}`,
-        );
+        const body = await client.list(listQuery(v));
         if (v.json) {
           o.out(JSON.stringify(body, null, 2));
           return 0;
@@ -424,22 +294,17 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         return 0;
       }
       case 'get': {
-        const { body } = await client.json<Evaluation>(`/api/v1/evaluations/${encodeURIComponent(needId())}`);
+        const body = await client.get(needId());
         o.out(v.json ? JSON.stringify(body, null, 2) : describeEvaluation(body));
         return 0;
       }
       case 'cancel': {
-        const { body } = await client.json<Evaluation>(
-          `/api/v1/evaluations/${encodeURIComponent(needId())}`,
-          { method: 'DELETE' },
-        );
+        const body = await client.cancel(needId());
         o.out(v.json ? JSON.stringify(body, null, 2) : `Evaluation ${body.id}: ${body.status}`);
         return 0;
       }
       case 'providers': {
-        const { body } = await client.json<{
-          items: { id: string; name: string; version?: string; package?: string; benchmarks: unknown[] }[];
-        }>('/api/v1/providers');
+        const body = await client.providers();
         o.out(
           v.json
             ? JSON.stringify(body, null, 2)
@@ -451,18 +316,10 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
         return 0;
       }
       case 'benchmarks': {
-        const p = new URLSearchParams();
-        if (v.provider) p.set('provider', v.provider);
-        if (v.category) p.set('category', v.category);
-        const { body } = await client.json<{
-          items: {
-            id: string;
-            provider_id: string;
-            category: string;
-            primary_metric?: string;
-            name: string;
-          }[];
-        }>(`/api/v1/benchmarks${p.size ? `?${p}` : ''}`);
+        const body = await client.benchmarks({
+          ...(v.provider ? { provider: v.provider } : {}),
+          ...(v.category ? { category: v.category } : {}),
+        });
         o.out(
           v.json
             ? JSON.stringify(body, null, 2)

@@ -39,6 +39,11 @@ function typeOf(schema: unknown): string {
   const s = (schema ?? {}) as Json;
   const name = refName(s);
   if (name) return `<a href="#schema-${slug(name)}">${escapeHtml(name)}</a>`;
+  if (Array.isArray(s.allOf) && s.allOf.length === 1) {
+    // A schema narrowed in place (e.g. "exactly one of benchmarks, collection_id"): its base, then the rule.
+    const rule = s.description ? ` <span class="muted">${escapeHtml(String(s.description))}</span>` : '';
+    return `${typeOf(s.allOf[0])}${rule}`;
+  }
   if (Array.isArray(s.enum))
     return s.enum.map((v) => `<code>${escapeHtml(JSON.stringify(v))}</code>`).join(' | ');
   const t = Array.isArray(s.type) ? s.type.join(' | ') : (s.type as string | undefined);

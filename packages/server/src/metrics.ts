@@ -1,4 +1,5 @@
 import { EVALUATION_STATUSES, type Evaluation, type Hub } from '@evalhub/core';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const STATUSES = EVALUATION_STATUSES;
@@ -11,6 +12,8 @@ export class ServerMetrics {
   readonly benchmarkDuration: Histogram<'provider' | 'status'>;
   readonly evaluationsFinished: Counter<'status'>;
   private readonly watched = new Set<string>();
+  /** Event-loop delay since the previous scrape (reset by every scrape). */
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 5 });
 
   constructor(
     private readonly hub: Hub,
@@ -44,6 +47,21 @@ export class ServerMetrics {
       labelNames: ['status'],
       registers: [this.registry],
     });
+    this.loopDelay.enable();
+    const loopDelay = this.loopDelay;
+    new Gauge({
+      name: 'evalhub_event_loop_delay_seconds',
+      help: 'Event-loop delay since the previous scrape: quantile 0.5, 0.99 and 1 (the maximum). A request waits at least this long before the hub even reads it.',
+      labelNames: ['quantile'],
+      registers: [this.registry],
+      collect() {
+        const s = (ns: number): number => (Number.isFinite(ns) && loopDelay.count > 0 ? ns / 1e9 : 0);
+        this.set({ quantile: '0.5' }, s(loopDelay.percentile(50)));
+        this.set({ quantile: '0.99' }, s(loopDelay.percentile(99)));
+        this.set({ quantile: '1' }, s(loopDelay.max));
+        loopDelay.reset();
+      },
+    });
     const service = hub.service;
     new Gauge({
       name: 'evalhub_evaluations',
@@ -73,6 +91,11 @@ export class ServerMetrics {
         this.set(await service.trackingQueueDepth());
       },
     });
+  }
+
+  /** Stop sampling the event loop. */
+  close(): void {
+    this.loopDelay.disable();
   }
 
   /** Observe an evaluation's benchmarks when it finishes (evaluations submitted or resumed here). */

@@ -21,7 +21,8 @@ describe('server-sent events', () => {
 
   it('reads Last-Event-ID', () => {
     expect(parseLastEventId(undefined)).toBe(0);
-    expect(parseLastEventId('')).toBe(0);
+    // Sent but empty: not an id this stream sent (the OpenAPI pattern says 1 to 15 digits).
+    expect(parseLastEventId('')).toBeUndefined();
     expect(parseLastEventId(' 12 ')).toBe(12);
     expect(parseLastEventId('-1')).toBeUndefined();
     expect(parseLastEventId('1e3')).toBeUndefined();

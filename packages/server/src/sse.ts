@@ -6,9 +6,9 @@ export function formatEvent(event: EvaluationEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-/** `Last-Event-ID` → the seq to resume after (0 when absent or not a number we issued). */
+/** `Last-Event-ID` → the seq to resume after: 0 when absent, undefined (refuse) when not 1–15 digits. */
 export function parseLastEventId(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return 0;
+  if (value === undefined) return 0;
   const v = value.trim();
   if (!/^\d{1,15}$/.test(v)) return undefined;
   return Number(v);

@@ -636,4 +636,19 @@ describe('metrics', () => {
     ).toBeGreaterThan(0);
     expect(r.text).toMatch(/evalhub_tracking_queue_depth 0/);
   });
+
+  it('exports the event-loop delay since the previous scrape (p50, p99, max)', async () => {
+    // Block the loop for a known time: the next scrape must report at least that as its maximum.
+    await http(s.url, 'GET', '/metrics');
+    const until = performance.now() + 60;
+    while (performance.now() < until);
+    const r = await http(s.url, 'GET', '/metrics');
+    const at = (q: string): number =>
+      Number(
+        new RegExp(`evalhub_event_loop_delay_seconds\\{quantile="${q}"\\} ([0-9.e-]+)`).exec(r.text)![1],
+      );
+    expect(at('1')).toBeGreaterThanOrEqual(0.05);
+    expect(at('0.99')).toBeLessThanOrEqual(at('1'));
+    expect(at('0.5')).toBeLessThanOrEqual(at('0.99'));
+  });
 });

@@ -10,8 +10,8 @@
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, loadConfig, type Evaluation, type EvaluationEvent } from '@evalhub/core';
-import { startServer, type RunningServer } from '@evalhub/server';
+import { createLogger, loadConfig, type Evaluation } from '@evalhub/core';
+import { HubClient, startServer, type RunningServer } from '@evalhub/server';
 import { startFixtureModelServer, type FixtureModelServer } from '../fixture-model/index.js';
 import { repoRoot, resolvePython, startMlflowServer, type MlflowServer } from '../mlflow/launcher.js';
 import { DEMO_REQUESTS } from './requests.js';
@@ -39,46 +39,27 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function follow(hubUrl: string, evaluation: Evaluation): Promise<Evaluation> {
-  const res = await fetch(`${hubUrl}/api/v1/evaluations/${evaluation.id}/events`, {
-    headers: { accept: 'text/event-stream' },
-  });
-  if (!res.ok || !res.body) throw new Error(`events stream failed: ${res.status}`);
+/** Prints benchmark status and progress (every 25 %) from the event stream; resolves with the result. */
+async function follow(hub: HubClient, evaluation: Evaluation): Promise<Evaluation> {
   const lastProgress = new Map<string, number>();
-  let buffer = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let idx: number;
-    while ((idx = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, idx);
-      buffer = buffer.slice(idx + 2);
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).trim())
-        .join('\n');
-      if (!data) continue;
-      const ev = JSON.parse(data) as EvaluationEvent;
-      if (ev.type === 'benchmark_status') out(`    ${ev.benchmark_id}: ${ev.status}`);
-      else if (ev.type === 'progress' && ev.benchmark_id && ev.progress) {
-        const pct = Math.floor(ev.progress.fraction * 100);
-        const prev = lastProgress.get(ev.benchmark_id) ?? -1;
-        if (pct >= prev + 25 || (pct === 100 && prev !== 100)) {
-          lastProgress.set(ev.benchmark_id, pct);
-          const counts = ev.progress.total ? ` (${ev.progress.completed ?? 0}/${ev.progress.total})` : '';
-          out(`    ${ev.benchmark_id}: ${pct}%${counts}`);
-        }
-      } else if (ev.type === 'result' && ev.evaluation) return ev.evaluation;
-    }
+  for await (const ev of hub.events(evaluation.id)) {
+    if (ev.type === 'benchmark_status') out(`    ${ev.benchmark_id}: ${ev.status}`);
+    else if (ev.type === 'progress' && ev.benchmark_id && ev.progress) {
+      const pct = Math.floor(ev.progress.fraction * 100);
+      const prev = lastProgress.get(ev.benchmark_id) ?? -1;
+      if (pct >= prev + 25 || (pct === 100 && prev !== 100)) {
+        lastProgress.set(ev.benchmark_id, pct);
+        const counts = ev.progress.total ? ` (${ev.progress.completed ?? 0}/${ev.progress.total})` : '';
+        out(`    ${ev.benchmark_id}: ${pct}%${counts}`);
+      }
+    } else if (ev.type === 'result' && ev.evaluation) return ev.evaluation;
   }
-  const final = await fetch(`${hubUrl}/api/v1/evaluations/${evaluation.id}`);
-  return (await final.json()) as Evaluation;
+  return hub.get(evaluation.id);
 }
 
-async function waitSynced(hubUrl: string, id: string): Promise<Evaluation> {
+async function waitSynced(hub: HubClient, id: string): Promise<Evaluation> {
   for (;;) {
-    const e = (await (await fetch(`${hubUrl}/api/v1/evaluations/${id}`)).json()) as Evaluation;
+    const e = await hub.get(id);
     if (e.tracking.state !== 'pending') return e;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -135,20 +116,15 @@ async function main(): Promise<void> {
     `  ${server.url}  (providers: ${server.hub.providers.ids().join(', ')}; tracker: ${server.hub.tracker.name})`,
   );
 
+  const hub = new HubClient({ url: server.url });
   const results: DemoResult[] = [];
   for (const { title, body } of DEMO_REQUESTS) {
     step(`${title}: POST /api/v1/evaluations`);
-    const res = await fetch(`${server.url}/api/v1/evaluations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const created = (await res.json()) as Evaluation & { error?: { message: string } };
-    if (res.status !== 202)
-      throw new Error(`the hub answered ${res.status}: ${created.error?.message ?? JSON.stringify(created)}`);
-    out(`  ${res.status} ${res.headers.get('location')}`);
-    await follow(server.url, created);
-    const final = await waitSynced(server.url, created.id);
+    const { status, body: created } = await hub.submit(body);
+    if (status !== 202) throw new Error(`the hub answered ${status} (an earlier submission)`);
+    out(`  ${status} /api/v1/evaluations/${encodeURIComponent(created.id)}`);
+    await follow(hub, created);
+    const final = await waitSynced(hub, created.id);
     const mlflowRun = await readBackRun(mlflow.trackingUri, final);
     results.push({ title, evaluation: final, mlflow: mlflowRun });
     for (const line of renderEvaluation(title, final, mlflowRun)) out(line);

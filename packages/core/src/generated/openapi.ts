@@ -1012,7 +1012,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description Opaque cursor from a previous page's next_cursor. */
+                /** @description Opaque cursor from a previous page's next_cursor, passed unchanged (a cursor this hub did not issue, or one given together with `offset`, gets a 400). Omit it for the first page; an empty cursor is refused. */
                 cursor?: string;
                 offset?: number;
                 status?: components["schemas"]["EvaluationStatus"];
@@ -1084,7 +1084,7 @@ export interface operations {
                  *       }
                  *     }
                  */
-                "application/json": components["schemas"]["EvaluationRequest"];
+                "application/json": components["schemas"]["EvaluationRequest"] & (unknown | unknown);
             };
         };
         responses: {
@@ -1147,6 +1147,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     cancelEvaluation: {
@@ -1171,6 +1172,7 @@ export interface operations {
             };
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     streamEvaluationEvents: {
@@ -1204,6 +1206,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getEvaluationLogs: {
@@ -1231,6 +1234,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     listProviders: {
@@ -1374,7 +1378,6 @@ export interface operations {
                 };
             };
             404: components["responses"]["Error"];
-            408: components["responses"]["Error"];
             431: components["responses"]["Error"];
         };
     };
@@ -1404,8 +1407,10 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             409: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     deleteCollection: {
@@ -1428,6 +1433,7 @@ export interface operations {
             };
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            431: components["responses"]["Error"];
         };
     };
     getHealth: {

@@ -19,6 +19,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'log-level': { type: 'string', default: 'warn' },
     'data-dir': { type: 'string' },
+    'requests-per-turn': { type: 'string' },
   },
 });
 const dir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'evalhub-serve-'));
@@ -40,7 +41,14 @@ const hub = await createHub({
   providers: specProviders(),
   logger: createLogger({ level: values['log-level'] }),
 });
-const server = await startServer({ hub, port: Number(values.port), host: values.host });
+const server = await startServer({
+  hub,
+  port: Number(values.port),
+  host: values.host,
+  ...(values['requests-per-turn'] !== undefined
+    ? { requestsPerTurn: Number(values['requests-per-turn']) }
+    : {}),
+});
 process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: dir })}\n`);
 
 let stopping = false;
