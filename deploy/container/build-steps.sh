@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Build steps of the eval-hub server image (deploy/Containerfile runs them), kept in a script so they
-# can also run on a host into any prefix (deploy/check-container-build.sh does that in CI).
+# Build steps of the eval-hub server image, kept in a script so they can also run on a host into any
+# prefix (a local install laid out like the image). deploy/Containerfile runs pack, app and config;
+# its own `python` stage runs tools/python/setup-env.sh directly (what `python` below does), so the
+# venv layer stays cached while this script changes.
 #
 #   build-steps.sh pack TARBALL_DIR     build and `npm pack` the publishable packages
 #   build-steps.sh app TARBALL_DIR PREFIX
@@ -19,7 +21,7 @@
 #
 # Environment:
 #   EVALHUB_REUSE_VENV=DIR   `python` links PREFIX/venv to this existing venv instead of installing
-#                            (CI passes the repository's .venv; it must hold the same requirements)
+#                            (a host install can share an existing venv; it must hold the same requirements)
 #   PYTHON=python3.11        interpreter the venv is made from (default python3)
 set -euo pipefail
 
@@ -67,8 +69,26 @@ step_app() {
   "allowScripts": { "better-sqlite3": true }
 }
 JSON
+  # Compiling that addon takes minutes when no prebuilt binary is reachable. The workspace install
+  # (npm ci, which `pack` needs) has just built it for this Node and libc: reuse it when the versions
+  # match, and compile only otherwise.
+  local built="$root/node_modules/better-sqlite3" scripts=()
+  [ -f "$built/build/Release/better_sqlite3.node" ] && scripts=(--ignore-scripts)
   log "installing the tarballs into $prefix"
-  (cd "$prefix" && npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error "$tarballs"/evalhub-*.tgz)
+  (cd "$prefix" && npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error \
+    "${scripts[@]}" "$tarballs"/evalhub-*.tgz)
+  if [ "${#scripts[@]}" -gt 0 ]; then
+    local installed version
+    installed="$(cd "$prefix" && node -p "require('path').dirname(require.resolve('better-sqlite3/package.json'))")"
+    version() { node -p "require(process.argv[1]).version" "$1/package.json"; }
+    if [ "$(version "$built")" = "$(version "$installed")" ]; then
+      log "reusing the workspace's better-sqlite3 addon ($(version "$built"))"
+      mkdir -p "$installed/build/Release"
+      cp "$built/build/Release/better_sqlite3.node" "$installed/build/Release/"
+    else
+      (cd "$prefix" && npm rebuild --no-audit --no-fund --loglevel=error better-sqlite3)
+    fi
+  fi
   [ -x "$prefix/node_modules/.bin/evalhub" ] || die "the evalhub bin is missing after the install"
   (cd "$prefix" && node -e "const D = require('better-sqlite3'); new D(':memory:').close()") ||
     die "better-sqlite3's native addon does not load"
