@@ -15,6 +15,13 @@ import type {
 import { LMEVAL_CATALOG, LMEVAL_VERSION } from './catalog.generated.js';
 import type { LmEvalCatalogEntry } from './catalog-types.js';
 import { buildLmEvalCommand, genKwargsFromConfiguration } from './command.js';
+import { huggingFaceEnv, type HfEnvironment } from './hf-env.js';
+import {
+  looksLikeMissingDataset,
+  missingDatasetMessage,
+  revisionTaskConfig,
+  revisionTaskName,
+} from './hub-dataset.js';
 import { buildLocalTaskConfig, localTaskName, resolveDatasetPath, scanTaskNames } from './local-data.js';
 import { benchmarkConfigSchema, type LmEvalProviderOptions } from './options.js';
 import { preflight } from './preflight.js';
@@ -28,6 +35,8 @@ export interface LmEvalProviderInit extends LmEvalProviderOptions {
   /** Folder relative option paths resolve from (the hub's config folder). Default: the process cwd. */
   base_dir?: string;
   logger?: Logger;
+  /** The hub's environment, read for the Hugging Face variables. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Benchmark `config` after checking. */
@@ -35,6 +44,7 @@ interface BenchmarkSettings {
   num_fewshot?: number;
   limit?: number;
   dataset_path?: string;
+  dataset_revision?: string;
   batch_size?: number;
   seed?: number;
   chat?: boolean;
@@ -53,6 +63,10 @@ export class LmEvalProvider implements EvaluationProvider {
   private readonly customTasks: string[];
   private readonly tasksDir?: string;
   private readonly dataRoot?: string;
+  private readonly hfHome?: string;
+  private readonly hfTokenFile?: string;
+  /** lm-eval's `tasks/` folder, found once when a revision is first pinned. */
+  private tasksRoot?: Promise<string>;
 
   constructor(options: LmEvalProviderInit = {}) {
     this.options = options;
@@ -67,6 +81,8 @@ export class LmEvalProvider implements EvaluationProvider {
     }
     this.dataRoot = options.data_root ? fromBase(options.data_root) : undefined;
     this.tasksDir = options.tasks_dir ? fromBase(options.tasks_dir) : undefined;
+    this.hfHome = options.hf_home ? fromBase(options.hf_home) : undefined;
+    this.hfTokenFile = options.hf_token_file ? fromBase(options.hf_token_file) : undefined;
     this.customTasks = this.tasksDir
       ? readCustomTasks(this.tasksDir).filter((t) => !this.catalog.has(t))
       : [];
@@ -125,6 +141,15 @@ export class LmEvalProvider implements EvaluationProvider {
     const apiKey = task.modelApiKey && task.modelApiKey.length > 0 ? task.modelApiKey : undefined;
     const backend = this.options.tokenizer_backend ?? 'remote';
 
+    const hubDataset = entry !== undefined && datasetFile === undefined;
+    const hf = this.huggingFace();
+    if (hubDataset) {
+      ctx.log(
+        `Hugging Face datasets: ${hf.offline ? 'offline (cache only)' : `online (${hf.endpoint})`}, cache ${hf.datasetsCache}` +
+          `${hf.token ? `, token from the ${hf.token}` : ''}${settings.dataset_revision ? `, revision ${settings.dataset_revision}` : ''}`,
+      );
+    }
+
     ctx.progress({ fraction: 0, message: 'Checking the model server' });
     const checked =
       this.options.preflight === false
@@ -154,6 +179,12 @@ export class LmEvalProvider implements EvaluationProvider {
       await mkdir(includePath, { recursive: true });
       lmTask = localTaskName(benchmarkId);
       const config = buildLocalTaskConfig(entry, datasetFile, { numFewshot: settings.num_fewshot });
+      await writeFile(join(includePath, `${lmTask}.yaml`), `${JSON.stringify(config, null, 2)}\n`);
+    } else if (entry && settings.dataset_revision) {
+      includePath = join(ctx.workDir, 'tasks');
+      await mkdir(includePath, { recursive: true });
+      lmTask = revisionTaskName(benchmarkId);
+      const config = revisionTaskConfig(entry, await this.lmEvalTasksRoot(ctx), settings.dataset_revision);
       await writeFile(join(includePath, `${lmTask}.yaml`), `${JSON.stringify(config, null, 2)}\n`);
     } else if (!entry && this.tasksDir) {
       includePath = this.tasksDir;
@@ -187,6 +218,7 @@ export class LmEvalProvider implements EvaluationProvider {
       systemInstruction: settings.system_instruction,
       genKwargs,
       apiKey,
+      hfEnv: hf.env,
     });
 
     ctx.log(
@@ -219,6 +251,11 @@ export class LmEvalProvider implements EvaluationProvider {
       const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
       const tail = await logTail(ctx.logFile);
       const cause = pythonError(tail);
+      if (hubDataset && entry && looksLikeMissingDataset(tail)) {
+        throw new BenchmarkFailedError(missingDatasetMessage(entry, hf, cause, settings.dataset_revision), {
+          code: 'dataset_unavailable',
+        });
+      }
       throw new BenchmarkFailedError(
         `lm-eval ${how} without writing a results file${cause ? `: ${cause}` : '.'}${tail ? `\nLast lines of the log:\n${tail}` : ''}`,
         { code: 'lmeval_failed' },
@@ -266,6 +303,7 @@ export class LmEvalProvider implements EvaluationProvider {
       tokenizer_backend: checked.modelType === 'local-chat-completions' ? 'none' : backend,
     };
     if (datasetFile) params.dataset_path = settings.dataset_path ?? '';
+    if (hubDataset && settings.dataset_revision) params.dataset_revision = settings.dataset_revision;
     if (result.exitCode !== 0) params.lm_eval_exit_code = result.exitCode ?? -1;
     ctx.progress({ fraction: 1, message: 'Done' });
     return {
@@ -274,6 +312,57 @@ export class LmEvalProvider implements EvaluationProvider {
       ...(parsed.samples !== undefined ? { samples: parsed.samples } : {}),
       params,
     };
+  }
+
+  private huggingFace(): HfEnvironment {
+    try {
+      return huggingFaceEnv(
+        {
+          ...(this.options.offline !== undefined ? { offline: this.options.offline } : {}),
+          ...(this.hfHome ? { hfHome: this.hfHome } : {}),
+          ...(this.hfTokenFile ? { tokenFile: this.hfTokenFile } : {}),
+        },
+        this.options.env ?? process.env,
+      );
+    } catch (err) {
+      throw new BenchmarkFailedError(describeError(err), { code: 'hf_token_unreadable' });
+    }
+  }
+
+  /** The Python interpreter lm-eval runs under, when known. */
+  private python(): string | undefined {
+    if (this.options.lm_eval_command === undefined) return this.launcher[0];
+    return this.options.python;
+  }
+
+  /** lm-eval's own `tasks/` folder in the interpreter that runs it (asked once, through the Runtime). */
+  private lmEvalTasksRoot(ctx: RunContext): Promise<string> {
+    this.tasksRoot ??= (async () => {
+      const lines: string[] = [];
+      const result = await ctx.exec({
+        command: this.python() ?? 'python3',
+        args: [
+          '-c',
+          "import importlib.util as u, os; print('EVALHUB_TASKS=' + os.path.join(u.find_spec('lm_eval').submodule_search_locations[0], 'tasks'))",
+        ],
+        cwd: ctx.workDir,
+        env: { PYTHONIOENCODING: 'utf-8' },
+        onLine: (line) => lines.push(line),
+      });
+      const found = lines.find((l) => l.startsWith('EVALHUB_TASKS='))?.slice('EVALHUB_TASKS='.length);
+      if (result.exitCode !== 0 || !found)
+        throw new BenchmarkFailedError(
+          `Cannot find lm-eval's task folder with ${this.python() ?? 'python3'}.`,
+          {
+            code: 'lmeval_failed',
+          },
+        );
+      return found.trim();
+    })();
+    this.tasksRoot.catch(() => {
+      this.tasksRoot = undefined;
+    });
+    return this.tasksRoot;
   }
 
   private check(task: BenchmarkTask): {
@@ -336,7 +425,19 @@ export class LmEvalProvider implements EvaluationProvider {
         else issues.push({ pointer: '/dataset_path', message: resolved.message });
       }
     }
-    if (settings.chat && entry?.needs_loglikelihood) {
+    if (settings.dataset_revision !== undefined) {
+      const problem = custom
+        ? `Custom task '${id}' names its own data; dataset_revision applies to catalog tasks.`
+        : settings.dataset_path !== undefined
+          ? 'dataset_revision pins a hub dataset; it cannot be combined with dataset_path (a local file).'
+          : entry?.subtasks !== undefined
+            ? `'${id}' is a group of ${entry.subtasks} tasks; dataset_revision applies to single tasks.`
+            : this.python() === undefined
+              ? "dataset_revision needs the provider's `python` option when lm_eval_command is set."
+              : undefined;
+      if (problem) issues.push({ pointer: '/dataset_revision', message: problem });
+    }
+    if (settings.chat === true && entry?.needs_loglikelihood) {
       issues.push({
         pointer: '/chat',
         message: `Task '${id}' (${entry.output_type}) scores loglikelihoods, which chat endpoints cannot provide.`,

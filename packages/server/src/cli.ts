@@ -348,6 +348,7 @@ async function serve(v: Values, o: Out): Promise<number> {
 }
 
 export async function main(argv: string[], o: Out = io): Promise<number> {
+  if (argv[0] === 'datasets') return (await import('./cli-datasets.js')).datasetsMain(argv.slice(1), o);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
