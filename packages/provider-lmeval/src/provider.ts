@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { BenchmarkFailedError, compileSchema, describeError, toErrorDetails } from '@evalhub/core';
+import { BenchmarkFailedError, describeError } from '@evalhub/core';
 import type {
   BenchmarkDescriptor,
   BenchmarkOutcome,
@@ -22,12 +22,13 @@ import {
   revisionTaskConfig,
   revisionTaskName,
 } from './hub-dataset.js';
-import { buildLocalTaskConfig, localTaskName, resolveDatasetPath, scanTaskNames } from './local-data.js';
+import { checkTask, type CheckedTask } from './check-task.js';
+import { buildLocalTaskConfig, localTaskName, scanTaskNames } from './local-data.js';
+import { logTail, pythonError } from './log-tail.js';
 import { benchmarkConfigSchema, type LmEvalProviderOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { parseProgressLine } from './progress.js';
 import { findNewestResultsFile, findSamplesFiles, parseResults, type LmEvalResultsFile } from './results.js';
-import { closeMatches } from './suggest.js';
 
 export const LMEVAL_PROVIDER_ID = 'lm_evaluation_harness';
 
@@ -38,21 +39,6 @@ export interface LmEvalProviderInit extends LmEvalProviderOptions {
   /** The hub's environment, read for the Hugging Face variables. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
-
-/** Benchmark `config` after checking. */
-interface BenchmarkSettings {
-  num_fewshot?: number;
-  limit?: number;
-  dataset_path?: string;
-  dataset_revision?: string;
-  batch_size?: number;
-  seed?: number;
-  chat?: boolean;
-  system_instruction?: string;
-  gen_kwargs?: Record<string, string | number | boolean>;
-}
-
-const LOG_TAIL_LINES = 30;
 
 /** Runs lm-evaluation-harness against the model's OpenAI-compatible server. */
 export class LmEvalProvider implements EvaluationProvider {
@@ -365,95 +351,15 @@ export class LmEvalProvider implements EvaluationProvider {
     return this.tasksRoot;
   }
 
-  private check(task: BenchmarkTask): {
-    issues: ValidationIssue[];
-    settings: BenchmarkSettings;
-    entry?: LmEvalCatalogEntry;
-    datasetFile?: string;
-  } {
-    const issues: ValidationIssue[] = [];
-    const id = task.benchmark.benchmark_id;
-    const entry = this.catalog.get(id);
-    const custom = !entry && this.customTasks.includes(id);
-    if (!entry && !custom) {
-      const known = [...this.catalog.keys(), ...this.customTasks];
-      const close = closeMatches(id, known);
-      issues.push({
-        pointer: '',
-        message:
-          `Unknown lm-eval task '${id}'.` +
-          (close.length > 0
-            ? ` Did you mean ${close.map((c) => `'${c}'`).join(', ')}?`
-            : ` Known tasks: ${known.join(', ')}.`),
-      });
-    }
-
-    const config = task.benchmark.config ?? {};
-    const schemaIssues = checkConfig(config);
-    issues.push(...schemaIssues);
-    // fields the schema flagged are left out, so the checks below see only well-typed values
-    const flagged = new Set(schemaIssues.map((i) => i.pointer.split('/')[1]));
-    const settings = Object.fromEntries(
-      Object.entries(config).filter(([key]) => !flagged.has(key)),
-    ) as BenchmarkSettings;
-    // the one rule JSON Schema cannot say plainly: a limit of 1 or more counts documents
-    if (typeof settings.limit === 'number' && settings.limit >= 1 && !Number.isInteger(settings.limit)) {
-      issues.push({
-        pointer: '/limit',
-        message: 'limit must be a whole number of documents, or a fraction below 1.',
-      });
-    }
-
-    const defaultData = this.options.task_data?.[id];
-    if (settings.dataset_path === undefined && defaultData !== undefined && !custom)
-      settings.dataset_path = defaultData;
-    let datasetFile: string | undefined;
-    if (settings.dataset_path !== undefined) {
-      if (custom) {
-        issues.push({
-          pointer: '/dataset_path',
-          message: `Custom task '${id}' reads its own data; dataset_path applies to catalog tasks.`,
-        });
-      } else if (entry && !entry.local_template) {
-        issues.push({
-          pointer: '/dataset_path',
-          message: `Task '${id}' needs lm-eval's Python preprocessing and cannot run over a local JSONL file; write a custom task YAML instead.`,
-        });
-      } else {
-        const resolved = resolveDatasetPath(this.dataRoot, settings.dataset_path);
-        if (resolved.ok) datasetFile = resolved.path;
-        else issues.push({ pointer: '/dataset_path', message: resolved.message });
-      }
-    }
-    if (settings.dataset_revision !== undefined) {
-      const problem = custom
-        ? `Custom task '${id}' names its own data; dataset_revision applies to catalog tasks.`
-        : settings.dataset_path !== undefined
-          ? 'dataset_revision pins a hub dataset; it cannot be combined with dataset_path (a local file).'
-          : entry?.subtasks !== undefined
-            ? `'${id}' is a group of ${entry.subtasks} tasks; dataset_revision applies to single tasks.`
-            : this.python() === undefined
-              ? "dataset_revision needs the provider's `python` option when lm_eval_command is set."
-              : undefined;
-      if (problem) issues.push({ pointer: '/dataset_revision', message: problem });
-    }
-    if (settings.chat === true && entry?.needs_loglikelihood) {
-      issues.push({
-        pointer: '/chat',
-        message: `Task '${id}' (${entry.output_type}) scores loglikelihoods, which chat endpoints cannot provide.`,
-      });
-    }
-    return { issues, settings, entry, datasetFile };
+  private check(task: BenchmarkTask): CheckedTask {
+    return checkTask(task, {
+      catalog: this.catalog,
+      customTasks: this.customTasks,
+      ...(this.options.task_data ? { taskData: this.options.task_data } : {}),
+      ...(this.dataRoot ? { dataRoot: this.dataRoot } : {}),
+      knowsPython: this.python() !== undefined,
+    });
   }
-}
-
-let configValidator: ReturnType<typeof compileSchema> | undefined;
-
-/** Checks a benchmark's `config` against the schema the catalog publishes (the only statement of it). */
-export function checkConfig(config: Record<string, unknown>): ValidationIssue[] {
-  configValidator ??= compileSchema(benchmarkConfigSchema);
-  if (configValidator(config)) return [];
-  return toErrorDetails(configValidator.errors).map((d) => ({ pointer: d.pointer, message: d.message }));
 }
 
 function readCustomTasks(dir: string): string[] {
@@ -466,34 +372,5 @@ function readCustomTasks(dir: string): string[] {
   return scanTaskNames(names.map((n) => readFileSync(join(dir, n), 'utf8')));
 }
 
-/** The last exception line of a Python traceback (e.g. `RuntimeError: …`), if any. */
-export function pythonError(log: string): string | undefined {
-  const lines = log.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]?.trim() ?? '';
-    if (/^([A-Za-z_][\w.]*)?(Error|Exception|Interrupt|Exit)\b[^:]*:/.test(line)) return line.slice(0, 500);
-  }
-  return undefined;
-}
-
-/** The last lines of the benchmark log (progress bars left out), for failure messages. */
-async function logTail(logFile: string): Promise<string> {
-  try {
-    const handle = await open(logFile, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 16_384);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      const lines = buffer
-        .toString('utf8')
-        .split(/\r\n|\n|\r/)
-        .filter((l) => l.trim().length > 0 && !/\d+%\|/.test(l));
-      return lines.slice(-LOG_TAIL_LINES).join('\n');
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return '';
-  }
-}
+export { pythonError } from './log-tail.js';
+export { checkConfig } from './check-task.js';
