@@ -651,6 +651,29 @@ describe('through core: request validation', () => {
         status: 400,
         details: [{ pointer: '/benchmarks/0/benchmark_id', message: expect.stringMatching(/arc_easy/) }],
       });
+      // settings out of the published schema's bounds are refused at submission, each field named
+      await expect(
+        hub.evaluate({
+          model,
+          benchmarks: [
+            {
+              benchmark_id: 'arc_easy',
+              provider_id: 'lm_evaluation_harness',
+              config: { num_fewshot: 1e9, batch_size: 1e6, system_instruction: 'x'.repeat(200_000) },
+            },
+          ],
+        }),
+      ).rejects.toMatchObject({
+        status: 400,
+        details: expect.arrayContaining([
+          { pointer: '/benchmarks/0/config/num_fewshot', message: 'Must be <= 100.' },
+          { pointer: '/benchmarks/0/config/batch_size', message: 'Must be <= 1024.' },
+          {
+            pointer: '/benchmarks/0/config/system_instruction',
+            message: 'Must be at most 16384 characters.',
+          },
+        ]),
+      });
     } finally {
       await hub.close();
     }
