@@ -48,15 +48,18 @@ describe('buildLmEvalCommand', () => {
     expect(built.args).not.toContain('--apply_chat_template');
   });
 
-  it('sets the offline Hugging Face environment and passes the API key only through the environment', () => {
-    const built = buildLmEvalCommand({ ...base, apiKey: 'sk-secret-123' });
-    expect(built.env).toMatchObject({
-      HF_HUB_OFFLINE: '1',
-      HF_DATASETS_OFFLINE: '1',
-      TRANSFORMERS_OFFLINE: '1',
+  it('passes the Hugging Face environment it is given and the API key only through the environment', () => {
+    const built = buildLmEvalCommand({
+      ...base,
+      apiKey: 'sk-secret-123',
+      hfEnv: { HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', HF_TOKEN: 'hf_secret' },
     });
+    expect(built.env).toMatchObject({ HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', PYTHONUNBUFFERED: '1' });
     expect(built.env.OPENAI_API_KEY).toBe('sk-secret-123');
-    expect(built.args.join(' ')).not.toContain('sk-secret-123');
+    expect(built.env.HF_TOKEN).toBe('hf_secret');
+    expect(built.args.join(' ')).not.toMatch(/sk-secret-123|hf_secret/);
+    // nothing forces offline any more: without settings the hub's own choice (online) stands
+    expect(buildLmEvalCommand(base).env.HF_HUB_OFFLINE).toBeUndefined();
   });
 
   it('maps few-shot, limit, batch size, include path, max length and generation kwargs to flags', () => {

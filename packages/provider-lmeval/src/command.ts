@@ -28,6 +28,8 @@ export interface LmEvalInvocation {
   genKwargs?: Record<string, string | number | boolean>;
   /** Secret for the model server; goes to the environment only. */
   apiKey?: string;
+  /** Hugging Face variables (offline flags, caches, endpoint, token): environment only. */
+  hfEnv?: Record<string, string>;
 }
 
 export interface BuiltCommand {
@@ -96,16 +98,21 @@ export function endpointUrl(baseUrl: string, modelType: LmEvalInvocation['modelT
   return `${base}/${modelType === 'local-chat-completions' ? 'chat/completions' : 'completions'}`;
 }
 
-/** Environment every lm-eval run gets: offline Hugging Face, unbuffered output, no telemetry. */
-export const OFFLINE_ENV: Readonly<Record<string, string>> = Object.freeze({
-  HF_HUB_OFFLINE: '1',
-  HF_DATASETS_OFFLINE: '1',
-  TRANSFORMERS_OFFLINE: '1',
+/** Environment every lm-eval run gets: unbuffered UTF-8 output, no telemetry, no dataset scripts. */
+export const BASE_ENV: Readonly<Record<string, string>> = Object.freeze({
   HF_HUB_DISABLE_TELEMETRY: '1',
   HF_DATASETS_TRUST_REMOTE_CODE: '0',
   TOKENIZERS_PARALLELISM: 'false',
   PYTHONUNBUFFERED: '1',
   PYTHONIOENCODING: 'utf-8',
+});
+
+/** The variables that keep Hugging Face libraries off the network (the provider's `offline: true`). */
+export const OFFLINE_ENV: Readonly<Record<string, string>> = Object.freeze({
+  ...BASE_ENV,
+  HF_HUB_OFFLINE: '1',
+  HF_DATASETS_OFFLINE: '1',
+  TRANSFORMERS_OFFLINE: '1',
 });
 
 export function buildLmEvalCommand(inv: LmEvalInvocation): BuiltCommand {
@@ -151,7 +158,7 @@ export function buildLmEvalCommand(inv: LmEvalInvocation): BuiltCommand {
   if (include !== undefined) args.push('--include_path', include);
   args.push('--log_samples', '--output_path', inv.outputPath);
 
-  const env: Record<string, string> = { ...OFFLINE_ENV };
+  const env: Record<string, string> = { ...BASE_ENV, ...(inv.hfEnv ?? {}) };
   // lm-eval reads the completions key from OPENAI_API_KEY; never put it on the command line
   env.OPENAI_API_KEY = inv.apiKey ?? '';
   return { command, args, env };

@@ -37,6 +37,15 @@ export interface LmEvalProviderOptions {
    * none — so an air-gapped hub can serve `{"benchmark_id": "arc_easy"}` from its own copy.
    */
   task_data?: Record<string, string>;
+  /**
+   * Whether lm-eval may reach the Hugging Face hub for task datasets: `true` never (the cache only),
+   * `false` always, `auto` (default) as the hub's `HF_HUB_OFFLINE`/`HF_DATASETS_OFFLINE` say, else online.
+   */
+  offline?: boolean | 'auto';
+  /** `HF_HOME` for lm-eval (datasets cache in `<hf_home>/datasets`). Default: the environment's. */
+  hf_home?: string;
+  /** File holding a Hugging Face token (a mounted secret). Default: `HF_TOKEN` of the environment. */
+  hf_token_file?: string;
 }
 
 /** JSON Schema (draft 2020-12) of the options, checked by the hub's loader. */
@@ -64,6 +73,17 @@ export const optionsSchema: Record<string, unknown> = {
     request_timeout_seconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
     preflight: { type: 'boolean', default: true },
     preflight_retry_seconds: { type: 'number', minimum: 0, maximum: 3600, default: 60 },
+    offline: {
+      description: 'true: datasets from the cache only; false: may download; auto: HF_HUB_OFFLINE decides.',
+      oneOf: [{ type: 'boolean' }, { const: 'auto' }],
+      default: 'auto',
+    },
+    hf_home: { type: 'string', minLength: 1, description: 'HF_HOME for lm-eval (its dataset cache).' },
+    hf_token_file: {
+      type: 'string',
+      minLength: 1,
+      description: 'File with a Hugging Face token (secret; passed in the environment only).',
+    },
     task_data: {
       type: 'object',
       description: 'Default dataset_path per benchmark id, for requests that give none.',
@@ -103,6 +123,11 @@ export const benchmarkConfigSchema: Record<string, unknown> = {
       minLength: 1,
       maxLength: 4096,
       description: 'JSONL file under the data root, run with the task template.',
+    },
+    dataset_revision: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$',
+      description: "Revision (commit, tag or branch) of the task's hub dataset to load.",
     },
     batch_size: { type: 'integer', minimum: 1, maximum: 1024, description: 'Prompts per request.' },
     seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },

@@ -256,8 +256,11 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     });
   });
 
-  it('passes the model API key through the environment only: not in argv, log or artifacts', async () => {
+  it('passes the model API key and the Hugging Face token through the environment only: not in argv, log or artifacts', async () => {
     const secret = 'sk-evalhub-test-5ecret-value';
+    const hfToken = 'hf_evalhub_test_token_value';
+    const tokenFile = join(top, 'hf-token');
+    await writeFile(tokenFile, `${hfToken}\n`);
     const h = await harness();
     const t = { ...task('arc_easy', { dataset_path: 'arc-sample.jsonl', limit: 5 }), modelApiKey: secret };
     const seenArgv: string[] = [];
@@ -273,17 +276,25 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
       }
     }, 50);
     try {
-      const outcome = await provider().run(t, h.ctx);
+      const outcome = await provider({ offline: true, hf_token_file: tokenFile }).run(t, h.ctx);
       expect(outcome.samples).toBe(5);
     } finally {
       clearInterval(watcher);
     }
     expect(seenArgv.length).toBeGreaterThan(0);
     expect(seenArgv.join('\n')).not.toContain(secret);
+    expect(seenArgv.join('\n')).not.toContain(hfToken);
     expect(seenEnv).toContain(`OPENAI_API_KEY=${secret}`);
+    expect(seenEnv).toContain(`HF_TOKEN=${hfToken}`);
     expect(seenEnv).toContain('HF_DATASETS_OFFLINE=1');
-    for (const path of h.artifacts.values()) expect(await readFile(path, 'utf8')).not.toContain(secret);
-    expect(await readFile(h.ctx.logFile, 'utf8')).not.toContain(secret);
+    for (const path of h.artifacts.values()) {
+      const text = await readFile(path, 'utf8');
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(hfToken);
+    }
+    const log = await readFile(h.ctx.logFile, 'utf8');
+    expect(log).not.toContain(secret);
+    expect(log).not.toContain(hfToken);
   });
 
   it('a crashing lm-eval (server failing every request) fails the benchmark with the tail of its log', async () => {
@@ -448,6 +459,80 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
   });
 });
 
+/** Writes ROWS under `cacheDir` the way `datasets` caches a downloaded hub dataset (see the helper). */
+function makeHubCache(cacheDir: string, repo: string, config: string, rows: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      python,
+      [join(here, 'support', 'make-hf-cache.py'), cacheDir, repo, config, rows],
+      { env: { PATH: process.env.PATH ?? '', HOME: top, HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1' } },
+      (err, _stdout, stderr) => (err ? reject(new Error(`make-hf-cache.py: ${stderr}`)) : resolve()),
+    );
+  });
+}
+
+describe('hub datasets from a pre-populated Hugging Face cache (offline)', () => {
+  let hfHome: string;
+  beforeAll(async () => {
+    hfHome = join(top, 'hf-home');
+    await makeHubCache(join(hfHome, 'datasets'), 'allenai/ai2_arc', 'ARC-Easy', ARC_JSONL);
+  });
+
+  it("runs the catalog's arc_easy (allenai/ai2_arc) from the cache and reports lm-eval's own score", async () => {
+    const h = await harness();
+    const outcome = await provider({ offline: true, hf_home: hfHome }).run(
+      task('arc_easy', { num_fewshot: 0, limit: 10 }),
+      h.ctx,
+    );
+    const results = JSON.parse(await readFile(h.artifacts.get('arc_easy/results.json') ?? '', 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+      configs: Record<string, { dataset_path: string; dataset_name: string }>;
+    };
+    // lm-eval ran its own task definition over the hub dataset id, served from the cache
+    expect(results.configs.arc_easy).toMatchObject({
+      dataset_path: 'allenai/ai2_arc',
+      dataset_name: 'ARC-Easy',
+    });
+    expect(outcome.metrics.acc).toBe(results.results.arc_easy?.['acc,none']);
+    expect(outcome.metrics.acc_norm).toBe(results.results.arc_easy?.['acc_norm,none']);
+    expect(outcome.samples).toBe(10);
+    const log = await readFile(h.ctx.logFile, 'utf8');
+    expect(log).toContain(`Hugging Face datasets: offline (cache only), cache ${join(hfHome, 'datasets')}`);
+  });
+
+  it('pins the dataset revision a request names (lm-eval task with dataset_kwargs.revision)', async () => {
+    const h = await harness();
+    const outcome = await provider({ offline: true, hf_home: hfHome }).run(
+      task('arc_easy', { limit: 4, dataset_revision: 'main' }),
+      h.ctx,
+    );
+    const results = JSON.parse(await readFile(h.artifacts.get('arc_easy/results.json') ?? '', 'utf8')) as {
+      results: Record<string, Record<string, number>>;
+      configs: Record<string, { dataset_path: string; dataset_kwargs?: { revision?: string } }>;
+    };
+    expect(results.configs.evalhub_rev_arc_easy).toMatchObject({
+      dataset_path: 'allenai/ai2_arc',
+      dataset_kwargs: { revision: 'main' },
+    });
+    expect(outcome.metrics.acc).toBe(results.results.evalhub_rev_arc_easy?.['acc,none']);
+    expect(outcome.params).toMatchObject({ dataset_revision: 'main' });
+  });
+
+  it('a dataset that is not in the cache fails naming the dataset, where it looked and the ways out', async () => {
+    const h = await harness();
+    const run = provider({ offline: true, hf_home: hfHome }).run(task('arc_challenge', { limit: 2 }), h.ctx);
+    await expect(run).rejects.toMatchObject({
+      code: 'dataset_unavailable',
+      message: expect.stringContaining("task 'arc_challenge' (allenai/ai2_arc, config ARC-Challenge)"),
+    });
+    const message = await run.catch((err: Error) => err.message);
+    expect(message).toContain(`datasets cache ${join(hfHome, 'datasets')} only (offline`);
+    expect(message).toContain('offline: false');
+    expect(message).toContain('evalhub datasets pull arc_challenge');
+    expect(message).toContain('dataset_path');
+  });
+});
+
 describe('through core (createHub with the plugin, jsonl tracker)', () => {
   it("runs the spec's single-benchmark payload on local data to a completed evaluation with arc_easy.acc tracked", async () => {
     const dir = join(top, 'hub');
@@ -565,6 +650,29 @@ describe('through core: request validation', () => {
       ).rejects.toMatchObject({
         status: 400,
         details: [{ pointer: '/benchmarks/0/benchmark_id', message: expect.stringMatching(/arc_easy/) }],
+      });
+      // settings out of the published schema's bounds are refused at submission, each field named
+      await expect(
+        hub.evaluate({
+          model,
+          benchmarks: [
+            {
+              benchmark_id: 'arc_easy',
+              provider_id: 'lm_evaluation_harness',
+              config: { num_fewshot: 1e9, batch_size: 1e6, system_instruction: 'x'.repeat(200_000) },
+            },
+          ],
+        }),
+      ).rejects.toMatchObject({
+        status: 400,
+        details: expect.arrayContaining([
+          { pointer: '/benchmarks/0/config/num_fewshot', message: 'Must be <= 100.' },
+          { pointer: '/benchmarks/0/config/batch_size', message: 'Must be <= 1024.' },
+          {
+            pointer: '/benchmarks/0/config/system_instruction',
+            message: 'Must be at most 16384 characters.',
+          },
+        ]),
       });
     } finally {
       await hub.close();

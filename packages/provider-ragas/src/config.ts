@@ -38,8 +38,22 @@ export function parseBenchmarkConfig(
     });
   }
   validator ??= compileSchema(CONFIG_SCHEMA);
-  if (!validator(config))
-    issues.push(...toErrorDetails(validator.errors).map((d) => ({ pointer: d.pointer, message: d.message })));
+  const given: unknown = config.metrics;
+  if (!validator(config)) {
+    const listed: unknown[] = Array.isArray(given) ? given : [];
+    for (const d of toErrorDetails(validator.errors)) {
+      // the schema's enum says which names are allowed; say it in RAGAS's words
+      const index = /^\/metrics\/(\d+)$/.exec(d.pointer)?.[1];
+      const name = index !== undefined ? listed[Number(index)] : undefined;
+      issues.push({
+        pointer: d.pointer,
+        message:
+          typeof name === 'string'
+            ? `unknown metric '${name}'; known: ${METRICS.map((m) => m.id).join(', ')}`
+            : d.message,
+      });
+    }
+  }
   if (issues.length > 0 || suiteMetrics === undefined) return { issues };
 
   const c = config as unknown as RawConfig;

@@ -31,6 +31,7 @@ Commands:
   benchmarks                 Benchmarks of every provider
       --provider ID --category NAME
 ${MCP_USAGE}
+  datasets pull TASK...      Fill the Hugging Face datasets cache for lm-eval tasks (evalhub datasets --help)
 
 Options for the client commands:
   --url URL                  Hub address (default: EVALHUB_URL or http://localhost:8000)
@@ -222,6 +223,7 @@ async function serve(v: Values, o: Out): Promise<number> {
 
 export async function main(argv: string[], o: Out = io): Promise<number> {
   if (argv[0] === 'mcp') return runMcpCommand(argv.slice(1));
+  if (argv[0] === 'datasets') return (await import('./cli-datasets.js')).datasetsMain(argv.slice(1), o);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
