@@ -150,6 +150,10 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   if (auth.enabled) {
     app.use(async (ctx: Context, next: Next) => {
       if (PUBLIC_PATHS.has(ctx.path)) return next();
+      const own = hub.httpHandlers.find(
+        (h) => h.ownAuth === true && ctx.path.startsWith(`${h.prefix.replace(/\/$/, '')}/`),
+      );
+      if (own) return next();
       const key = ApiKeyAuth.presented({
         authorization: ctx.get('Authorization') || undefined,
         'x-api-key': ctx.get('X-API-Key') || undefined,
