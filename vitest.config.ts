@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // - unit: `*.test.ts` beside the code, no external services.
 // - int:  `test/**/*.int.test.ts`, real services (MLflow, PostgreSQL, fixture model server, lm-eval, ragas)
 //         started once per run by the global setup.
+// - k8s:  `*.k8s.test.ts`, against a real Kubernetes control plane (tools/kubernetes, kwok as the
+//         node agent) started once per run, only when one of these files is selected.
 const conditions = ['@evalhub/source'];
 
 export default defineConfig({
@@ -33,6 +35,21 @@ export default defineConfig({
           ],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'k8s',
+          include: ['packages/*/test/**/*.k8s.test.ts', 'tools/test/**/*.k8s.test.ts'],
+          globalSetup: [
+            'tools/test/setup-kubernetes.ts',
+            'tools/test/setup-fixture-model.ts',
+            'tools/test/setup-mlflow.ts',
+          ],
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },

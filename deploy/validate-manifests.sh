@@ -192,6 +192,8 @@ print(f"   {target}: {len(docs)} objects ok")
 PY
 done
 
+"$kv_venv/bin/python" "$root/deploy/kubernetes/overlays/jobs/check-rbac.py" "$work/deploy_kubernetes_overlays_jobs.yaml" # Kubernetes Jobs runtime: namespaced RBAC
+
 config="$root/deploy/kubernetes/base/evalhub.config.yaml"
 if [ -f "$root/node_modules/typescript/bin/tsc" ]; then
   (cd "$root" && node node_modules/typescript/bin/tsc -b packages/core)

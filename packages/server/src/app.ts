@@ -90,7 +90,13 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
 
   app.use(requestContext(logger, metrics));
   if (hub.config.server.corsOrigins.length > 0) app.use(cors(hub.config.server.corsOrigins));
-  if (auth.enabled) app.use(requireApiKey(auth, isPublic));
+  // Plugin handlers that check their own credentials (ownAuth, e.g. the Kubernetes worker's
+  // per-attempt tokens) are not behind the hub's API keys.
+  const ownAuth = hub.httpHandlers
+    .filter((h) => h.ownAuth === true)
+    .map((h) => `${h.prefix.replace(/\/$/, '')}/`);
+  const open = (ctx: Context): boolean => isPublic(ctx) || ownAuth.some((p) => ctx.path.startsWith(p));
+  if (auth.enabled) app.use(requireApiKey(auth, open));
   if (hub.httpHandlers.length > 0) app.use(pluginHandlers(hub.httpHandlers));
   // eval-hub's API first: its /evaluations/jobs|providers|collections win over /evaluations/{id}.
   mountEvalHubCompat(app, hub, { onSubmitted: (e) => metrics.watch(e.id) });

@@ -21,6 +21,11 @@ export interface HttpHandler {
   /** Path prefix, e.g. `/mlflow`. */
   prefix: string;
   description: string;
+  /**
+   * The handler checks its own credentials (e.g. per-attempt worker tokens), so the hub's API-key
+   * check is skipped for its requests. Default false: the hub's API keys apply.
+   */
+  ownAuth?: boolean;
   /** Handle a request whose path starts with `prefix`. The response is fully owned by the handler. */
   handle(
     req: IncomingMessage,

@@ -1,0 +1,14 @@
+export { kubernetesRuntimePlugin, kubernetesRuntimePlugin as default } from './plugin.js';
+export { KubernetesRuntime } from './kubernetes-runtime.js';
+export type { FoundAttempt, KubernetesRuntimeDeps } from './kubernetes-runtime.js';
+export { kubeConfigFrom, namespaceFrom } from './kube-config.js';
+export { optionsSchema, validateOptions } from './options.js';
+export type { EnvFromKey, KubernetesRuntimeOptions, PodSettings } from './options.js';
+export { buildJob, buildTokenSecret, CONTAINER_NAME, WORK_DIR, WORKER_ENV } from './job-spec.js';
+export { ANNOTATIONS, LABELS, hubSelector, jobName } from './labels.js';
+export type { AttemptLabels } from './labels.js';
+export { attemptState } from './pod-status.js';
+export type { AttemptState } from './pod-status.js';
+export { CALLBACK_PREFIX, createCallbackHandler } from './callback-handler.js';
+export { REQUIRED_ACCESS } from './access-check.js';
+export type { WorkerSpec } from './attempts.js';

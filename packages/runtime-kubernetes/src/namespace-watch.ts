@@ -1,0 +1,140 @@
+import type { BatchV1Api, CoreV1Api, V1Job, V1Pod, Watch } from '@kubernetes/client-node';
+import type { Logger } from '@evalhub/core';
+import { ListWatcher } from './list-watcher.js';
+
+/** What a subscriber sees of its Job: the Job (undefined once deleted) and its pods. */
+export interface JobView {
+  job: V1Job | undefined;
+  pods: V1Pod[];
+  /** True once the Job was seen and is now gone. */
+  deleted: boolean;
+}
+
+type Listener = (view: JobView) => void;
+
+function jobNameOfPod(pod: V1Pod): string | undefined {
+  const l = pod.metadata?.labels;
+  return l?.['batch.kubernetes.io/job-name'] ?? l?.['job-name'];
+}
+
+/**
+ * One watch on the hub's Jobs and one on their Pods in a namespace, shared by every attempt:
+ * subscribers are called with their Job's view whenever the Job or one of its pods changes, and
+ * again after every resync.
+ */
+export class NamespaceWatch {
+  readonly jobs: ListWatcher<V1Job>;
+  readonly pods: ListWatcher<V1Pod>;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly podsByJob = new Map<string, Map<string, V1Pod>>();
+  private readonly seenJobs = new Set<string>();
+
+  constructor(o: {
+    namespace: string;
+    labelSelector: string;
+    batch: BatchV1Api;
+    core: CoreV1Api;
+    watch: Watch;
+    logger: Logger;
+    timeoutSeconds: number;
+    onRequest?: () => void;
+  }) {
+    const common = {
+      watch: o.watch,
+      labelSelector: o.labelSelector,
+      timeoutSeconds: o.timeoutSeconds,
+      logger: o.logger,
+      ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+    };
+    this.jobs = new ListWatcher<V1Job>({
+      ...common,
+      path: `/apis/batch/v1/namespaces/${o.namespace}/jobs`,
+      list: () => o.batch.listNamespacedJob({ namespace: o.namespace, labelSelector: o.labelSelector }),
+      onEvent: (type, job) => {
+        const name = job.metadata?.name ?? '';
+        if (type !== 'DELETED') this.seenJobs.add(name);
+        this.notify(name);
+      },
+      onSynced: () => this.notifyAll(),
+    });
+    this.pods = new ListWatcher<V1Pod>({
+      ...common,
+      path: `/api/v1/namespaces/${o.namespace}/pods`,
+      list: () => o.core.listNamespacedPod({ namespace: o.namespace, labelSelector: o.labelSelector }),
+      onEvent: (type, pod) => {
+        const job = jobNameOfPod(pod);
+        if (!job) return;
+        const pods = this.podsByJob.get(job) ?? new Map<string, V1Pod>();
+        const name = pod.metadata?.name ?? '';
+        if (type === 'DELETED') pods.delete(name);
+        else pods.set(name, pod);
+        if (pods.size > 0) this.podsByJob.set(job, pods);
+        else this.podsByJob.delete(job);
+        this.notify(job);
+      },
+      onSynced: () => this.notifyAll(),
+    });
+  }
+
+  start(): void {
+    this.jobs.start();
+    this.pods.start();
+  }
+
+  stop(): void {
+    this.jobs.stop();
+    this.pods.stop();
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.jobs.ready(), this.pods.ready()]);
+  }
+
+  /** Cuts both watch connections, as a network failure would (tests; resync follows). */
+  disconnect(): void {
+    this.jobs.disconnect();
+    this.pods.disconnect();
+  }
+
+  get resyncs(): number {
+    return this.jobs.resyncs + this.pods.resyncs;
+  }
+
+  view(jobName: string): JobView {
+    const job = this.jobs.get(jobName);
+    const pods = [...(this.podsByJob.get(jobName)?.values() ?? [])].sort((a, b) =>
+      String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')),
+    );
+    return { job, pods, deleted: !job && this.seenJobs.has(jobName) };
+  }
+
+  /** Marks a Job as known (created by us) so that its disappearance counts as a deletion. */
+  expect(jobName: string): void {
+    this.seenJobs.add(jobName);
+  }
+
+  subscribe(jobName: string, listener: Listener): () => void {
+    const set = this.listeners.get(jobName) ?? new Set<Listener>();
+    set.add(listener);
+    this.listeners.set(jobName, set);
+    queueMicrotask(() => listener(this.view(jobName)));
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) {
+        this.listeners.delete(jobName);
+        this.seenJobs.delete(jobName);
+      }
+    };
+  }
+
+  private notify(jobName: string): void {
+    const set = this.listeners.get(jobName);
+    if (!set) return;
+    const view = this.view(jobName);
+    for (const l of set) l(view);
+  }
+
+  private notifyAll(): void {
+    for (const name of this.listeners.keys()) this.notify(name);
+  }
+}

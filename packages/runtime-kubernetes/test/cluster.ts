@@ -1,0 +1,106 @@
+import {
+  BatchV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  loadAllYaml,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import type { KubernetesRuntimeOptions } from '../src/options.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const RBAC_MANIFEST = join(repo, 'deploy', 'kubernetes', 'overlays', 'jobs', 'rbac.yaml');
+
+export function cluster(): ReturnType<typeof inject<'kubernetes'>> {
+  return inject('kubernetes');
+}
+
+/** Cluster-admin access, for test set-up and for reading back what the runtime made. */
+export function adminKubeConfig(): KubeConfig {
+  const c = cluster();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'test', server: c.apiUrl, caFile: c.caFile, skipTLSVerify: false }],
+    users: [{ name: 'admin', token: c.adminToken }],
+    contexts: [{ name: 'test', cluster: 'test', user: 'admin' }],
+    currentContext: 'test',
+  });
+  return kc;
+}
+
+export interface TestNamespace {
+  name: string;
+  admin: { core: CoreV1Api; batch: BatchV1Api; objects: KubernetesObjectApi };
+  /** File holding a token of ServiceAccount eval-hub, bound only to the project's Role. */
+  hubTokenFile: string;
+  /** Runtime connection options that use that token (never cluster admin). */
+  kube: NonNullable<KubernetesRuntimeOptions['kube']>;
+}
+
+function inNamespace(doc: KubernetesObject, namespace: string): KubernetesObject {
+  const out = { ...doc, metadata: { ...doc.metadata, namespace } } as KubernetesObject & {
+    subjects?: { kind: string; namespace?: string }[];
+  };
+  if (out.subjects)
+    out.subjects = out.subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s, namespace } : s));
+  return out;
+}
+
+let counter = 0;
+
+/**
+ * A fresh namespace with the project's own RBAC manifest applied (deploy/kubernetes/overlays/jobs/
+ * rbac.yaml) and a token of its `eval-hub` ServiceAccount, so the runtime runs with exactly the
+ * permissions an operator grants.
+ */
+export async function createTestNamespace(
+  prefix: string,
+  o: { rbac?: boolean } = {},
+): Promise<TestNamespace> {
+  const kc = adminKubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const name = `${prefix}-${process.pid}-${++counter}`.slice(0, 63);
+  await core.createNamespace({ body: { metadata: { name } } });
+  const docs = loadAllYaml(await readFile(RBAC_MANIFEST, 'utf8')) as KubernetesObject[];
+  for (const doc of docs) {
+    if (o.rbac === false && (doc.kind === 'Role' || doc.kind === 'RoleBinding')) continue;
+    await objects.create(inNamespace(doc, name));
+  }
+  const token = await core.createNamespacedServiceAccountToken({
+    name: 'eval-hub',
+    namespace: name,
+    body: { spec: { expirationSeconds: 3600, audiences: [] } },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'evalhub-k8s-token-'));
+  const hubTokenFile = join(dir, 'token');
+  await writeFile(hubTokenFile, token.status?.token ?? '', { mode: 0o600 });
+  const c = cluster();
+  return {
+    name,
+    admin: { core, batch, objects },
+    hubTokenFile,
+    kube: { server: c.apiUrl, token_file: hubTokenFile, ca_file: c.caFile },
+  };
+}
+
+/** Waits until `check` returns a value (polling the API server read-back; no fixed sleeps). */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
