@@ -226,6 +226,13 @@ describe('KubernetesRuntime on a real API server', () => {
       labelSelector: `evalhub.io/evaluation-id=${evaluationId}`,
     });
     expect(jobs.items).toHaveLength(50);
-    expect(jobs.items.every((j) => j.status?.succeeded === 1)).toBe(true);
+    // the Job controller records success shortly after the pod's phase (which the runtime reads)
+    await until('every Job to record its success', async () => {
+      const j = await ns.admin.batch.listNamespacedJob({
+        namespace: ns.name,
+        labelSelector: `evalhub.io/evaluation-id=${evaluationId}`,
+      });
+      return j.items.every((x) => x.status?.succeeded === 1) ? true : undefined;
+    });
   });
 });
