@@ -42,13 +42,25 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'k8s',
-          include: ['packages/*/test/**/*.k8s.test.ts', 'tools/test/**/*.k8s.test.ts'],
+          include: ['packages/*/test/**/*.k8s.test.ts'],
+          globalSetup: ['tools/test/setup-kubernetes.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // the worker end to end: cluster, fixture model server and MLflow
+          name: 'k8s-e2e',
+          include: ['tools/test/**/*.k8s.test.ts'],
           globalSetup: [
             'tools/test/setup-kubernetes.ts',
             'tools/test/setup-fixture-model.ts',
             'tools/test/setup-mlflow.ts',
           ],
-          testTimeout: 300_000,
+          testTimeout: 600_000,
           hookTimeout: 1_800_000,
           fileParallelism: false,
         },

@@ -109,6 +109,8 @@ export async function runAttempt(
         settle({ exitCode: null, signal: 'SIGTERM', aborted: true, durationMs: duration() });
       return;
     }
+    // once the end is known (and an infra failure deleted the Job), later events change nothing
+    if (finishing) return;
     if (view.deleted) {
       settle(
         new BenchmarkFailedError(`Kubernetes Job ${deps.namespace}/${name} was deleted outside the hub.`, {

@@ -12,6 +12,8 @@ export class LogFollower {
   private lastTime: string | undefined;
   private done: Promise<void> = Promise.resolve();
   private pending = '';
+  /** Ends the current follow request's wait (an aborted request does not always call back). */
+  private wake: () => void = () => undefined;
 
   constructor(
     private readonly o: {
@@ -32,6 +34,7 @@ export class LogFollower {
   async stop(): Promise<void> {
     this.stopped = true;
     this.controller?.abort();
+    this.wake();
     await this.done;
     if (this.pending) this.o.write(this.pending);
     this.pending = '';
@@ -40,6 +43,8 @@ export class LogFollower {
   private async follow(): Promise<void> {
     for (let tries = 0; !this.stopped && tries < 20; tries++) {
       const ended = new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (this.stopped) resolve();
         const sink = new Writable({
           write: (chunk: Buffer, _enc, cb) => {
             this.take(chunk.toString('utf8'));
