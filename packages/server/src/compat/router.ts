@@ -10,6 +10,13 @@ export type { CompatOptions } from './job-routes.js';
 /** The whole compatible API is also served under this prefix (its health answers `status: healthy`). */
 export const EVAL_HUB_PREFIX = '/eval-hub';
 
+/** The methods each compatible collection path documents. */
+const ALLOWED_AT_ROOT: readonly (readonly [string, string])[] = [
+  ['/api/v1/evaluations/jobs', 'HEAD, GET, POST'],
+  ['/api/v1/evaluations/providers', 'HEAD, GET'],
+  ['/api/v1/evaluations/collections', 'HEAD, GET, POST'],
+];
+
 /**
  * The eval-hub-compatible API's routers: one at the root (`/api/v1/evaluations/jobs|providers|collections`
  * beside our own `/api/v1/evaluations`), and the same routes plus eval-hub's health answer under
@@ -32,6 +39,14 @@ export function createCompatRouters(hub: Hub, options: CompatOptions = {}): Rout
     defineJobRoutes(r, hub, options, keys);
     defineCatalogRoutes(r, hub);
   }
+  // Answered here, before the hub's own router: its /api/v1/evaluations/{id} (GET, DELETE) also
+  // matches these paths and would add DELETE to the Allow header.
+  for (const [path, allow] of ALLOWED_AT_ROOT)
+    root.options(path, (ctx) => {
+      ctx.set('Allow', allow);
+      ctx.status = 200;
+      ctx.body = '';
+    });
   return [root, prefixed];
 }
 
