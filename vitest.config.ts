@@ -15,6 +15,23 @@ const conditions = ['@evalhub/source'];
 // EVALHUB_K8S_RUNTIME_TESTS=1 adds the rest.
 const k8sRuntimeTests = process.env.EVALHUB_K8S_RUNTIME_TESTS === '1';
 
+// the worker end to end: cluster, fixture model server and MLflow
+const workerEndToEnd = {
+  extends: true,
+  test: {
+    name: 'k8s-e2e',
+    include: ['tools/test/**/*.k8s.test.ts'],
+    globalSetup: [
+      'tools/test/setup-kubernetes.ts',
+      'tools/test/setup-fixture-model.ts',
+      'tools/test/setup-mlflow.ts',
+    ],
+    testTimeout: 600_000,
+    hookTimeout: 1_800_000,
+    fileParallelism: false,
+  },
+};
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
@@ -57,22 +74,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      {
-        extends: true,
-        test: {
-          // the worker end to end: cluster, fixture model server and MLflow
-          name: 'k8s-e2e',
-          include: k8sRuntimeTests ? ['tools/test/**/*.k8s.test.ts'] : [],
-          globalSetup: [
-            'tools/test/setup-kubernetes.ts',
-            'tools/test/setup-fixture-model.ts',
-            'tools/test/setup-mlflow.ts',
-          ],
-          testTimeout: 600_000,
-          hookTimeout: 1_800_000,
-          fileParallelism: false,
-        },
-      },
+      ...(k8sRuntimeTests ? [workerEndToEnd] : []),
     ],
   },
 });
