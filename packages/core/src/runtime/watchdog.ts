@@ -15,13 +15,17 @@ export const WATCHDOG_SCRIPT = [
   'exec 3<&0 </dev/null',
   '"$@" 3<&- &',
   'child=$!',
-  '( cat <&3 >/dev/null; kill -KILL 0 ) &',
+  // The watcher is one shell process (a builtin read, no helper process), holding none of the
+  // command's output pipes: when the hub's end of fd 3 closes, it kills the whole group.
+  '( while read -r _ <&3; do :; done; kill -KILL 0 ) >/dev/null 2>&1 &',
   'watcher=$!',
   'exec 3<&-',
   'wait "$child"',
   'status=$?',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
   'kill "$watcher" 2>/dev/null',
+  // Reap every child here: none is left for an init that may not reap (a zombie keeps its group alive).
+  'wait',
   'exit "$status"',
 ].join('\n');
 

@@ -96,7 +96,7 @@ export class RequestPreparer {
         for (const d of configProblems)
           details.push({
             pointer: hasCollection ? at : `${at}/config${d.pointer}`,
-            message: `${hasCollection ? `${b.benchmark_id}${d.pointer ? ` ${d.pointer}` : ''}: ` : ''}${d.message} The benchmark's settings are described by its config_schema (GET /api/v1/benchmarks?provider=${b.provider_id}).`,
+            message: `${hasCollection ? `${b.benchmark_id}${d.pointer ? ` ${d.pointer}` : ''}: ` : ''}${d.message}`,
           });
         return;
       }
