@@ -179,7 +179,8 @@ describe('packed tarballs installed into an empty project', () => {
   });
 
   it('is healthy: SQLite store, the MLflow tracker from its tarball, the provider with its Python runner', async () => {
-    const res = await fetch(`${url}/api/v1/health`);
+    // The public health answers the status only; the components are the details view.
+    const res = await fetch(`${url}/api/v1/health?details=true`);
     expect(res.status).toBe(200);
     const health = (await res.json()) as {
       status: string;
@@ -227,6 +228,16 @@ describe('packed tarballs installed into an empty project', () => {
           // A consumer brings its own @types/node; borrow the workspace's.
           typeRoots: [join(root, 'node_modules', '@types')],
           types: ['node'],
+          // Upstream conflict, not ours: express 5 (under the MCP SDK) hoists content-disposition 1.x,
+          // whose bundled types lack the `Options` that @types/koa imports from it. Point that one
+          // import at @types/content-disposition, as a consumer of both would.
+          baseUrl: '.',
+          paths: {
+            'content-disposition': [
+              'node_modules/@types/content-disposition',
+              'node_modules/@types/koa/node_modules/@types/content-disposition',
+            ],
+          },
         },
         files: ['consumer.ts'],
       }),
