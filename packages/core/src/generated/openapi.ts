@@ -1552,6 +1552,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvalHubHealth"];
                 };
             };
+            431: components["responses"]["Error"];
             /** @description Not ready. */
             503: {
                 headers: {
@@ -1589,6 +1590,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubSubmitJob: {
@@ -1655,10 +1657,12 @@ export interface operations {
             };
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
+            408: components["responses"]["Error"];
             409: components["responses"]["EvalHubCompatError"];
             413: components["responses"]["EvalHubCompatError"];
             415: components["responses"]["EvalHubCompatError"];
             429: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubGetJob: {
@@ -1682,6 +1686,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubCancelJob: {
@@ -1707,6 +1712,7 @@ export interface operations {
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
             409: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubJobLogs: {
@@ -1738,6 +1744,7 @@ export interface operations {
             };
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubBenchmarkLogs: {
@@ -1770,6 +1777,7 @@ export interface operations {
             };
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubListProviders: {
@@ -1790,6 +1798,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvalHubProviderList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     evalHubGetProvider: {
@@ -1813,6 +1822,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubListCollections: {
@@ -1833,6 +1843,7 @@ export interface operations {
                     "application/json": components["schemas"]["EvalHubCollectionList"];
                 };
             };
+            431: components["responses"]["Error"];
         };
     };
     evalHubCreateCollection: {
@@ -1859,9 +1870,11 @@ export interface operations {
                 };
             };
             400: components["responses"]["EvalHubCompatError"];
+            408: components["responses"]["Error"];
             409: components["responses"]["EvalHubCompatError"];
             413: components["responses"]["EvalHubCompatError"];
             415: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubGetCollection: {
@@ -1885,6 +1898,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubReplaceCollection: {
@@ -1913,9 +1927,11 @@ export interface operations {
             };
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
+            408: components["responses"]["Error"];
             409: components["responses"]["EvalHubCompatError"];
             413: components["responses"]["EvalHubCompatError"];
             415: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubDeleteCollection: {
@@ -1938,6 +1954,7 @@ export interface operations {
             };
             404: components["responses"]["EvalHubCompatError"];
             409: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
     evalHubPatchCollection: {
@@ -1966,9 +1983,11 @@ export interface operations {
             };
             400: components["responses"]["EvalHubCompatError"];
             404: components["responses"]["EvalHubCompatError"];
+            408: components["responses"]["Error"];
             409: components["responses"]["EvalHubCompatError"];
             413: components["responses"]["EvalHubCompatError"];
             415: components["responses"]["EvalHubCompatError"];
+            431: components["responses"]["Error"];
         };
     };
 }
