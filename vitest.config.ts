@@ -17,7 +17,7 @@ const k8sRuntimeTests = process.env.EVALHUB_K8S_RUNTIME_TESTS === '1';
 
 // the worker end to end: cluster, fixture model server and MLflow
 const workerEndToEnd = {
-  extends: true,
+  extends: true as const,
   test: {
     name: 'k8s-e2e',
     include: ['tools/test/**/*.k8s.test.ts'],
