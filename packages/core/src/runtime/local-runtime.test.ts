@@ -45,6 +45,17 @@ describe('LocalRuntime', () => {
     });
   });
 
+  it('ends every short command: the wrapper never waits on its own watcher', async () => {
+    // A command that exits at once used to race the watcher's start: a SIGTERM sent before the
+    // watcher subshell had reset its traps was lost and the wrapper waited on it for ever.
+    const rt = new LocalRuntime();
+    const runs = Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 40; i++)
+        expect(await exec(rt, 'sh', ['-c', 'echo hi']).result).toMatchObject({ exitCode: 0 });
+    });
+    await Promise.all(runs);
+  }, 120_000);
+
   it('refuses a command that is not installed, before starting anything', async () => {
     const err = await exec(new LocalRuntime(), 'evalhub-no-such-command', []).result.catch((e: unknown) => e);
     expect(isEvalHubError(err) && err.code).toBe('runtime_spawn_failed');

@@ -23,7 +23,9 @@ export const WATCHDOG_SCRIPT = [
   'wait "$child"',
   'status=$?',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
-  'kill "$watcher" 2>/dev/null',
+  // SIGKILL, not SIGTERM: a watcher forked a moment ago may still hold the wrapper's TERM trap,
+  // which would swallow the signal and leave the wait below waiting on it for ever.
+  'kill -KILL "$watcher" 2>/dev/null',
   // Reap every child here: none is left for an init that may not reap (a zombie keeps its group alive).
   'wait',
   'exit "$status"',
