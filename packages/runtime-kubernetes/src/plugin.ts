@@ -3,6 +3,7 @@ import { createCallbackHandler } from './callback-handler.js';
 import { kubeConfigFrom, namespaceFrom } from './kube-config.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { optionsSchema, validateOptions, type KubernetesRuntimeOptions } from './options.js';
+import { KUBERNETES_SETTINGS } from './settings.js';
 
 /**
  * The Kubernetes Job runtime plugin: checks its options and the hub's permissions in the namespace
@@ -14,6 +15,7 @@ export const kubernetesRuntimePlugin: Plugin<KubernetesRuntimeOptions> =
     kind: 'runtime',
     apiVersion: 1,
     optionsSchema,
+    settings: KUBERNETES_SETTINGS,
     async register(ctx, options) {
       validateOptions(options);
       const kubeConfig = kubeConfigFrom(options.kube);

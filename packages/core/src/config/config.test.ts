@@ -34,6 +34,17 @@ describe('loadConfig', () => {
     expect(JSON.stringify(c)).not.toContain('SOME_PLUGIN_VARIABLE');
   });
 
+  it('resolves short plugin names for the runtime too, and keeps their config-file section', () => {
+    const d = dir({ 'evalhub.config.yaml': 'runtime: kubernetes\nkubernetes:\n  namespace: evals\n' });
+    const c = loadConfig({ cwd: d, env: {} });
+    expect(c.runtime).toEqual({ name: '@evalhub/runtime-kubernetes', options: {} });
+    expect(c.sections).toEqual({ kubernetes: { namespace: 'evals' } });
+    expect(loadConfig({ cwd: dir(), env: { EVALHUB_RUNTIME: 'kubernetes' } }).runtime.name).toBe(
+      '@evalhub/runtime-kubernetes',
+    );
+    expect(loadConfig({ cwd: dir(), env: {} }).runtime.name).toBe('local');
+  });
+
   it('reads YAML, with env winning over the file', () => {
     const d = dir({
       'evalhub.config.yaml':

@@ -285,6 +285,9 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     storeRef.options.path = join(dataDir, 'evalhub.db');
   else if (storeRef.name === 'sqlite') storeRef.options.path = fromConfigDir(String(storeRef.options.path));
 
+  const runtimeRef = pluginRef(env.EVALHUB_RUNTIME ?? raw.runtime ?? 'local');
+  runtimeRef.name = PLUGIN_ALIASES[runtimeRef.name] ?? runtimeRef.name;
+
   const python = env.EVALHUB_PYTHON ?? (raw.python as string | undefined);
   const collections = ((raw.collections ?? []) as Raw[]).map(
     (c) => ({ description: '', ...c, builtin: true }) as unknown as Collection,
@@ -312,7 +315,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       apiKeys,
     },
     store: storeRef,
-    runtime: pluginRef(env.EVALHUB_RUNTIME ?? raw.runtime ?? 'local'),
+    runtime: runtimeRef,
     tracker,
     trackerExplicit: (env.EVALHUB_TRACKER ?? raw.tracker) !== undefined,
     sections,

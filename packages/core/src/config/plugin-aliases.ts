@@ -9,6 +9,7 @@ export const PLUGIN_ALIASES: Readonly<Record<string, string>> = {
   lmeval: '@evalhub/provider-lmeval',
   ragas: '@evalhub/provider-ragas',
   postgres: '@evalhub/store-postgres',
+  kubernetes: '@evalhub/runtime-kubernetes',
 };
 
 /** The tracker when none is configured: the spec's (MLflow), by its short name. */
