@@ -41,7 +41,14 @@ export type {
   ValidationIssue,
 } from './extension-points/provider.js';
 export { RuntimeToken } from './extension-points/runtime.js';
-export type { ExecRequest, ExecResult, Runtime } from './extension-points/runtime.js';
+export type {
+  ExecAbortReason,
+  ExecLabels,
+  ExecRequest,
+  ExecResources,
+  ExecResult,
+  Runtime,
+} from './extension-points/runtime.js';
 export { TrackerToken, PermanentTrackingError, isTerminalForTracking } from './extension-points/tracker.js';
 export type {
   TrackedArtifact,

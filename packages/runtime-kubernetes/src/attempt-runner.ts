@@ -1,5 +1,11 @@
 import type { BatchV1Api, Log } from '@kubernetes/client-node';
-import { BenchmarkFailedError, type ExecRequest, type ExecResult, type Logger } from '@evalhub/core';
+import {
+  BenchmarkFailedError,
+  type ExecAbortReason,
+  type ExecRequest,
+  type ExecResult,
+  type Logger,
+} from '@evalhub/core';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -27,7 +33,8 @@ export interface AttemptRunnerDeps {
 /**
  * Follows one attempt's Job from creation (or re-attach) to its end: registers the worker's
  * callback, streams the pod log into the log file, maps the Job/Pod state to the result, and on
- * abort deletes the Job (background propagation) and resolves once its pods are gone.
+ * abort deletes the Job (background propagation) and resolves once its pods are gone — except when
+ * the hub stops (abort reason `shutdown`): then it only stops following, and the Job runs on.
  */
 export async function runAttempt(
   deps: AttemptRunnerDeps,
@@ -159,6 +166,12 @@ export async function runAttempt(
 
   const onAbort = (): void => {
     if (cancelling) return;
+    if (request.signal.reason === ('shutdown' satisfies ExecAbortReason)) {
+      // The hub stops, the work does not: the Job keeps running and the next hub re-attaches to it.
+      note('the hub is stopping: the Job keeps running; the next hub start re-attaches to it');
+      settle({ exitCode: null, signal: null, aborted: true, durationMs: duration() });
+      return;
+    }
     cancelling = true;
     note('cancel: deleting the Job (background propagation)');
     deleteJob(deps, name)

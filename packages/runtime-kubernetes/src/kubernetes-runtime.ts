@@ -55,6 +55,8 @@ export interface FoundAttempt {
  */
 export class KubernetesRuntime implements Runtime {
   readonly name = 'kubernetes';
+  /** Jobs outlive the hub: after a restart the hub runs the same attempt again and exec re-attaches. */
+  readonly resumable = true;
   readonly namespace: string;
   readonly registry = new AttemptRegistry();
   /** API requests made, by kind (benchmarks read it). */
@@ -150,6 +152,14 @@ export class KubernetesRuntime implements Runtime {
       out.push({ jobName: name, labels, state: attemptState(job, view.pods.at(-1)) });
     }
     return out;
+  }
+
+  /** Start-up clean-up (Runtime.recover): the Jobs of evaluations that are finished or gone are deleted. */
+  async recover(isLive: (evaluationId: string) => Promise<boolean>): Promise<{ reaped: number }> {
+    const removed = await this.cleanup(isLive);
+    if (removed.length > 0)
+      this.logger.info({ jobs: removed }, 'deleted Jobs of finished or deleted evaluations');
+    return { reaped: removed.length };
   }
 
   /** Deletes (background propagation) the hub's Jobs whose evaluation `isLive` says is gone. Returns their names. */

@@ -8,6 +8,10 @@ export interface ExecRequest {
   env?: Record<string, string>;
   /** stdout and stderr are appended here. */
   logFile: string;
+  /**
+   * Aborted when the command must stop, with an {@link ExecAbortReason} as the signal's reason. A
+   * resumable runtime leaves the command running on `'shutdown'` (the next hub re-attaches to it).
+   */
   signal: AbortSignal;
   /** Called for each complete output line (stdout and stderr), e.g. to parse progress. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
@@ -66,15 +70,31 @@ export interface ExecResult {
   reason?: string;
 }
 
+/**
+ * Why the hub aborts a command: `cancel` (the user's DELETE), `timeout` (the benchmark's), or
+ * `shutdown` (this hub process stops gracefully; the evaluation resumes on the next start).
+ */
+export type ExecAbortReason = 'cancel' | 'shutdown' | 'timeout';
+
 /** Where provider processes run: local child processes (default) or a plugin's (Kubernetes Jobs). */
 export interface Runtime {
   readonly name: string;
   exec(request: ExecRequest): Promise<ExecResult>;
   /**
-   * Called once at start-up, before unfinished evaluations resume: ends what a previous hub process
-   * left running (it would otherwise run beside the resumed attempt). Returns how many were ended.
+   * Commands outlive the hub process (they run elsewhere, e.g. as Kubernetes Jobs). After a restart
+   * (graceful or a crash) the hub then runs the interrupted attempt again with the same
+   * `labels.attempt`, which such a runtime answers by re-attaching to the command it still has; the
+   * interruption does not count against `evaluation.max_attempts`. Default false: a hub restart
+   * ends the command and the next start runs a new attempt.
    */
-  recover?(): Promise<{ reaped: number }>;
+  readonly resumable?: boolean;
+  /**
+   * Called once at start-up, before unfinished evaluations resume: ends what a previous hub process
+   * left running that nothing will resume — for a local runtime everything (it would otherwise run
+   * beside the resumed attempt), for a resumable one the commands of evaluations `isLive` denies
+   * (finished or deleted). Returns how many were ended.
+   */
+  recover?(isLive: (evaluationId: string) => Promise<boolean>): Promise<{ reaped: number }>;
 }
 
 export const RuntimeToken: InjectionToken<Runtime> = Symbol.for('evalhub.runtime');

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { describeError, isEvalHubError } from '../errors.js';
-import type { Runtime } from '../extension-points/runtime.js';
+import type { ExecAbortReason, Runtime } from '../extension-points/runtime.js';
 import type { TrackingOp } from '../extension-points/store.js';
 import type { Logger } from '../logging.js';
 import type { BenchmarkRun } from '../types.js';
@@ -49,7 +49,7 @@ export class BenchmarkRunner {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      benchmarkAbort.abort('timeout');
+      benchmarkAbort.abort('timeout' satisfies ExecAbortReason);
     }, task.timeoutMs);
     timer.unref();
     const onEvaluationAbort = (): void => benchmarkAbort.abort(live.abort.signal.reason);
@@ -76,6 +76,13 @@ export class BenchmarkRunner {
         artifactDir: paths.artifactDir,
         artifactPrefix: b.benchmark_id,
         logFile: paths.logFile,
+        labels: {
+          evaluationId: e.id,
+          benchmarkIndex: index,
+          attempt: attemptsBefore + 1,
+          benchmarkId: b.benchmark_id,
+          providerId: b.provider_id,
+        },
         logger: log,
         onProgress: (progress) => {
           b.progress = { ...progress, fraction: Math.min(1, Math.max(0, progress.fraction)) };

@@ -264,13 +264,20 @@ export class EvaluationService {
   async start(): Promise<{ resumed: number; failed: number; trackingReplays: number }> {
     if (this.started) return { resumed: 0, failed: 0, trackingReplays: 0 };
     this.started = true;
-    const reaped = (await this.runtime.recover?.())?.reaped ?? 0;
+    const isLive = async (id: string): Promise<boolean> => {
+      const e = await this.store.getEvaluation(id);
+      return e !== undefined && !isTerminalEvaluation(e.status);
+    };
+    const reaped = (await this.runtime.recover?.(isLive))?.reaped ?? 0;
     if (reaped > 0) this.logger.warn({ reaped }, 'ended processes a previous hub left running');
     const resume: string[] = [];
     let failed = 0;
     for (const e of await this.store.listUnfinished()) {
       if (this.live.has(e.id)) continue;
-      const stillToRun = prepareResume(e, this.providers, this.settings.maxAttempts);
+      const stillToRun = prepareResume(e, this.providers, {
+        maxAttempts: this.settings.maxAttempts,
+        resumable: this.runtime.resumable === true,
+      });
       this.logger.info({ evaluation_id: e.id, resume: stillToRun }, 'recovering an unfinished evaluation');
       const live = this.live.add(e);
       if (stillToRun) resume.push(e.id);

@@ -1,9 +1,10 @@
+import type { ExecAbortReason } from '../extension-points/runtime.js';
 import type { EvaluationStore } from '../extension-points/store.js';
 import type { BenchmarkRun, Evaluation, EvaluationEvent, TrackingInfo } from '../types.js';
 import type { EventHub } from './event-hub.js';
 
-/** Why an evaluation's signal was aborted. */
-export type AbortReason = 'cancel' | 'shutdown';
+/** Why an evaluation is aborted as a whole (a benchmark's own timeout is the third ExecAbortReason). */
+export type AbortReason = Exclude<ExecAbortReason, 'timeout'>;
 
 /** An evaluation this process owns while it waits or runs: its document, abort switch and completion. */
 export interface LiveEvaluation {

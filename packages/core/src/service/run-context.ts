@@ -3,7 +3,7 @@ import { appendFile, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ArtifactSpec, RunContext } from '../extension-points/provider.js';
-import type { Runtime } from '../extension-points/runtime.js';
+import type { ExecLabels, Runtime } from '../extension-points/runtime.js';
 import type { Logger } from '../logging.js';
 import type { ArtifactInfo, Progress } from '../types.js';
 
@@ -17,6 +17,8 @@ export interface RunContextOptions {
   /** Prefix of artifact names, normally the benchmark id. */
   artifactPrefix: string;
   logFile: string;
+  /** Whose work the commands are: given to the runtime with every `exec` (see ExecRequest.labels). */
+  labels?: ExecLabels;
   logger: Logger;
   onProgress?: (progress: Progress) => void;
   onLog?: (line: string) => void;
@@ -97,6 +99,7 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
       return options.runtime.exec({
         ...request,
         logFile: request.logFile ?? ensureLogDir(),
+        ...(options.labels ? { labels: options.labels } : {}),
         signal: options.signal,
       });
     },

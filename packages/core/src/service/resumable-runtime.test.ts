@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.js';
+import type { ExecLabels, ExecRequest, ExecResult, Runtime } from '../extension-points/runtime.js';
+import { createHub, type Hub } from '../hub.js';
+import { silentLogger } from '../logging.js';
+import { SqliteStore } from '../stores/sqlite-store.js';
+import { ScriptedProvider } from '../testing/scripted-provider.js';
+import type { Evaluation } from '../types.js';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-resumable-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+const hubs: Hub[] = [];
+afterEach(async () => {
+  for (const h of hubs.splice(0)) await h.close();
+});
+
+/**
+ * A runtime whose commands live outside the hub process, the way Kubernetes Jobs do: its "cluster"
+ * (a map shared by the hubs of one test) keeps a command running while hubs stop and start, and an
+ * exec with the labels of a command it has re-attaches to it instead of starting another.
+ */
+class RemoteRuntime implements Runtime {
+  readonly name = 'remote';
+  readonly resumable = true;
+  readonly cluster = new Map<string, { labels: ExecLabels; done: Promise<ExecResult>; finish: () => void }>();
+  readonly execs: { labels: ExecLabels | undefined; reattached: boolean; aborted?: unknown }[] = [];
+  readonly recoverCalls: Record<string, boolean>[] = [];
+
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    const labels = request.labels!;
+    const key = `${labels.evaluationId}/${labels.benchmarkIndex}/${labels.attempt}`;
+    const call: RemoteRuntime['execs'][number] = {
+      labels: request.labels,
+      reattached: this.cluster.has(key),
+    };
+    this.execs.push(call);
+    if (!this.cluster.has(key)) {
+      let finish!: () => void;
+      const done = new Promise<ExecResult>((resolve) => {
+        finish = () => resolve({ exitCode: 0, signal: null, aborted: false, durationMs: 1 });
+      });
+      this.cluster.set(key, { labels, done, finish });
+    }
+    const job = this.cluster.get(key)!;
+    return new Promise<ExecResult>((resolve) => {
+      void job.done.then(resolve);
+      // A resumable runtime detaches on a graceful stop: the command keeps running on the cluster.
+      request.signal.addEventListener('abort', () => {
+        call.aborted = request.signal.reason;
+        if (request.signal.reason !== 'shutdown') this.cluster.delete(key);
+        resolve({ exitCode: null, signal: 'SIGTERM', aborted: true, durationMs: 1 });
+      });
+    });
+  }
+
+  async recover(isLive: (evaluationId: string) => Promise<boolean>): Promise<{ reaped: number }> {
+    const seen: Record<string, boolean> = {};
+    for (const job of this.cluster.values())
+      seen[job.labels.evaluationId] = await isLive(job.labels.evaluationId);
+    seen['no-such-evaluation'] = await isLive('no-such-evaluation');
+    this.recoverCalls.push(seen);
+    return { reaped: 0 };
+  }
+}
+
+async function makeHub(dir: string, runtime: Runtime): Promise<Hub> {
+  const h = await createHub({
+    config: loadConfig({
+      cwd: dir,
+      env: {
+        EVALHUB_TRACKER: 'none',
+        EVALHUB_DISCOVER_PLUGINS: 'false',
+        EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1',
+      },
+    }),
+    providers: [new ScriptedProvider()],
+    runtime,
+    settings: { maxAttempts: 1 },
+    logger: silentLogger(),
+  });
+  hubs.push(h);
+  return h;
+}
+
+const request = {
+  model: { server: 'vllm', name: 'test-model' },
+  benchmarks: [{ benchmark_id: 'command', provider_id: 'scripted', config: { command: ['remote-job'] } }],
+};
+
+async function untilExecs(runtime: RemoteRuntime, n: number): Promise<void> {
+  // The runtime's own record, polled: the hub publishes no event for "exec was called".
+  while (runtime.execs.length < n) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function stop(h: Hub): Promise<void> {
+  hubs.splice(hubs.indexOf(h), 1);
+  await h.close();
+}
+
+describe('a resumable runtime (commands outlive the hub, like Kubernetes Jobs)', () => {
+  it('gets the hub labels with every exec, and the same attempt again after a graceful restart', async () => {
+    const dir = mkdtempSync(join(tempRoot, 'graceful-'));
+    const runtime = new RemoteRuntime();
+    const first = await makeHub(dir, runtime);
+    const { evaluation } = await first.service.submit(request);
+    await untilExecs(runtime, 1);
+    expect(runtime.execs[0]!.labels).toEqual({
+      evaluationId: evaluation.id,
+      benchmarkIndex: 0,
+      attempt: 1,
+      benchmarkId: 'command',
+      providerId: 'scripted',
+    });
+    await stop(first);
+    expect(runtime.execs[0]!.aborted).toBe('shutdown');
+
+    const second = await makeHub(dir, runtime);
+    await untilExecs(runtime, 2);
+    expect(runtime.execs[1]).toMatchObject({ reattached: true, labels: { attempt: 1 } });
+    expect(runtime.recoverCalls.at(-1)).toEqual({ [evaluation.id]: true, 'no-such-evaluation': false });
+    runtime.cluster.get(`${evaluation.id}/0/1`)!.finish();
+    const final = await second.service.wait(evaluation.id);
+    expect(final.status).toBe('completed');
+    expect(final.benchmarks[0]!.attempts).toBe(1);
+  });
+
+  it('re-attaches after a crash instead of counting it against max_attempts', async () => {
+    const dir = mkdtempSync(join(tempRoot, 'crash-'));
+    const runtime = new RemoteRuntime();
+    const first = await makeHub(dir, runtime);
+    const { evaluation } = await first.service.submit(request);
+    await untilExecs(runtime, 1);
+    // What a SIGKILLed hub leaves in the store: the benchmark running, its attempt counted.
+    const crashed: Evaluation = structuredClone(await first.service.get(evaluation.id));
+    expect(crashed.benchmarks[0]).toMatchObject({ status: 'running', attempts: 1 });
+    await stop(first);
+    const store = new SqliteStore({ path: join(dir, '.evalhub', 'evalhub.db') });
+    await store.saveEvaluation(crashed);
+    await store.close();
+
+    // max_attempts is 1: a local runtime would fail the benchmark as interrupted; this one resumes it.
+    const second = await makeHub(dir, runtime);
+    await untilExecs(runtime, 2);
+    expect(runtime.execs[1]).toMatchObject({ reattached: true, labels: { attempt: 1 } });
+    runtime.cluster.get(`${evaluation.id}/0/1`)!.finish();
+    const final = await second.service.wait(evaluation.id);
+    expect(final.status).toBe('completed');
+    expect(final.benchmarks[0]!.attempts).toBe(1);
+  });
+});
