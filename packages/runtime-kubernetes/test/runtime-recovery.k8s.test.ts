@@ -150,4 +150,42 @@ describe('KubernetesRuntime recovery', () => {
       second.close();
     }
   });
+
+  it('a graceful hub stop (abort reason shutdown) leaves the Job running; the next exec follows it', async () => {
+    const runtime = makeRuntime(ns);
+    await runtime.start();
+    try {
+      const stop = new AbortController();
+      const req = execRequest(dir, { provider: 'run', index: 5, signal: stop.signal });
+      const name = jobName(req.labels);
+      const first = runtime.exec(req);
+      const podName = await until('the pod to run', async () => {
+        const pods = await ns.admin.core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: `job-name=${name}`,
+        });
+        return pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
+      });
+      stop.abort('shutdown');
+      expect(await first).toMatchObject({ aborted: true });
+      const job = await ns.admin.batch.readNamespacedJob({ name, namespace: ns.name });
+      expect(job.metadata?.deletionTimestamp).toBeUndefined();
+
+      // The next hub start runs the same attempt again: exec finds the Job and follows it.
+      const again = runtime.exec({ ...req, signal: new AbortController().signal });
+      await ns.admin.core.patchNamespacedPod({
+        name: podName,
+        namespace: ns.name,
+        body: [{ op: 'replace', path: '/metadata/annotations/evalhub.test~1outcome', value: 'succeed' }],
+      });
+      expect((await again).exitCode).toBe(0);
+      const jobs = await ns.admin.batch.listNamespacedJob({
+        namespace: ns.name,
+        labelSelector: `evalhub.io/evaluation-id=${req.labels.evaluationId}`,
+      });
+      expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
+    } finally {
+      runtime.close();
+    }
+  });
 });
