@@ -82,7 +82,7 @@ export { LocalRuntime } from './runtime/local-runtime.js';
 export type { LocalRuntimeOptions } from './runtime/local-runtime.js';
 
 export { createRunContext } from './service/run-context.js';
-export type { ManagedRunContext, RunContextOptions } from './service/run-context.js';
+export type { ManagedRunContext, ProducedArtifact, RunContextOptions } from './service/run-context.js';
 
 export { createHub } from './hub.js';
 export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
