@@ -1,5 +1,12 @@
+/**
+ * The public API of @evalhub/core: what plugins, the server, tools and library users import. Core's
+ * internal units (the service's scheduler, runners, outbox, event hub, model resolution) are not
+ * exported; reach them through `createHub` and the `Hub` it returns. Test helpers for plugin
+ * authors: `@evalhub/core/testing`.
+ */
 import 'reflect-metadata';
 
+// ---- Errors: stable codes (docs/errors.md)
 export {
   EvalHubError,
   ValidationError,
@@ -17,18 +24,46 @@ export {
 } from './errors.js';
 export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 
+// ---- The HTTP contract: its types, the OpenAPI document and validation against it
 export type * from './types.js';
 /** The HTTP contract's operations, generated from the OpenAPI document (typed clients build on them). */
 export type { paths as ApiPaths, operations as ApiOperations } from './generated/openapi.js';
 export {
-  aggregateStatus,
   EVALUATION_STATUSES,
   isTerminalBenchmark,
   isTerminalEvaluation,
   TERMINAL_BENCHMARK_STATUSES,
   TERMINAL_EVALUATION_STATUSES,
 } from './types.js';
+export { openApiDocument, assertValid, compileSchema, toErrorDetails } from './contract/validator.js';
 
+// ---- The hub: composition root, configuration and the evaluation service it runs
+export { createHub } from './hub.js';
+export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
+export { loadConfig, pluginOptionsFor } from './config/config.js';
+export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
+/** The classes behind `hub.service`, `hub.providers` and `hub.collections` (built by createHub). */
+export type { EvaluationService, SubmitOptions } from './service/evaluation-service.js';
+export type { ProviderRegistry } from './service/provider-registry.js';
+export type { CollectionCatalog } from './service/collection-catalog.js';
+export type { ServiceSettings } from './service/tokens.js';
+export { CORE_VERSION } from './version.js';
+
+// ---- Plugins: manifests and how they read their options
+export { definePlugin, isPlugin, PLUGIN_API_VERSION } from './plugins/define-plugin.js';
+export type {
+  HttpHandler,
+  HubInfo,
+  Plugin,
+  PluginContext,
+  PluginDefinition,
+  PluginKind,
+  PluginSettings,
+} from './plugins/define-plugin.js';
+export { resolvePluginOptions } from './plugins/plugin-options.js';
+export type { PluginOptionSources } from './plugins/plugin-options.js';
+
+// ---- Extension point: evaluation providers, and the RunContext they run in
 export { ProvidersToken } from './extension-points/provider.js';
 export type {
   ArtifactSpec,
@@ -40,6 +75,11 @@ export type {
   RunContext,
   ValidationIssue,
 } from './extension-points/provider.js';
+/** The RunContext the hub gives a provider, for running a provider outside the hub. */
+export { createRunContext } from './service/run-context.js';
+export type { ManagedRunContext, ProducedArtifact, RunContextOptions } from './service/run-context.js';
+
+// ---- Extension point: runtime (where benchmark processes run); the built-in local one
 export { RuntimeToken } from './extension-points/runtime.js';
 export type {
   ExecAbortReason,
@@ -49,7 +89,11 @@ export type {
   ExecResult,
   Runtime,
 } from './extension-points/runtime.js';
-export { TrackerToken, PermanentTrackingError, isTerminalForTracking } from './extension-points/tracker.js';
+export { LocalRuntime } from './runtime/local-runtime.js';
+export type { LocalRuntimeOptions } from './runtime/local-runtime.js';
+
+// ---- Extension point: tracker; the built-in none and jsonl trackers
+export { TrackerToken, PermanentTrackingError } from './extension-points/tracker.js';
 export type {
   TrackedArtifact,
   Tracker,
@@ -57,6 +101,15 @@ export type {
   TrackerRunInfo,
   TrackingBatch,
 } from './extension-points/tracker.js';
+/** Tag core sets at the finish on a run whose tracker refused artifacts for good. */
+export { ARTIFACTS_NOT_STORED_TAG } from './service/tracking-delivery.js';
+/** Setting names a tracker must never record (keys, tokens, passwords). */
+export { isSecretKey } from './service/tracking-data.js';
+export { NoneTracker } from './trackers/none-tracker.js';
+export { JsonlTracker } from './trackers/jsonl-tracker.js';
+export type { JsonlTrackerOptions } from './trackers/jsonl-tracker.js';
+
+// ---- Extension point: store; the built-in SQLite and memory stores
 export { StoreToken } from './extension-points/store.js';
 export type {
   ClaimOptions,
@@ -70,76 +123,18 @@ export type {
   StoredTrackingOp,
   TrackingOp,
 } from './extension-points/store.js';
-
-export { definePlugin, isPlugin, PLUGIN_API_VERSION, PLUGIN_BRAND } from './plugins/define-plugin.js';
-export type {
-  HttpHandler,
-  HubInfo,
-  Plugin,
-  PluginContext,
-  PluginDefinition,
-  PluginKind,
-  PluginSettings,
-} from './plugins/define-plugin.js';
-
-export { createLogger, silentLogger, REDACTED_PATHS } from './logging.js';
-export type { Logger, LoggerOptions } from './logging.js';
-
-export { LocalRuntime } from './runtime/local-runtime.js';
-export type { LocalRuntimeOptions } from './runtime/local-runtime.js';
-
-export { createRunContext } from './service/run-context.js';
-export type { ManagedRunContext, RunContextOptions } from './service/run-context.js';
-
-export { createHub } from './hub.js';
-export type { CreateHubOptions, Hub, LoadedPlugin, PluginInput } from './hub.js';
-export {
-  loadConfig,
-  pluginOptionsFor,
-  CONFIG_FILE_NAMES,
-  PLUGIN_ALIASES,
-  DEFAULT_TRACKER,
-} from './config/config.js';
-export { resolvePluginOptions, envValue } from './plugins/plugin-options.js';
-export type { PluginOptionSources } from './plugins/plugin-options.js';
-export type { HubConfig, LoadConfigOptions, ModelServerConfig, PluginRef } from './config/config.js';
-export {
-  openApiDocument,
-  assertValid,
-  schemaValidator,
-  compileSchema,
-  toErrorDetails,
-} from './contract/validator.js';
-export { EvaluationService } from './service/evaluation-service.js';
-export type { SubmitOptions } from './service/evaluation-service.js';
-export { EventHub } from './service/event-hub.js';
-export { ProviderRegistry, closestNames } from './service/provider-registry.js';
-export { CollectionCatalog } from './service/collection-catalog.js';
-export { ModelResolver } from './service/model-resolver.js';
-export { ModelUrlPolicy } from './service/model-url-policy.js';
-export { redactUrl, redactUrls } from './redaction.js';
-export type { ModelResolution } from './service/model-resolver.js';
-export { TrackingOutbox } from './service/tracking-outbox.js';
-export { ARTIFACTS_NOT_STORED_TAG } from './service/tracking-delivery.js';
-export {
-  evaluationParams,
-  evaluationScores,
-  evaluationSummary,
-  benchmarkBatch,
-  flattenSettings,
-  isSecretKey,
-} from './service/tracking-data.js';
-export { LoggerToken, ServiceSettingsToken } from './service/tokens.js';
-export type { ServiceSettings } from './service/tokens.js';
-export { importPlugin, registerPlugin, discoverPluginPackages } from './plugins/loader.js';
+/** The list cursor every store hands out (opaque to clients). */
+export { encodeCursor, decodeCursor } from './stores/query.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
-export { encodeCursor, decodeCursor } from './stores/query.js';
 export type { SqliteStoreOptions } from './stores/sqlite-store.js';
-export { NoneTracker } from './trackers/none-tracker.js';
-export { JsonlTracker } from './trackers/jsonl-tracker.js';
-export type { JsonlTrackerOptions } from './trackers/jsonl-tracker.js';
-export { CORE_VERSION } from './version.js';
+
+// ---- Logging and redaction (for plugins' own logs and messages)
+export { createLogger, silentLogger } from './logging.js';
+export type { Logger, LoggerOptions } from './logging.js';
+export { redactUrl, redactUrls } from './redaction.js';
+
+// ---- The model gateway (docs/model-gateway.md)
 export { ModelGateway } from './gateway/model-gateway.js';
 export type {
   GatewayRoute,

@@ -69,11 +69,6 @@ const isPublic = (ctx: Context): boolean => ctx.path === '/metrics' || isPublicH
 export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   const logger = options.logger ?? hub.logger;
   const metrics = new ServerMetrics(hub, { defaultMetrics: options.processMetrics ?? true });
-  void metrics
-    .watchUnfinished()
-    .catch((err: unknown) =>
-      logger.warn({ err: (err as Error).message }, 'cannot watch unfinished evaluations'),
-    );
   const auth = new ApiKeyAuth(hub.config.server.apiKeys);
   const streams = new Set<AbortController>();
 
@@ -99,7 +94,7 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   if (auth.enabled) app.use(requireApiKey(auth, open));
   if (hub.httpHandlers.length > 0) app.use(pluginHandlers(hub.httpHandlers));
   // eval-hub's API first: its /evaluations/jobs|providers|collections win over /evaluations/{id}.
-  mountEvalHubCompat(app, hub, { onSubmitted: (e) => metrics.watch(e.id) });
+  mountEvalHubCompat(app, hub);
   app.use(createMcpRouter(hub).routes());
 
   const router = new Router<AppState>();

@@ -11,14 +11,12 @@ export class ServerMetrics {
   readonly latency: Histogram<'method' | 'route'>;
   readonly benchmarkDuration: Histogram<'provider' | 'status'>;
   readonly evaluationsFinished: Counter<'status'>;
-  private readonly watched = new Set<string>();
+  /** Removes the subscription to the service's finished evaluations. */
+  private readonly unsubscribe: () => void;
   /** Event-loop delay since the previous scrape (reset by every scrape). */
   private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 5 });
 
-  constructor(
-    private readonly hub: Hub,
-    options: { defaultMetrics?: boolean } = {},
-  ) {
+  constructor(hub: Hub, options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'evalhub_process_' });
     this.requests = new Counter({
@@ -63,6 +61,8 @@ export class ServerMetrics {
       },
     });
     const service = hub.service;
+    // Every evaluation this process finishes (submitted here, through any API, or resumed after a restart).
+    this.unsubscribe = service.onFinished((e) => this.finished(e));
     new Gauge({
       name: 'evalhub_evaluations',
       help: 'Evaluations in the store by status.',
@@ -93,28 +93,10 @@ export class ServerMetrics {
     });
   }
 
-  /** Stop sampling the event loop. */
+  /** Stop sampling the event loop and observing finished evaluations. */
   close(): void {
     this.loopDelay.disable();
-  }
-
-  /** Observe an evaluation's benchmarks when it finishes (evaluations submitted or resumed here). */
-  watch(id: string): void {
-    if (this.watched.has(id)) return;
-    this.watched.add(id);
-    this.hub.service
-      .wait(id)
-      .then((e) => this.finished(e))
-      .catch(() => undefined)
-      .finally(() => this.watched.delete(id));
-  }
-
-  /** Watch the evaluations already live when the server starts (recovered after a restart). */
-  async watchUnfinished(): Promise<void> {
-    for (const status of ['pending', 'running'] as const) {
-      const page = await this.hub.service.list({ limit: 500, status });
-      for (const e of page.items) this.watch(e.id);
-    }
+    this.unsubscribe();
   }
 
   private finished(e: Evaluation): void {

@@ -45,6 +45,7 @@ export interface ArtifactSpec {
   path?: string;
   /** …or the content itself. */
   content?: string | Uint8Array;
+  /** MIME type, e.g. `application/json` (listed on the evaluation as `content_type`). */
   contentType?: string;
 }
 

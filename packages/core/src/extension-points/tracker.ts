@@ -24,6 +24,7 @@ export interface TrackedArtifact {
   name: string;
   /** Local file holding the content. */
   path: string;
+  /** MIME type, e.g. `application/json`. */
   contentType?: string;
 }
 

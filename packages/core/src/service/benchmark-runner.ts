@@ -9,7 +9,7 @@ import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type AbortReason, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
 import type { ModelResolver } from './model-resolver.js';
 import type { ProviderRegistry } from './provider-registry.js';
-import { createRunContext, type ManagedRunContext } from './run-context.js';
+import { artifactInfo, createRunContext, type ManagedRunContext } from './run-context.js';
 import { benchmarkBatch } from './tracking-data.js';
 import type { Workspace } from './workspace.js';
 
@@ -96,10 +96,7 @@ export class BenchmarkRunner {
         onLog: (line) =>
           state.publish(e.id, { type: 'log', benchmark_index: index, benchmark_id: b.benchmark_id, line }),
         onArtifact: (a) => {
-          b.artifacts = [
-            ...(b.artifacts ?? []).filter((x) => x.name !== a.name),
-            { name: a.name, size: a.size, ...(a.content_type ? { content_type: a.content_type } : {}) },
-          ];
+          b.artifacts = [...(b.artifacts ?? []).filter((x) => x.name !== a.name), artifactInfo(a)];
           artifacts.push({
             op: 'artifact',
             artifact: {
@@ -173,7 +170,7 @@ export class BenchmarkRunner {
       .catch(() => 0);
     if (size === 0) return;
     artifacts.push({ op: 'artifact', artifact: { name, path: logFile, contentType: 'text/plain' } });
-    b.artifacts = [...(b.artifacts ?? []), { name, size, content_type: 'text/plain' }];
+    b.artifacts = [...(b.artifacts ?? []), artifactInfo({ name, size, contentType: 'text/plain' })];
   }
 }
 

@@ -181,6 +181,27 @@ export class EvaluationService {
   }
 
   /**
+   * Calls `listener` with each evaluation this process finishes (submitted here or resumed after a
+   * restart), as it finishes and before `wait()` resolves: one subscription for all evaluations,
+   * where `wait()` holds a promise per evaluation. The evaluation is shared with the `result`
+   * event: read it, do not modify it. A listener that throws is logged and does not affect the
+   * evaluation. Returns the function that removes the listener.
+   */
+  onFinished(listener: (evaluation: Evaluation) => void): () => void {
+    return this.events.listen((event) => {
+      if (event.type !== 'result' || !event.evaluation) return;
+      try {
+        listener(event.evaluation);
+      } catch (err) {
+        this.logger.warn(
+          { evaluation_id: event.evaluation_id, err: describeError(err) },
+          'a finished-evaluation listener failed',
+        );
+      }
+    });
+  }
+
+  /**
    * The evaluation's events after `afterSeq`, live until it finishes. An evaluation that finished
    * before this process started yields one `result` event.
    */

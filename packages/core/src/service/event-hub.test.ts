@@ -12,6 +12,19 @@ describe('EventHub', () => {
     expect(seqs).toEqual([2]);
   });
 
+  it('tells a listener every event of every evaluation as it is published, until removed', () => {
+    const hub = new EventHub();
+    const seen: string[] = [];
+    const stop = hub.listen((e) => seen.push(`${e.evaluation_id}:${e.seq}:${e.type}`));
+    hub.publish('a', { type: 'status', status: 'running' });
+    hub.publish('b', { type: 'status', status: 'running' });
+    hub.publish('a', { type: 'result', status: 'completed' });
+    expect(seen).toEqual(['a:1:status', 'b:1:status', 'a:2:result']);
+    stop();
+    hub.publish('b', { type: 'result', status: 'completed' });
+    expect(seen).toHaveLength(3);
+  });
+
   it('keeps only the newest finished streams, and drops them after the retention time', () => {
     const hub = new EventHub({ maxClosedStreams: 2, closedRetentionMs: 60_000 });
     for (const id of ['a', 'b', 'c']) {

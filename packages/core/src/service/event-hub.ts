@@ -26,6 +26,8 @@ export class EventHub {
   private readonly channels = new Map<string, Channel>();
   /** Finished streams, oldest first, with the time they closed. */
   private readonly closedOrder = new Map<string, number>();
+  /** Called with every event of every evaluation as it is published. */
+  private readonly listeners = new Set<(event: EvaluationEvent) => void>();
   private readonly max: number;
   private readonly maxClosed: number;
   private readonly retentionMs: number;
@@ -66,7 +68,20 @@ export class EventHub {
     }
     for (const w of c.waiters) w();
     c.waiters.clear();
+    for (const listener of this.listeners) listener(full);
     return full;
+  }
+
+  /**
+   * Calls `listener` synchronously with every event of every evaluation as it is published (one
+   * subscription for all evaluations, unlike `subscribe`). The listener must not throw or modify the
+   * event. Returns the function that removes it.
+   */
+  listen(listener: (event: EvaluationEvent) => void): () => void {
+    // A wrapper per call, so the same function registered twice is also removed twice.
+    const entry = (event: EvaluationEvent): void => listener(event);
+    this.listeners.add(entry);
+    return () => void this.listeners.delete(entry);
   }
 
   /** Marks the stream finished: subscribers end after the events already published. */

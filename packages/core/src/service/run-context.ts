@@ -22,7 +22,25 @@ export interface RunContextOptions {
   logger: Logger;
   onProgress?: (progress: Progress) => void;
   onLog?: (line: string) => void;
-  onArtifact?: (artifact: ArtifactInfo & { path: string; contentType?: string }) => void;
+  onArtifact?: (artifact: ProducedArtifact) => void;
+}
+
+/** An artifact a provider produced, as stored in the artifact folder (TypeScript side: camelCase). */
+export interface ProducedArtifact {
+  /** `<artifactPrefix>/<name>`, e.g. `arc_easy/results.json`. */
+  name: string;
+  /** Where it was stored. */
+  path: string;
+  size: number;
+  contentType?: string;
+}
+
+/**
+ * The artifact as the evaluation document lists it (the stored and wire JSON: `content_type`): the
+ * one place the TypeScript spelling becomes the contract's.
+ */
+export function artifactInfo(a: Omit<ProducedArtifact, 'path'>): ArtifactInfo {
+  return { name: a.name, size: a.size, ...(a.contentType ? { content_type: a.contentType } : {}) };
 }
 
 function safeArtifactName(name: string): string {
@@ -91,7 +109,7 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
         name: fullName,
         size,
         path: target,
-        ...(spec.contentType ? { content_type: spec.contentType, contentType: spec.contentType } : {}),
+        ...(spec.contentType ? { contentType: spec.contentType } : {}),
       });
     },
     exec: async (request) => {

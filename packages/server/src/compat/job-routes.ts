@@ -4,7 +4,6 @@ import {
   assertValid,
   EVALUATION_STATUSES,
   ValidationError,
-  type Evaluation,
   type EvaluationStatus,
   type Hub,
 } from '@evalhub/core';
@@ -22,11 +21,6 @@ import { logsAsText } from './logs-text.js';
 const API = '/api/v1';
 const JOBS = `${API}/evaluations/jobs`;
 
-export interface CompatOptions {
-  /** Called for every evaluation created through the compatible API (the server's metrics watch it). */
-  onSubmitted?: (evaluation: Evaluation) => void;
-}
-
 function principalOf(ctx: Context): string {
   const who = [ctx.get('Authorization'), ctx.get('X-API-Key'), ctx.get('X-Tenant')].join('\u0000');
   return createHash('sha256').update(who).digest('hex');
@@ -43,7 +37,7 @@ function logQuery(ctx: Context): number {
   return tail;
 }
 
-export function defineJobRoutes(router: Router, hub: Hub, options: CompatOptions, keys: DerivedKeys): void {
+export function defineJobRoutes(router: Router, hub: Hub, keys: DerivedKeys): void {
   const service = hub.service;
   const bodyLimit = hub.config.server.bodyLimitBytes;
   const json = (ctx: Context): Promise<unknown> => readJsonBody(ctx.req, bodyLimit);
@@ -85,7 +79,6 @@ export function defineJobRoutes(router: Router, hub: Hub, options: CompatOptions
         .catch((err: unknown) => {
           throw rewriteForJob(err);
         });
-      if (created) options.onSubmitted?.(evaluation);
       ctx.status = created ? 202 : 200;
       ctx.set('Location', `${JOBS}/${encodeURIComponent(evaluation.id)}`);
       ctx.body = toJobView(evaluation);

@@ -3,9 +3,7 @@ import type { Hub } from '@evalhub/core';
 import type Koa from 'koa';
 import { defineCatalogRoutes } from './catalog-routes.js';
 import { DerivedKeys } from './derived-key.js';
-import { defineJobRoutes, type CompatOptions } from './job-routes.js';
-
-export type { CompatOptions } from './job-routes.js';
+import { defineJobRoutes } from './job-routes.js';
 
 /** The whole compatible API is also served under this prefix (its health answers `status: healthy`). */
 export const EVAL_HUB_PREFIX = '/eval-hub';
@@ -22,7 +20,7 @@ const ALLOWED_AT_ROOT: readonly (readonly [string, string])[] = [
  * beside our own `/api/v1/evaluations`), and the same routes plus eval-hub's health answer under
  * EVAL_HUB_PREFIX, for clients whose health check wants `status: healthy` where ours says `ok`.
  */
-export function createCompatRouters(hub: Hub, options: CompatOptions = {}): Router[] {
+export function createCompatRouters(hub: Hub): Router[] {
   const keys = new DerivedKeys();
   const root = new Router();
   const prefixed = new Router({ prefix: EVAL_HUB_PREFIX });
@@ -36,7 +34,7 @@ export function createCompatRouters(hub: Hub, options: CompatOptions = {}): Rout
     };
   });
   for (const r of [root, prefixed]) {
-    defineJobRoutes(r, hub, options, keys);
+    defineJobRoutes(r, hub, keys);
     defineCatalogRoutes(r, hub);
   }
   // Answered here, before the hub's own router: its /api/v1/evaluations/{id} (GET, DELETE) also
@@ -51,6 +49,6 @@ export function createCompatRouters(hub: Hub, options: CompatOptions = {}): Rout
 }
 
 /** Mounts the eval-hub-compatible API on an app: call it before the app's own router is mounted. */
-export function mountEvalHubCompat(app: Koa, hub: Hub, options: CompatOptions = {}): void {
-  for (const r of createCompatRouters(hub, options)) app.use(r.routes());
+export function mountEvalHubCompat(app: Koa, hub: Hub): void {
+  for (const r of createCompatRouters(hub)) app.use(r.routes());
 }

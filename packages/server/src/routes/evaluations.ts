@@ -4,7 +4,7 @@ import { formatEvent, parseLastEventId, write } from '../sse.js';
 import { API, type RouteModule } from './route-module.js';
 
 /** Submit, list, read and cancel evaluations; their logs and their event stream (SSE). */
-export const evaluationRoutes: RouteModule = (router, { hub, metrics, json, streams, heartbeatMs }) => {
+export const evaluationRoutes: RouteModule = (router, { hub, json, streams, heartbeatMs }) => {
   const service = hub.service;
   router.post(`${API}/evaluations`, async (ctx) => {
     const key = ctx.get('Idempotency-Key');
@@ -18,7 +18,6 @@ export const evaluationRoutes: RouteModule = (router, { hub, metrics, json, stre
       ...(key ? { idempotencyKey: key } : {}),
       requestId: ctx.state.requestId,
     });
-    if (created) metrics.watch(evaluation.id);
     ctx.status = created ? 202 : 200;
     ctx.set('Location', `${API}/evaluations/${encodeURIComponent(evaluation.id)}`);
     ctx.body = evaluation;
