@@ -12,10 +12,30 @@ export {
   BenchmarkFailedError,
   LeaseLostError,
   StoreUnavailableError,
+  PermanentTrackingError,
   isEvalHubError,
+  hasErrorCode,
   describeError,
 } from './errors.js';
-export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
+export type { ErrorDetail, EvalHubErrorOptions, NotFoundSubject } from './errors.js';
+export {
+  defineErrorCodes,
+  registerErrorCodes,
+  errorCodeSpec,
+  registeredErrorCodes,
+  statusForCode,
+} from './error-codes.js';
+export type {
+  CodeWhere,
+  CodeWithStatus,
+  ErrorCode,
+  ErrorCodeKind,
+  ErrorCodeRegistry,
+  ErrorCodeSpec,
+  ErrorCodeTable,
+  RegisteredErrorCode,
+} from './error-codes.js';
+export { CORE_ERROR_CODES } from './core-error-codes.js';
 
 export type * from './types.js';
 /** The HTTP contract's operations, generated from the OpenAPI document (typed clients build on them). */
@@ -42,7 +62,7 @@ export type {
 } from './extension-points/provider.js';
 export { RuntimeToken } from './extension-points/runtime.js';
 export type { ExecRequest, ExecResult, Runtime } from './extension-points/runtime.js';
-export { TrackerToken, PermanentTrackingError, isTerminalForTracking } from './extension-points/tracker.js';
+export { TrackerToken, isTerminalForTracking } from './extension-points/tracker.js';
 export type {
   TrackedArtifact,
   Tracker,
