@@ -1,5 +1,6 @@
 import { definePlugin, type Plugin } from '@evalhub/core';
 import { createCallbackHandler } from './callback-handler.js';
+import { KUBERNETES_ERROR_CODES } from './error-codes.js';
 import { kubeConfigFrom, namespaceFrom } from './kube-config.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { optionsSchema, validateOptions, type KubernetesRuntimeOptions } from './options.js';
@@ -14,6 +15,7 @@ export const kubernetesRuntimePlugin: Plugin<KubernetesRuntimeOptions> =
     kind: 'runtime',
     apiVersion: 1,
     optionsSchema,
+    errorCodes: KUBERNETES_ERROR_CODES,
     async register(ctx, options) {
       validateOptions(options);
       const kubeConfig = kubeConfigFrom(options.kube);

@@ -1,4 +1,4 @@
-import { isEvalHubError, ValidationError, type ErrorDetail } from '@evalhub/core';
+import { EvalHubError, isEvalHubError, type ErrorDetail } from '@evalhub/core';
 import type { Context } from 'koa';
 import { toErrorResponse } from '../http-error.js';
 
@@ -22,12 +22,16 @@ export function toJobPointer(pointer: string): string {
     .replace(/^\/experiment\/tags\/.*/, '/experiment/tags');
 }
 
-/** A ValidationError from our service, re-pointed at the fields of the eval-hub job. */
+/** A hub error pointing into our request (e.g. `validation_failed`), re-pointed at the eval-hub job's fields. */
 export function rewriteForJob(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
+  if (!isEvalHubError(err) || err.details.length === 0) return err;
   const details: ErrorDetail[] = err.details.map((d) => ({ ...d, pointer: toJobPointer(d.pointer) }));
-  const mapped = new ValidationError(err.message, details, { code: err.code, cause: err });
-  return mapped;
+  return new EvalHubError(err.code, err.message, {
+    details,
+    headers: err.headers,
+    cause: err,
+    ...(err.preferredStatus === undefined ? {} : { status: err.preferredStatus }),
+  });
 }
 
 /**
