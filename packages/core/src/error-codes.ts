@@ -135,8 +135,8 @@ export function registeredErrorCodes(): RegisteredErrorCode[] {
  * The HTTP status a code answers with: the table's (with several, `preferred` when it is one of them,
  * else the first); undefined when no table registered the code or it is not a request code.
  */
-export function statusForCode(code: string, preferred?: number, table?: ErrorCodeTable): number | undefined {
-  const spec = table?.[code] ?? registered.get(code);
+export function statusForCode(code: string, preferred?: number): number | undefined {
+  const spec = registered.get(code);
   if (spec?.status === undefined) return undefined;
   const statuses = [spec.status].flat();
   return preferred !== undefined && statuses.includes(preferred) ? preferred : statuses[0];

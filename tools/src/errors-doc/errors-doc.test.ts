@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_ERROR_CODES } from '@evalhub/core';
@@ -30,6 +30,35 @@ describe('the error-code tables of the repo', () => {
     // no code of one table is in another
     const tables = [CORE_ERROR_CODES, SERVER_ERROR_CODES].map((t) => Object.keys(t));
     expect(tables[0]!.filter((c) => tables[1]!.includes(c))).toEqual([]);
+  });
+});
+
+/** Non-test TypeScript sources of the packages and examples. */
+async function sources(): Promise<string[]> {
+  const out: string[] = [];
+  for (const top of ['packages', 'examples']) {
+    for (const pkg of await readdir(join(repoRoot, top))) {
+      const entries = await readdir(join(repoRoot, top, pkg, 'src'), { recursive: true }).catch(() => []);
+      for (const f of entries)
+        if (f.endsWith('.ts') && !f.endsWith('.test.ts')) out.push(join(repoRoot, top, pkg, 'src', f));
+    }
+  }
+  return out;
+}
+
+describe('codes in the sources', () => {
+  it('are all declared in a table, also where the type checker does not see them (`code: …` fields)', async () => {
+    const declared = new Set((await collectErrorCodes(repoRoot)).map((c) => c.code));
+    // eval-hub's job-state message code in the compatible job view, not an error of ours
+    // …and `typeof x.code === 'string'`
+    const notErrors = new Set(['evaluation_job_failed', 'string', 'number']);
+    const undeclared: string[] = [];
+    for (const file of await sources()) {
+      const text = await readFile(file, 'utf8');
+      for (const m of text.matchAll(/\bcode(?:: | === )'([a-z][a-z0-9_]*)'/g))
+        if (!declared.has(m[1]!) && !notErrors.has(m[1]!)) undeclared.push(`${file}: ${m[1]}`);
+    }
+    expect(undeclared).toEqual([]);
   });
 });
 
