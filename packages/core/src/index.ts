@@ -12,12 +12,11 @@ export {
   BenchmarkFailedError,
   LeaseLostError,
   StoreUnavailableError,
-  PermanentTrackingError,
   isEvalHubError,
   hasErrorCode,
   describeError,
 } from './errors.js';
-export type { ErrorDetail, EvalHubErrorOptions, NotFoundSubject } from './errors.js';
+export type { NotFoundSubject } from './errors.js';
 export {
   defineErrorCodes,
   registerErrorCodes,
@@ -36,6 +35,7 @@ export type {
   RegisteredErrorCode,
 } from './error-codes.js';
 export { CORE_ERROR_CODES } from './core-error-codes.js';
+export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 
 export type * from './types.js';
 /** The HTTP contract's operations, generated from the OpenAPI document (typed clients build on them). */
@@ -62,7 +62,7 @@ export type {
 } from './extension-points/provider.js';
 export { RuntimeToken } from './extension-points/runtime.js';
 export type { ExecRequest, ExecResult, Runtime } from './extension-points/runtime.js';
-export { TrackerToken, isTerminalForTracking } from './extension-points/tracker.js';
+export { TrackerToken, PermanentTrackingError, isTerminalForTracking } from './extension-points/tracker.js';
 export type {
   TrackedArtifact,
   Tracker,

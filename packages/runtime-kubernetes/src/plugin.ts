@@ -13,9 +13,9 @@ export const kubernetesRuntimePlugin: Plugin<KubernetesRuntimeOptions> =
   definePlugin<KubernetesRuntimeOptions>({
     name: '@evalhub/runtime-kubernetes',
     kind: 'runtime',
+    errorCodes: KUBERNETES_ERROR_CODES,
     apiVersion: 1,
     optionsSchema,
-    errorCodes: KUBERNETES_ERROR_CODES,
     async register(ctx, options) {
       validateOptions(options);
       const kubeConfig = kubeConfigFrom(options.kube);
