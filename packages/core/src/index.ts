@@ -20,8 +20,28 @@ export {
   LeaseLostError,
   StoreUnavailableError,
   isEvalHubError,
+  hasErrorCode,
   describeError,
 } from './errors.js';
+export type { NotFoundSubject } from './errors.js';
+export {
+  defineErrorCodes,
+  registerErrorCodes,
+  errorCodeSpec,
+  registeredErrorCodes,
+  statusForCode,
+} from './error-codes.js';
+export type {
+  CodeWhere,
+  CodeWithStatus,
+  ErrorCode,
+  ErrorCodeKind,
+  ErrorCodeRegistry,
+  ErrorCodeSpec,
+  ErrorCodeTable,
+  RegisteredErrorCode,
+} from './error-codes.js';
+export { CORE_ERROR_CODES } from './core-error-codes.js';
 export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 
 // ---- The HTTP contract: its types, the OpenAPI document and validation against it

@@ -1,4 +1,5 @@
 import { definePlugin } from '@evalhub/core';
+import { LMEVAL_ERROR_CODES } from './error-codes.js';
 import { optionsSchema, type LmEvalProviderOptions } from './options.js';
 import { LmEvalProvider } from './provider.js';
 
@@ -26,6 +27,7 @@ export { DATASETS_HELPER_PATH, parsePullEvent, pullDatasetsCommand } from './dat
 export type { PullEvent, PullRequest } from './datasets-pull.js';
 export { missingDatasetMessage } from './hub-dataset.js';
 export type { PreflightInput, PreflightResult } from './preflight.js';
+export { LMEVAL_ERROR_CODES } from './error-codes.js';
 
 /** The plugin manifest: registers one LmEvalProvider with the hub's defaults under the given options. */
 export const lmEvalProvider = definePlugin<LmEvalProviderOptions>({
@@ -33,6 +35,7 @@ export const lmEvalProvider = definePlugin<LmEvalProviderOptions>({
   kind: 'provider',
   apiVersion: 1,
   optionsSchema,
+  errorCodes: LMEVAL_ERROR_CODES,
   register(ctx, options) {
     ctx.addProvider(
       new LmEvalProvider({

@@ -1,5 +1,6 @@
 export { ragasProvider, optionsSchema } from './plugin.js';
 export type { RagasPluginOptions } from './plugin.js';
+export { RAGAS_ERROR_CODES } from './error-codes.js';
 export { RagasProvider, PROVIDER_ID, RUNNER_PATH } from './provider.js';
 export type { RagasProviderOptions } from './provider.js';
 export {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { definePlugin } from '@evalhub/core';
+import { RAGAS_ERROR_CODES } from './error-codes.js';
 import type { JsonMode } from './config.js';
 import { RagasProvider } from './provider.js';
 
@@ -52,6 +53,7 @@ export const ragasProvider = definePlugin<RagasPluginOptions>({
   kind: 'provider',
   apiVersion: 1,
   optionsSchema,
+  errorCodes: RAGAS_ERROR_CODES,
   register(ctx, options) {
     const fromConfig = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.hub.configDir, p));
     // a bare command name (python3) is looked up on PATH; a path is resolved from the config's folder

@@ -1,10 +1,11 @@
-import type { HttpHandler, Logger } from '@evalhub/core';
+import { statusForCode, type CodeWhere, type HttpHandler, type Logger } from '@evalhub/core';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, isAbsolute, normalize, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AttemptRegistry, WorkerDone } from './attempts.js';
+import './error-codes.js';
 
 /** Where the worker's callback routes are mounted on the hub. */
 export const CALLBACK_PREFIX = '/api/v1/runtime/kubernetes';
@@ -20,14 +21,14 @@ function send(
   res.end(JSON.stringify(body));
 }
 
+/** The one error body, with the status the code's table declares. */
 function fail(
   res: ServerResponse,
-  status: number,
-  code: string,
+  code: CodeWhere<{ kind: 'request' }>,
   message: string,
   headers?: Record<string, string>,
 ): void {
-  send(res, status, { error: { code, message, details: [] } }, headers);
+  send(res, statusForCode(code) ?? 500, { error: { code, message, details: [] } }, headers);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -65,39 +66,33 @@ export function createCallbackHandler(registry: AttemptRegistry, logger: Logger)
     async handle(req, res, context) {
       const url = new URL(context.path, 'http://hub');
       const m = /^\/attempts\/([a-z0-9-]{1,63})\/(spec|files|lines|done)$/.exec(url.pathname);
-      if (!m) return fail(res, 404, 'not_found', `No worker route ${req.method ?? ''} ${context.path}.`);
+      if (!m) return fail(res, 'not_found', `No worker route ${req.method ?? ''} ${context.path}.`);
       const [, id = '', what] = m;
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
       const attempt = registry.authenticate(id, token);
       if (attempt === 'unknown')
-        return fail(
-          res,
-          503,
-          'attempt_not_attached',
-          `Attempt ${id} is not attached to this hub (yet); retry.`,
-          {
-            'retry-after': '2',
-          },
-        );
+        return fail(res, 'attempt_not_attached', `Attempt ${id} is not attached to this hub (yet); retry.`, {
+          'retry-after': '2',
+        });
       if (attempt === 'denied')
-        return fail(res, 401, 'unauthorized', 'The worker token is missing or wrong for this attempt.');
+        return fail(res, 'unauthorized', 'The worker token is missing or wrong for this attempt.');
       try {
         if (what === 'spec' && req.method === 'GET') return send(res, 200, attempt.spec);
         if (what === 'files') {
           const path = normalize(url.searchParams.get('path') ?? '');
           if (!isAbsolute(path))
-            return fail(res, 400, 'validation_error', "Query 'path' must be an absolute path.");
+            return fail(res, 'validation_error', "Query 'path' must be an absolute path.");
           if (req.method === 'GET') {
             if (!attempt.readable.has(path))
-              return fail(res, 403, 'forbidden', `'${path}' is not an input of attempt ${id}.`);
+              return fail(res, 'forbidden', `'${path}' is not an input of attempt ${id}.`);
             res.writeHead(200, { 'content-type': 'application/octet-stream' });
             await pipeline(createReadStream(path), res);
             return;
           }
           if (req.method === 'PUT') {
             if (!attempt.spec.outputs.some((o) => inside(o, path)))
-              return fail(res, 403, 'forbidden', `'${path}' is outside the output folders of attempt ${id}.`);
+              return fail(res, 'forbidden', `'${path}' is outside the output folders of attempt ${id}.`);
             await mkdir(dirname(path), { recursive: true });
             const partial = `${path}.evalhub-partial`;
             await pipeline(req, createWriteStream(partial));
@@ -123,11 +118,11 @@ export function createCallbackHandler(registry: AttemptRegistry, logger: Logger)
           });
           return send(res, 200, { ok: true });
         }
-        return fail(res, 405, 'method_not_allowed', `${req.method ?? ''} is not allowed on ${what}.`);
+        return fail(res, 'method_not_allowed', `${req.method ?? ''} is not allowed on ${what}.`);
       } catch (err) {
         logger.warn({ attempt: id, err: (err as Error).message }, 'worker callback failed');
         if (!res.headersSent)
-          fail(res, 400, 'bad_request', `The worker request could not be read: ${(err as Error).message}`);
+          fail(res, 'bad_request', `The worker request could not be read: ${(err as Error).message}`);
         else res.destroy();
       }
     },

@@ -1,4 +1,5 @@
 export { kubernetesRuntimePlugin, kubernetesRuntimePlugin as default } from './plugin.js';
+export { KUBERNETES_ERROR_CODES } from './error-codes.js';
 export { KubernetesRuntime } from './kubernetes-runtime.js';
 export type { FoundAttempt, KubernetesRuntimeDeps } from './kubernetes-runtime.js';
 export { kubeConfigFrom, namespaceFrom } from './kube-config.js';

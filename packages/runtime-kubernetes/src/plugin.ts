@@ -1,5 +1,6 @@
 import { definePlugin, type Plugin } from '@evalhub/core';
 import { createCallbackHandler } from './callback-handler.js';
+import { KUBERNETES_ERROR_CODES } from './error-codes.js';
 import { kubeConfigFrom, namespaceFrom } from './kube-config.js';
 import { KubernetesRuntime } from './kubernetes-runtime.js';
 import { optionsSchema, validateOptions, type KubernetesRuntimeOptions } from './options.js';
@@ -13,6 +14,7 @@ export const kubernetesRuntimePlugin: Plugin<KubernetesRuntimeOptions> =
   definePlugin<KubernetesRuntimeOptions>({
     name: '@evalhub/runtime-kubernetes',
     kind: 'runtime',
+    errorCodes: KUBERNETES_ERROR_CODES,
     apiVersion: 1,
     optionsSchema,
     settings: KUBERNETES_SETTINGS,

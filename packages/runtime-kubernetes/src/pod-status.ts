@@ -1,4 +1,9 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CodeWhere } from '@evalhub/core';
+import type { KubernetesErrorCode } from './error-codes.js';
+
+/** The Kubernetes runtime's benchmark codes. */
+type InfraCode = KubernetesErrorCode & CodeWhere<{ kind: 'benchmark' }>;
 
 /** Where an attempt stands, read from its Job and Pod as the API server reports them. */
 export type AttemptState =
@@ -8,14 +13,14 @@ export type AttemptState =
   /** The command ran and ended badly (an exit code, or killed for memory). */
   | { phase: 'failed'; exitCode: number | null; signal: NodeJS.Signals | null; reason: string }
   /** The command never ran or was stopped by the cluster (image, scheduling, eviction, deadline). */
-  | { phase: 'infra-failed'; code: string; reason: string };
+  | { phase: 'infra-failed'; code: InfraCode; reason: string };
 
-/** Container waiting reasons that will not resolve without someone changing the Job. */
-const FATAL_WAITING = new Set([
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerError',
+/** Container waiting reasons that will not resolve without someone changing the Job, and their codes. */
+const FATAL_WAITING: ReadonlyMap<string, InfraCode> = new Map([
+  ['ImagePullBackOff', 'kubernetes_image_pull_back_off'],
+  ['InvalidImageName', 'kubernetes_invalid_image_name'],
+  ['ErrImageNeverPull', 'kubernetes_err_image_never_pull'],
+  ['CreateContainerError', 'kubernetes_create_container_error'],
 ]);
 
 function condition(job: V1Job | undefined, type: string): { reason?: string; message?: string } | undefined {
@@ -73,7 +78,7 @@ export function attemptState(job: V1Job | undefined, pod: V1Pod | undefined): At
   const failed = condition(job, 'Failed');
   if (failed) {
     const why = pendingReason(pod);
-    const code =
+    const code: InfraCode =
       failed.reason === 'DeadlineExceeded' ? 'kubernetes_deadline_exceeded' : 'kubernetes_job_failed';
     return {
       phase: 'infra-failed',
@@ -84,10 +89,11 @@ export function attemptState(job: V1Job | undefined, pod: V1Pod | undefined): At
   const complete = condition(job, 'Complete');
   if (complete && !pod) return { phase: 'succeeded', exitCode: 0 };
   const waiting = pod?.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting;
-  if (waiting?.reason && FATAL_WAITING.has(waiting.reason))
+  const fatal = waiting?.reason ? FATAL_WAITING.get(waiting.reason) : undefined;
+  if (waiting?.reason && fatal)
     return {
       phase: 'infra-failed',
-      code: `kubernetes_${waiting.reason.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`,
+      code: fatal,
       reason: `${waiting.reason}: ${waiting.message ?? 'the container cannot start'}`,
     };
   if (podPhase === 'Running' && pod?.metadata?.name) return { phase: 'running', podName: pod.metadata.name };

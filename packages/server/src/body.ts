@@ -56,7 +56,6 @@ function collect(req: IncomingMessage, limit: number, timeoutMs: number | undefi
             req.pause();
             finish(
               new HttpError(
-                408,
                 'request_timeout',
                 `The body did not arrive within ${timeoutMs} ms (server.request_timeout_ms): ${size} of ${declared ?? 'an unknown number of'} bytes came. Send the whole body without pausing.`,
                 [],
@@ -72,7 +71,7 @@ function collect(req: IncomingMessage, limit: number, timeoutMs: number | undefi
 }
 
 const tooLarge = (limit: number): HttpError =>
-  new HttpError(413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], {
+  new HttpError('payload_too_large', `The body is larger than the limit of ${limit} bytes.`, [], {
     Connection: 'close',
   });
 
@@ -91,7 +90,6 @@ export async function readJsonBody(
   if (!isJsonContentType(contentType)) {
     req.resume();
     throw new HttpError(
-      415,
       'unsupported_media_type',
       contentType
         ? `The body must be JSON (Content-Type: application/json), not '${contentType.split(';')[0]!.trim()}'.`
@@ -101,11 +99,7 @@ export async function readJsonBody(
   const charset = /charset\s*=\s*"?([^";]+)/i.exec(contentType!)?.[1]?.toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     req.resume();
-    throw new HttpError(
-      415,
-      'unsupported_media_type',
-      `The body must be UTF-8 encoded JSON, not ${charset}.`,
-    );
+    throw new HttpError('unsupported_media_type', `The body must be UTF-8 encoded JSON, not ${charset}.`);
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
@@ -116,7 +110,6 @@ export async function readJsonBody(
   if (!isUtf8(bytes)) {
     const at = findInvalidUtf8(bytes) ?? 0;
     throw new HttpError(
-      400,
       'invalid_utf8',
       `The body is not valid UTF-8: the byte at offset ${at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}) does not start or continue a character. Send JSON encoded as UTF-8.`,
       [{ pointer: '', message: `Invalid UTF-8 at byte ${at}.` }],
@@ -124,7 +117,7 @@ export async function readJsonBody(
   }
   const text = bytes.toString('utf8');
   if (text.trim() === '')
-    throw new HttpError(400, 'body_empty', 'The body is empty: send a JSON object.', [
+    throw new HttpError('body_empty', 'The body is empty: send a JSON object.', [
       { pointer: '', message: 'Expected a JSON object.' },
     ]);
   let value: unknown;
@@ -136,7 +129,7 @@ export async function readJsonBody(
       ? ` at line ${problem.line}, column ${problem.column} (position ${problem.position})`
       : '';
     const what = problem?.message ?? (err as Error).message;
-    throw new HttpError(400, 'malformed_json', `The body is not valid JSON${where}: ${what}.`, [
+    throw new HttpError('malformed_json', `The body is not valid JSON${where}: ${what}.`, [
       { pointer: '', message: `${what}${where}.` },
     ]);
   }
@@ -144,7 +137,6 @@ export async function readJsonBody(
   const deep = findTooDeep(value, maxDepth);
   if (deep !== undefined) {
     throw new HttpError(
-      400,
       'body_too_deep',
       `The body nests arrays and objects more than ${maxDepth} levels deep (at ${deep.slice(0, 200)}${deep.length > 200 ? '…' : ''}); flatten it.`,
       [{ pointer: deep.slice(0, 1000), message: `Nested more than ${maxDepth} levels deep.` }],

@@ -21,7 +21,7 @@ describe('toErrorResponse', () => {
       },
     });
     expect(toErrorResponse(new NotFoundError('Evaluation', 'x'), 'r').status).toBe(404);
-    expect(toErrorResponse(new ConflictError('c', 'm'), 'r').status).toBe(409);
+    expect(toErrorResponse(new ConflictError('collection_exists', 'm'), 'r').status).toBe(409);
     expect(toErrorResponse(new UpstreamError('mlflow', 'MLflow is down'), 'r')).toMatchObject({
       status: 502,
       body: { error: { message: 'MLflow is down' } },
@@ -30,7 +30,7 @@ describe('toErrorResponse', () => {
 
   it('carries extra headers of server errors', () => {
     expect(
-      toErrorResponse(new HttpError(405, 'method_not_allowed', 'no', [], { Allow: 'GET' }), 'r').headers,
+      toErrorResponse(new HttpError('method_not_allowed', 'no', [], { Allow: 'GET' }), 'r').headers,
     ).toEqual({ Allow: 'GET' });
   });
 

@@ -1,18 +1,18 @@
-import { EvalHubError, type ErrorDetail } from '@evalhub/core';
+import { isEvalHubError, EvalHubError, statusForCode, type CodeWhere, type ErrorDetail } from '@evalhub/core';
+import './error-codes.js';
 
-/** An HTTP-level client error raised by the server itself (415, 413, 404 route, 405, 401, bad query). */
-export class HttpError extends EvalHubError {
-  override readonly status: number;
-
+/**
+ * An HTTP-level client error raised by the server itself (415, 413, 404 route, 405, 401, bad query).
+ * Its status is the one its code's table declares.
+ */
+export class HttpError extends EvalHubError<CodeWhere<{ kind: 'request' }>> {
   constructor(
-    status: number,
-    code: string,
+    code: CodeWhere<{ kind: 'request' }>,
     message: string,
     details: ErrorDetail[] = [],
     headers: Record<string, string> = {},
   ) {
     super(code, message, { details, headers });
-    this.status = status;
   }
 }
 
@@ -22,7 +22,7 @@ export interface ErrorBodyJson {
 }
 
 /** Codes for statuses that arrive without one (errors thrown by Koa or a dependency). */
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, CodeWhere<{ kind: 'request' }>> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -37,9 +37,10 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /**
- * Maps anything thrown to a status and the one error body. EvalHubErrors keep their status, code and
- * details; other client errors (http-errors with `expose`) keep their status; everything else is a
- * 500 with a generic message (the caller logs the real one).
+ * Maps anything thrown to a status and the one error body: the one place an error becomes an HTTP
+ * answer. EvalHubErrors answer with the status their code's table declares, their code and details;
+ * other client errors (http-errors with `expose`) keep their status; everything else is a 500 with
+ * a generic message (the caller logs the real one).
  */
 export function toErrorResponse(
   err: unknown,
@@ -54,23 +55,17 @@ export function toErrorResponse(
     expose?: unknown;
     headers?: unknown;
   };
-  if (
-    err instanceof EvalHubError ||
-    (typeof e === 'object' &&
-      e !== null &&
-      typeof e.code === 'string' &&
-      typeof e.status === 'number' &&
-      Array.isArray(e.details))
-  ) {
-    const status = Number(e.status);
+  if (isEvalHubError(err)) {
+    // The status is the one the code's table declares; a code no table declares is a bug (500).
+    const status = statusForCode(err.code, err.preferredStatus) ?? 500;
     if (status >= 400 && status < 500) {
       return {
         status,
         body: {
-          error: { code: String(e.code), message: String(e.message), details: e.details as ErrorDetail[] },
+          error: { code: err.code, message: err.message, details: err.details },
           request_id: requestId,
         },
-        headers: err instanceof EvalHubError ? err.headers : {},
+        headers: err.headers,
         internal: false,
       };
     }
@@ -79,10 +74,10 @@ export function toErrorResponse(
       return {
         status,
         body: {
-          error: { code: String(e.code), message: String(e.message), details: [] },
+          error: { code: err.code, message: err.message, details: [] },
           request_id: requestId,
         },
-        headers: {},
+        headers: err.headers,
         internal: false,
       };
     }

@@ -24,7 +24,7 @@ describe('fairDispatch', () => {
 
 describe('rawErrorResponse', () => {
   it('is a complete HTTP response with the JSON error body, closing the connection', () => {
-    const text = rawErrorResponse(431, 'headers_too_large', 'Too large.');
+    const text = rawErrorResponse('headers_too_large', 'Too large.');
     const [head, body] = text.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1.1 431 Request Header Fields Too Large\r\n/);
     expect(head).toContain('Connection: close');

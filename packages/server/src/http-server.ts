@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { statusForCode, type CodeWhere } from '@evalhub/core';
 import type { ErrorBodyJson } from './http-error.js';
 
 export interface HttpServerOptions {
@@ -18,30 +19,34 @@ export interface HttpServerOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** Errors Node's HTTP parser reports before a request reaches the app, as status and message. */
-function describeClientError(err: NodeJS.ErrnoException, timeoutMs: number): [number, string, string] {
+type RequestCode = CodeWhere<{ kind: 'request' }>;
+
+/** Errors Node's HTTP parser reports before a request reaches the app, as code and message. */
+function describeClientError(err: NodeJS.ErrnoException, timeoutMs: number): [RequestCode, string] {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [
-        408,
         'request_timeout',
         `The request did not arrive within ${timeoutMs} ms (server.request_timeout_ms); send the headers and body without pausing.`,
       ];
     case 'HPE_HEADER_OVERFLOW':
       return [
-        431,
         'headers_too_large',
         'The request line and headers are too large (limit 16 KiB in total): shorten the path, query or headers.',
       ];
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return [413, 'payload_too_large', 'The chunk extensions of the body are too large.'];
+      return ['payload_too_large', 'The chunk extensions of the body are too large.'];
     default:
-      return [400, 'bad_request', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`];
+      return ['bad_request', `The request is not valid HTTP/1.1 (${err.code ?? 'parse error'}).`];
   }
 }
 
-/** The one JSON error body, written straight to a socket (the request never reached the app). */
-export function rawErrorResponse(status: number, code: string, message: string): string {
+/**
+ * The one JSON error body, written straight to a socket (the request never reached the app), with
+ * the status the code's table declares.
+ */
+export function rawErrorResponse(code: RequestCode, message: string): string {
+  const status = statusForCode(code) ?? 400;
   const body: ErrorBodyJson = { error: { code, message, details: [] }, request_id: randomUUID() };
   const text = JSON.stringify(body);
   return (
@@ -79,8 +84,8 @@ export function createHttpServer(
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && (!inFlight || !inFlight.headersSent)) {
-      const [status, code, message] = describeClientError(err, timeout);
-      socket.end(rawErrorResponse(status, code, message), () => socket.destroy());
+      const [code, message] = describeClientError(err, timeout);
+      socket.end(rawErrorResponse(code, message), () => socket.destroy());
       return;
     }
     socket.destroy();

@@ -4,6 +4,7 @@ export type { AppOptions, AppState, EvalHubApp, RunningServer, StartServerOption
 export { ServerMetrics } from './metrics.js';
 export { HttpError, toErrorResponse } from './http-error.js';
 export type { ErrorBodyJson } from './http-error.js';
+export { SERVER_ERROR_CODES } from './error-codes.js';
 export { renderDocsPage } from './docs-page.js';
 export { readJsonBody, locateJsonError, isJsonContentType } from './body.js';
 export type { JsonSyntaxProblem } from './body.js';

@@ -23,7 +23,6 @@ export function requestContext(logger: Logger, metrics: ServerMetrics): Middlewa
         if (ctx.status === 405 || ctx.status === 501) {
           const allow = String(ctx.response.get('Allow') || '');
           throw new HttpError(
-            405,
             'method_not_allowed',
             `${ctx.method} is not allowed on ${ctx.path}. Allowed: ${allow || 'none'}.`,
             [],
@@ -32,7 +31,6 @@ export function requestContext(logger: Logger, metrics: ServerMetrics): Middlewa
         }
         if (ctx.status === 404) {
           throw new HttpError(
-            404,
             'route_not_found',
             `There is no route ${ctx.method} ${ctx.path}. The API is described at /docs and /openapi.json.`,
           );
@@ -83,7 +81,6 @@ export function requireApiKey(auth: ApiKeyAuth, isPublic: (ctx: Context) => bool
     });
     if (!auth.check(key)) {
       throw new HttpError(
-        401,
         'unauthorized',
         key === undefined
           ? 'This hub requires an API key: send Authorization: Bearer <key> or X-API-Key: <key>.'

@@ -61,7 +61,6 @@ export class QueryReader {
     if (this.details.length > 0) {
       const first = this.details[0]!;
       throw new HttpError(
-        400,
         'invalid_query',
         `Query parameter ${first.pointer.slice(1)} is invalid: ${first.message}${this.details.length > 1 ? ` (and ${this.details.length - 1} more)` : ''}`,
         this.details,

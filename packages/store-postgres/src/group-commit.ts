@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { hasErrorCode } from '@evalhub/core';
 import { isTransient, type Database } from './database.js';
 
 /** One write: statements on the batch's connection, inside its transaction. */
@@ -70,7 +71,7 @@ export class GroupCommit {
         batch.forEach((w, i) => w.resolve(results[i]));
         return;
       } catch (err) {
-        if (isTransient(err) || (err as { code?: string }).code === 'store_unavailable') {
+        if (isTransient(err) || hasErrorCode(err, 'store_unavailable')) {
           for (const w of batch) w.reject(err);
           return;
         }

@@ -1,5 +1,6 @@
 // Public surface of @evalhub/store-postgres.
 export { postgresStorePlugin, postgresStorePlugin as default } from './plugin.js';
+export { POSTGRES_ERROR_CODES } from './error-codes.js';
 export { PostgresStore } from './postgres-store.js';
 export type { PostgresStoreInit } from './postgres-store.js';
 export { optionsSchema, resolveOptions } from './options.js';

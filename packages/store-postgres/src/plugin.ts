@@ -1,4 +1,5 @@
 import { definePlugin, type Plugin } from '@evalhub/core';
+import { POSTGRES_ERROR_CODES } from './error-codes.js';
 import { optionsSchema, type PostgresStoreOptions } from './options.js';
 import { PostgresStore } from './postgres-store.js';
 
@@ -12,6 +13,7 @@ export const postgresStorePlugin: Plugin<PostgresStoreOptions> = definePlugin<Po
   kind: 'store',
   apiVersion: 1,
   optionsSchema,
+  errorCodes: POSTGRES_ERROR_CODES,
   async register(ctx, options) {
     const store = await PostgresStore.open({ options, baseDir: ctx.hub.configDir, logger: ctx.logger });
     ctx.setStore(store);

@@ -26,5 +26,7 @@ export {
   EXPERIMENT_KIND_TAG,
   EXPERIMENT_KIND,
 } from './tracker/structure.js';
+export { MLFLOW_ERROR_CODES } from './error-codes.js';
+export type { MlflowErrorCode } from './error-codes.js';
 export { createMlflowProxy, isAllowed, parseTarget } from './proxy/mlflow-proxy.js';
 export type { MlflowProxyOptions } from './proxy/mlflow-proxy.js';

@@ -1,4 +1,5 @@
 import { definePlugin, type Plugin } from '@evalhub/core';
+import { MLFLOW_ERROR_CODES } from './error-codes.js';
 import { createMlflowProxy } from './proxy/mlflow-proxy.js';
 import { MlflowTracker } from './tracker/mlflow-tracker.js';
 import { MLFLOW_SETTINGS, optionsSchema, type MlflowTrackerOptions } from './tracker/options.js';
@@ -14,6 +15,7 @@ export const mlflowTrackerPlugin: Plugin<MlflowTrackerOptions> = definePlugin<Ml
   apiVersion: 1,
   optionsSchema,
   settings: MLFLOW_SETTINGS,
+  errorCodes: MLFLOW_ERROR_CODES,
   register(ctx, options) {
     const tracker = new MlflowTracker({ options, hubVersion: ctx.hub.version, logger: ctx.logger });
     ctx.setTracker(tracker);

@@ -67,13 +67,11 @@ export interface Tracker {
   close?(): Promise<void>;
 }
 
-/** A tracker error that retrying will not fix (e.g. a name conflict); the outbox stops and reports it. */
-export class PermanentTrackingError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentTrackingError';
-  }
-}
+/**
+ * A tracker error that retrying will not fix (e.g. a name conflict); the outbox stops and reports it.
+ * Part of the hub's error hierarchy (code `tracking_failed`); the outbox branches on that code.
+ */
+export { PermanentTrackingError } from '../errors.js';
 
 export function isTerminalForTracking(status: EvaluationStatus): boolean {
   return status !== 'pending' && status !== 'running';

@@ -4,6 +4,7 @@ import type { EvaluationStore } from '../extension-points/store.js';
 import type { Runtime } from '../extension-points/runtime.js';
 import type { Tracker } from '../extension-points/tracker.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCodeTable } from '../error-codes.js';
 
 /** The plugin API version this core implements. A plugin declaring another one is refused. */
 export const PLUGIN_API_VERSION = 1;
@@ -86,6 +87,12 @@ export interface PluginDefinition<Options = Record<string, unknown>> {
   optionsSchema?: Record<string, unknown>;
   /** Config-file section and environment variables the options are also read from. */
   settings?: PluginSettings;
+  /**
+   * The error codes this plugin raises, declared once (defineErrorCodes): registered with the hub's
+   * codes before `register` runs, listed in docs/errors.md. A code core or another plugin declares
+   * already refuses the plugin.
+   */
+  errorCodes?: ErrorCodeTable;
   register(ctx: PluginContext, options: Options): void | Promise<void>;
 }
 

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileSchema, toErrorDetails } from '../contract/validator.js';
-import { PluginError } from '../errors.js';
+import { registerErrorCodes } from '../error-codes.js';
+import { isEvalHubError, PluginError } from '../errors.js';
 import {
   isPlugin,
   PLUGIN_API_VERSION,
@@ -163,13 +164,25 @@ export async function importPlugin(
   return { name, location: where.dir, plugin: candidate };
 }
 
-/** Checks options against the plugin's schema (ajv, with defaults applied) and registers it. */
+/**
+ * Checks options against the plugin's schema (ajv, with defaults applied), adds its error codes to
+ * the hub's, and registers it.
+ */
 export async function registerPlugin(
   plugin: Plugin<unknown>,
   name: string,
   options: Record<string, unknown>,
   ctx: PluginContext,
 ): Promise<void> {
+  if (plugin.errorCodes) {
+    try {
+      registerErrorCodes(plugin.name, plugin.errorCodes);
+    } catch (err) {
+      throw new PluginError(name, `Plugin '${name}' cannot be used: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
   const opts = structuredClone(options);
   if (plugin.optionsSchema) {
     const validate = compileSchema(plugin.optionsSchema);
@@ -185,7 +198,8 @@ export async function registerPlugin(
   try {
     await plugin.register(ctx, opts);
   } catch (err) {
-    if (err instanceof PluginError) throw err;
+    if (isEvalHubError(err) && (err.code === 'plugin_invalid' || err.code === 'plugin_not_installed'))
+      throw err;
     throw new PluginError(name, `Plugin '${name}' failed to register: ${(err as Error).message}`, {
       cause: err,
     });

@@ -1,11 +1,6 @@
 import type { StoredTrackingOp } from '../extension-points/store.js';
-import {
-  PermanentTrackingError,
-  type TrackedArtifact,
-  type TrackerRun,
-  type TrackingBatch,
-} from '../extension-points/tracker.js';
-import { describeError } from '../errors.js';
+import type { TrackedArtifact, TrackerRun, TrackingBatch } from '../extension-points/tracker.js';
+import { describeError, hasErrorCode } from '../errors.js';
 import type { Evaluation } from '../types.js';
 
 /** Tag naming the artifacts a tracker refused for good (comma-separated names), set at the finish. */
@@ -83,7 +78,7 @@ export async function deliverOps(ops: StoredTrackingOp[], ctx: DeliveryContext):
       results.forEach((r, k) => {
         const d = deliveries[k]!;
         if (r.status === 'fulfilled') done.push(...d.seqs);
-        else if (d.artifact && r.reason instanceof PermanentTrackingError) {
+        else if (d.artifact && hasErrorCode(r.reason, 'tracking_failed')) {
           const a = (d.artifact.op as { artifact: TrackedArtifact }).artifact;
           ctx.unstored.set(d.artifact.seq, {
             seq: d.artifact.seq,

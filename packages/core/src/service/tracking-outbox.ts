@@ -6,13 +6,8 @@ import {
   type StoredTrackingOp,
   type TrackingOp,
 } from '../extension-points/store.js';
-import {
-  PermanentTrackingError,
-  TrackerToken,
-  type Tracker,
-  type TrackerRun,
-} from '../extension-points/tracker.js';
-import { describeError } from '../errors.js';
+import { TrackerToken, type Tracker, type TrackerRun } from '../extension-points/tracker.js';
+import { describeError, hasErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { Evaluation, TrackingInfo } from '../types.js';
 import { SharedBackoff } from './tracking-backoff.js';
@@ -255,7 +250,7 @@ export class TrackingOutbox {
     } catch (err) {
       const message = describeError(err);
       const remaining = (await this.store.pendingTrackingOps(id)).length;
-      if (err instanceof PermanentTrackingError) {
+      if (hasErrorCode(err, 'tracking_failed')) {
         this.logger.error(
           { evaluation_id: id, err: message },
           'tracking failed permanently; operations kept for a retry',

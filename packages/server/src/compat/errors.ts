@@ -1,12 +1,12 @@
-import { isEvalHubError, ValidationError, type ErrorDetail } from '@evalhub/core';
+import { EvalHubError, isEvalHubError, type ErrorCode, type ErrorDetail } from '@evalhub/core';
 import type { Context } from 'koa';
 import { toErrorResponse } from '../http-error.js';
 
 /** eval-hub's message codes for our error codes where they have an equivalent. */
-const MESSAGE_CODES: Record<string, string> = {
+const MESSAGE_CODES: Partial<Record<ErrorCode, string>> = {
   not_found: 'resource_not_found',
   validation_failed: 'request_validation_failed',
-  invalid_json: 'invalid_json_request',
+  malformed_json: 'invalid_json_request',
   invalid_query: 'query_bad_parameter',
   evaluation_finished: 'job_can_not_be_updated',
 };
@@ -22,12 +22,16 @@ export function toJobPointer(pointer: string): string {
     .replace(/^\/experiment\/tags\/.*/, '/experiment/tags');
 }
 
-/** A ValidationError from our service, re-pointed at the fields of the eval-hub job. */
+/** A hub error pointing into our request (e.g. `validation_failed`), re-pointed at the eval-hub job's fields. */
 export function rewriteForJob(err: unknown): unknown {
-  if (!(err instanceof ValidationError)) return err;
+  if (!isEvalHubError(err) || err.details.length === 0) return err;
   const details: ErrorDetail[] = err.details.map((d) => ({ ...d, pointer: toJobPointer(d.pointer) }));
-  const mapped = new ValidationError(err.message, details, { code: err.code, cause: err });
-  return mapped;
+  return new EvalHubError(err.code, err.message, {
+    details,
+    headers: err.headers,
+    cause: err,
+    ...(err.preferredStatus === undefined ? {} : { status: err.preferredStatus }),
+  });
 }
 
 /**
@@ -49,7 +53,8 @@ export async function answerErrors(ctx: Context, run: () => Promise<void>): Prom
     for (const [k, v] of Object.entries(mapped.headers)) ctx.set(k, v);
     ctx.body = {
       message_code:
-        MESSAGE_CODES[code] ?? (isEvalHubError(err) && mapped.status === 404 ? 'resource_not_found' : code),
+        MESSAGE_CODES[code as ErrorCode] ??
+        (isEvalHubError(err) && mapped.status === 404 ? 'resource_not_found' : code),
       message: `${mapped.body.error.message}${mapped.status === 400 && where && !mapped.body.error.message.includes(where) ? where : ''}`,
       trace: requestId,
       ...mapped.body,

@@ -47,7 +47,7 @@ export function defineJobRoutes(router: Router, hub: Hub, keys: DerivedKeys): vo
     route(async (ctx) => {
       const header = ctx.get('Idempotency-Key');
       if (ctx.headers['idempotency-key'] !== undefined && (header.length < 1 || header.length > 255)) {
-        throw new HttpError(400, 'invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [
+        throw new HttpError('invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [
           { pointer: '/Idempotency-Key', message: 'Must be 1 to 255 characters.' },
         ]);
       }
@@ -160,7 +160,6 @@ export function defineJobRoutes(router: Router, hub: Hub, keys: DerivedKeys): vo
       const b = e.benchmarks[index];
       if (!b) {
         throw new HttpError(
-          404,
           'benchmark_not_found',
           `Job '${e.id}' has no benchmark index '${raw.slice(0, 20)}'; its indexes are 0 to ${e.benchmarks.length - 1}.`,
         );

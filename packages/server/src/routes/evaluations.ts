@@ -9,7 +9,7 @@ export const evaluationRoutes: RouteModule = (router, { hub, json, streams, hear
   router.post(`${API}/evaluations`, async (ctx) => {
     const key = ctx.get('Idempotency-Key');
     if (ctx.headers['idempotency-key'] !== undefined && (key.length < 1 || key.length > 255)) {
-      throw new HttpError(400, 'invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [
+      throw new HttpError('invalid_header', 'Idempotency-Key must be 1 to 255 characters.', [
         { pointer: '/Idempotency-Key', message: 'Must be 1 to 255 characters.' },
       ]);
     }
@@ -53,7 +53,6 @@ export const evaluationRoutes: RouteModule = (router, { hub, json, streams, hear
     const after = typeof sent === 'string' || sent === undefined ? parseLastEventId(sent) : undefined;
     if (after === undefined) {
       throw new HttpError(
-        400,
         'invalid_header',
         `Last-Event-ID must be the id of an event this stream sent (a number), got '${String(sent).slice(0, 50)}'.`,
         [{ pointer: '/Last-Event-ID', message: 'Must be a non-negative integer.' }],

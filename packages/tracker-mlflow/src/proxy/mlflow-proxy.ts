@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { HttpHandler, Logger } from '@evalhub/core';
 import { request, type Dispatcher } from 'undici';
 import type { MlflowClient } from '../client/client.js';
+import { MLFLOW_ERROR_CODES, type MlflowErrorCode } from '../error-codes.js';
 
 export interface MlflowProxyOptions {
   /** Path prefix the hub mounts the proxy under. Default `/mlflow`. */
@@ -83,13 +84,9 @@ function stripHeaders(
   return out;
 }
 
-function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-): void {
+/** Answers with the one error body; the status is the one MLFLOW_ERROR_CODES declares for `code`. */
+function sendError(res: ServerResponse, code: MlflowErrorCode, message: string, requestId: string): void {
+  const status = MLFLOW_ERROR_CODES[code].status;
   if (res.headersSent) {
     res.destroy();
     return;
@@ -160,7 +157,6 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
       if (typeof target === 'string') {
         sendError(
           res,
-          400,
           'mlflow_proxy_bad_path',
           `The MLflow proxy refused the request: ${target}.`,
           requestId,
@@ -173,7 +169,6 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
           : "The proxy is read-only: it forwards reads of experiments, runs, metric history and artifacts. Set 'proxy_allow_writes: true' in the MLflow tracker options to forward writes.";
         sendError(
           res,
-          403,
           'mlflow_proxy_forbidden',
           `${method} ${target.path} is not allowed through the MLflow proxy. ${hint}`,
           requestId,
@@ -185,7 +180,6 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
       if (new URL(url).origin !== origin) {
         sendError(
           res,
-          400,
           'mlflow_proxy_bad_path',
           'The MLflow proxy refused the request: it would leave the tracking server.',
           requestId,
@@ -217,7 +211,6 @@ export function createMlflowProxy(client: MlflowClient, options: MlflowProxyOpti
         );
         sendError(
           res,
-          timeout ? 504 : 502,
           timeout ? 'mlflow_timeout' : 'mlflow_unreachable',
           `MLflow at ${origin} ${timeout ? 'did not answer in time' : 'is unreachable'}${code ? ` (${code})` : ''}. Check that the tracking server is running and reachable from the hub.`,
           requestId,
