@@ -1,5 +1,5 @@
 import type { InjectionToken } from 'tsyringe';
-import type { ComponentHealth, Evaluation, EvaluationStatus } from '../types.js';
+import type { ComponentHealth, Evaluation} from '../types.js';
 
 /** Where a tracked evaluation lives in the tracker; persisted on the evaluation (`tracking`). */
 export interface TrackerRunInfo {
@@ -72,9 +72,5 @@ export interface Tracker {
  * Part of the hub's error hierarchy (code `tracking_failed`); the outbox branches on that code.
  */
 export { PermanentTrackingError } from '../errors.js';
-
-export function isTerminalForTracking(status: EvaluationStatus): boolean {
-  return status !== 'pending' && status !== 'running';
-}
 
 export const TrackerToken: InjectionToken<Tracker> = Symbol.for('evalhub.tracker');
