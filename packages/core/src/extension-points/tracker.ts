@@ -1,5 +1,5 @@
 import type { InjectionToken } from 'tsyringe';
-import type { ComponentHealth, Evaluation} from '../types.js';
+import type { ComponentHealth, Evaluation } from '../types.js';
 
 /** Where a tracked evaluation lives in the tracker; persisted on the evaluation (`tracking`). */
 export interface TrackerRunInfo {
