@@ -21,6 +21,8 @@ export interface ClusterOptions {
   leaseMs: number;
   /** MLflow experiment prefix (a fresh one per test). */
   experimentPrefix: string;
+  /** Default `mlflow`. */
+  tracker?: 'mlflow' | 'none';
 }
 
 /** Writes one config per replica (same database, MLflow and datasets; own data folder). */
@@ -30,6 +32,10 @@ async function writeConfig(o: ClusterOptions, name: string): Promise<{ config: s
   await copyFile(
     join(repoRoot, 'packages', 'provider-lmeval', 'test', 'data', 'arc-sample.jsonl'),
     join(dataRoot, 'arc-sample.jsonl'),
+  );
+  await copyFile(
+    join(repoRoot, 'examples', 'provider-exact-match', 'data', 'capitals.jsonl'),
+    join(dataRoot, 'capitals.jsonl'),
   );
   const dataDir = join(o.top, name);
   const config = join(o.top, `${name}.config.json`);
@@ -41,13 +47,15 @@ async function writeConfig(o: ClusterOptions, name: string): Promise<{ config: s
       discover_plugins: false,
       python: await resolvePython(),
       store: { name: 'postgres', options: { url: inject('postgres').url, schema: o.schema, pool_max: 4 } },
-      tracker: 'mlflow',
+      tracker: o.tracker ?? 'mlflow',
       mlflow: { tracking_uri: inject('mlflowTrackingUri'), experiment_prefix: o.experimentPrefix },
       plugins: [
         { name: '@evalhub/provider-lmeval', options: { preflight: false, request_timeout_seconds: 3600 } },
+        'evalhub-provider-exact-match',
       ],
       // `slow`: lm-eval takes a while (a replica can be stopped mid-run); `hang`: never answers.
       model_servers: {
+        fast: `${inject('fixtureModelUrl')}/v1`,
         slow: `${inject('fixtureModelUrl')}/_/latency=150/v1`,
         hang: `${inject('fixtureModelUrl')}/_/hang/v1`,
       },
@@ -181,4 +189,19 @@ export async function readEvents(
     }
   }
   return events;
+}
+
+/** A quick in-process evaluation (the example exact-match provider against the fixture model). */
+export function quickRequest(experiment: string): Record<string, unknown> {
+  return {
+    model: { server: 'fast', name: 'fixture' },
+    benchmarks: [
+      {
+        benchmark_id: 'qa_exact_match',
+        provider_id: 'exact_match_qa',
+        config: { dataset_path: 'capitals.jsonl' },
+      },
+    ],
+    experiment: { name: experiment },
+  };
 }

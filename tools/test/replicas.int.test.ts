@@ -9,6 +9,7 @@ import {
   arcRequest,
   mlflowRuns,
   processesMentioning,
+  quickRequest,
   readEvents,
   startReplica,
   until,
@@ -40,9 +41,13 @@ afterAll(async () => {
 });
 
 /** `n` replicas on a fresh schema and MLflow experiment prefix. */
-async function cluster(n: number): Promise<{ replicas: Replica[]; options: ClusterOptions }> {
+async function cluster(
+  n: number,
+  extra: Partial<ClusterOptions> = {},
+): Promise<{ replicas: Replica[]; options: ClusterOptions }> {
   run++;
   const options: ClusterOptions = {
+    ...extra,
     top: join(top, `run-${run}`),
     schema: `replicas_${process.pid}_${Date.now().toString(36)}_${run}`,
     leaseMs: LEASE_MS,
@@ -184,5 +189,37 @@ describe('several hub processes on one PostgreSQL database', () => {
     expect(seen.at(-1)).toMatchObject({ type: 'result', status: 'cancelled' });
     const again = await api<{ code: string }>(c, 'DELETE', `/api/v1/evaluations/${id}`);
     expect(again.status).toBe(409);
+  });
+
+  it('100 concurrent POSTs over three replicas, half reusing idempotency keys: exactly the expected evaluations, each run once', async () => {
+    const { replicas } = await cluster(3, { tracker: 'none' });
+    // Requests i and i + 50 share a key and go to different replicas, all at once.
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        api<Evaluation>(replicas[i % 3]!, 'POST', '/api/v1/evaluations', quickRequest('burst'), {
+          'Idempotency-Key': `burst-${i % 50}`,
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.status).filter((s) => s !== 200 && s !== 202)).toEqual([]);
+    const byKey = new Map<number, Set<string>>();
+    responses.forEach((r, i) => byKey.set(i % 50, (byKey.get(i % 50) ?? new Set()).add(r.body.id)));
+    expect([...byKey.values()].every((ids) => ids.size === 1)).toBe(true);
+    const ids = [...new Set(responses.map((r) => r.body.id))];
+    expect(ids).toHaveLength(50);
+    expect(responses.filter((r) => r.status === 202)).toHaveLength(50);
+
+    const list = await until('every evaluation to finish', async () => {
+      const page = await api<{ items: Evaluation[]; total: number }>(
+        replicas[1]!,
+        'GET',
+        '/api/v1/evaluations?limit=100',
+      );
+      return page.body.items.every((e) => e.status === 'completed') ? page.body : undefined;
+    });
+    expect(list.total).toBe(50);
+    expect(list.items.map((e) => e.id).sort()).toEqual([...ids].sort());
+    // Each ran once, on one replica.
+    expect(list.items.every((e) => e.benchmarks[0]!.attempts === 1)).toBe(true);
   });
 });
