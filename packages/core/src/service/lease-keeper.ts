@@ -77,6 +77,8 @@ export class LeaseKeeper {
     if (this.timer || this.stopped) return;
     const period = Math.max(100, Math.floor(this.o.leaseMs / 3));
     this.timer = setInterval(() => {
+      // Even while a renew waits on an unreachable store, a lease that ran out stops its work.
+      this.expireOverdue();
       if (this.renewing) return;
       this.renewing = this.renewAll().finally(() => {
         this.renewing = undefined;
@@ -86,17 +88,21 @@ export class LeaseKeeper {
     this.timer.unref();
   }
 
+  private expireOverdue(): void {
+    const t = Date.now();
+    for (const [id, h] of [...this.held.entries()])
+      if (t >= h.deadline)
+        this.lose(
+          id,
+          new LeaseLostError(id, h.lease.token, 'it ran out while the store could not be reached'),
+        );
+  }
+
   private async renewAll(): Promise<void> {
+    this.expireOverdue();
     await Promise.all(
       [...this.held.entries()].map(async ([id, h]) => {
         const sentAt = Date.now();
-        if (sentAt >= h.deadline) {
-          this.lose(
-            id,
-            new LeaseLostError(id, h.lease.token, 'it ran out while the store could not be reached'),
-          );
-          return;
-        }
         try {
           const lease = await this.o.leases.renew(h.lease, this.o.leaseMs);
           if (this.held.get(id) === h) this.held.set(id, { lease, deadline: sentAt + this.o.leaseMs });
