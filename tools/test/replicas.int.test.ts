@@ -126,6 +126,26 @@ describe('several hub processes on one PostgreSQL database', () => {
     expect(await get(taker, id)).toEqual(synced);
   });
 
+  it('SIGTERM (a rolling restart): the leases are released, another replica resumes at once without counting an attempt', async () => {
+    const { replicas, options } = await cluster(2);
+    const [a, b] = replicas as [Replica, Replica];
+    const id = await submitAndWaitForEngine(a, arcRequest('rolling', 'slow'));
+    const stoppedAt = Date.now();
+    expect(await a.stop('SIGTERM')).toBe(0);
+    await until(`${b.name} to run it`, () =>
+      processesMentioning(join(workRoot(b, id), '0-arc_easy', 'attempt-1')).length > 0 ? true : undefined,
+    );
+    const resumeMs = Date.now() - stoppedAt;
+    console.log(`resumed after SIGTERM: ${resumeMs} ms (lease ${LEASE_MS} ms)`);
+    const final = await until('the evaluation to complete', async () => {
+      const e = await get(b, id);
+      return e.status === 'completed' ? e : undefined;
+    });
+    // The interrupted start was not a failed attempt.
+    expect(final.benchmarks[0]).toMatchObject({ status: 'completed', attempts: 1 });
+    await expectOneFinishedRun(final, options.experimentPrefix);
+  });
+
   it('SIGSTOP past the lease: the paused replica cannot write after SIGCONT; the result is the other replica’s', async () => {
     const { replicas, options } = await cluster(2);
     const [a, b] = replicas as [Replica, Replica];
