@@ -22,7 +22,7 @@ import {
 // the real lm-eval provider and engine against the fixture model server, the real MLflow server.
 // A short lease (3 s) keeps the take-overs quick; the default is 15 s.
 
-const LEASE_MS = 3_000;
+const LEASE_MS = Number(process.env.EVALHUB_TEST_LEASE_MS ?? 3_000);
 let top: string;
 let run = 0;
 const started: Replica[] = [];
