@@ -34,6 +34,12 @@ afterEach(async () => {
   for (const r of started.splice(0)) {
     r.child.kill('SIGCONT');
     await r.stop('SIGKILL');
+    // Error-level log lines, for whoever reads a failure (warnings such as lease_lost are expected).
+    const errors = r
+      .log()
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l));
+    if (errors.length) console.log(`${r.name} logged errors:\n${errors.join('\n')}`);
   }
 });
 afterAll(async () => {

@@ -54,6 +54,8 @@ export class ReplicaWork {
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   private closing = false;
+  /** Claimed finished evaluations whose tracking journal is all that is left. */
+  private readonly trackingOnly = new Set<string>();
 
   constructor(private readonly o: ReplicaWorkOptions) {
     this.keeper = new LeaseKeeper({
@@ -79,8 +81,11 @@ export class ReplicaWork {
     owns: (id) => this.keeper.has(id),
     appendTrackingOps: (id, ops) => this.keeper.appendTrackingOps(id, ops),
     completeTrackingOps: (id, seqs) => this.keeper.completeTrackingOps(id, seqs),
-    drained: (id) => {
-      if (!this.parts.live.has(id)) void this.keeper.release(id);
+    drained: (id, finished) => {
+      // A run still open is released only when it was claimed with nothing but its journal left.
+      if (this.parts.live.has(id) || !(finished || this.trackingOnly.delete(id))) return;
+      this.trackingOnly.delete(id);
+      void this.keeper.release(id);
     },
   };
 
@@ -130,7 +135,7 @@ export class ReplicaWork {
           ),
         );
     const lease = this.free() > 0 ? (await this.keeper.claim(1, [e.id]).catch(() => []))[0] : undefined;
-    if (lease) await this.adopt(lease, e);
+    if (lease) await this.adoptOrRelease(lease, e);
     else void this.relay?.publish(TOPICS.claimable, {});
   }
 
@@ -209,7 +214,7 @@ export class ReplicaWork {
         this.pollAgain = false;
         const free = this.free();
         if (free <= 0 || this.closing) break;
-        for (const lease of await this.keeper.claim(free)) await this.adopt(lease);
+        for (const lease of await this.keeper.claim(free)) await this.adoptOrRelease(lease);
       } while (this.pollAgain && !this.closing);
     })()
       .catch((err: unknown) =>
@@ -221,6 +226,19 @@ export class ReplicaWork {
     return this.polling;
   }
 
+  /** A claim that cannot be taken up (the store failed meanwhile) is given back, not kept idle. */
+  private async adoptOrRelease(lease: EvaluationLease, fresh?: Evaluation): Promise<void> {
+    try {
+      await this.adopt(lease, fresh);
+    } catch (err) {
+      this.o.logger.warn(
+        { evaluation_id: lease.evaluationId, err: describeError(err) },
+        'cannot take up a claimed evaluation; giving it back',
+      );
+      if (!this.parts.live.has(lease.evaluationId)) await this.keeper.release(lease.evaluationId);
+    }
+  }
+
   /** Takes up a claimed evaluation the way a restart does. `fresh`: just submitted here. */
   private async adopt(lease: EvaluationLease, fresh?: Evaluation): Promise<void> {
     const id = lease.evaluationId;
@@ -229,8 +247,10 @@ export class ReplicaWork {
     if (!e || live.has(id)) return;
     if (isTerminalEvaluation(e.status)) {
       // Only its tracking is left to deliver.
-      if (this.o.trackingEnabled && (await this.o.store.pendingTrackingOps(id)).length > 0) outbox.kick(id);
-      else await this.keeper.release(id);
+      if (this.o.trackingEnabled && (await this.o.store.pendingTrackingOps(id)).length > 0) {
+        this.trackingOnly.add(id);
+        outbox.kick(id);
+      } else await this.keeper.release(id);
       return;
     }
     const stillToRun = prepareResume(e, this.o.providers, this.o.maxAttempts);
@@ -258,6 +278,7 @@ export class ReplicaWork {
   private lost(id: string, _err: LeaseLostError): void {
     const { live, scheduler, outbox } = this.parts;
     outbox.forget(id);
+    this.trackingOnly.delete(id);
     const entry = live.get(id);
     if (!entry) return;
     scheduler.remove(id);

@@ -38,8 +38,8 @@ export interface TrackingHost {
   /** Journal writes carrying the lease (default: the store's). */
   appendTrackingOps?(id: string, ops: TrackingOp[]): Promise<void>;
   completeTrackingOps?(id: string, seqs: number[]): Promise<void>;
-  /** The evaluation's run was finished and its journal is empty. */
-  drained?(id: string): void;
+  /** The evaluation's journal is empty after a delivery; `finished`: its run's finish was delivered. */
+  drained?(id: string, finished: boolean): void;
 }
 
 type Outcome = 'done' | 'transient' | 'permanent';
@@ -280,7 +280,7 @@ export class TrackingOutbox {
           ? `artifacts not stored: ${[...unstored.values()].map((u) => `${u.name} (${u.error})`).join('; ')}`
           : undefined,
       });
-      if (finished && remaining === 0) this.host.drained?.(id);
+      if (remaining === 0) this.host.drained?.(id, finished);
       return 'done';
     } catch (err) {
       if (isEvalHubError(err) && err.code === 'lease_lost') {
