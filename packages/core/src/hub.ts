@@ -216,6 +216,7 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     maxQueuedEvaluations: config.evaluation.maxQueuedEvaluations,
     benchmarkTimeoutSeconds: config.evaluation.benchmarkTimeoutSeconds,
     maxAttempts: config.evaluation.maxAttempts,
+    leaseMs: config.evaluation.leaseMs,
     ...(config.evaluation.defaultCollection
       ? { defaultCollection: config.evaluation.defaultCollection }
       : {}),

@@ -65,14 +65,17 @@ export class PostgresLeases implements EvaluationLeases {
       values.push(options.ids);
       only = 'AND e.id = ANY($4::text[])';
     }
+    // A take-over (ids only) ignores the holder and waits for its write in flight, if any.
+    const takeOver = options.takeOver === true && options.ids !== undefined;
+    const free = takeOver ? '' : 'AND (e.lease_owner IS NULL OR e.lease_expires_at <= clock_timestamp())';
     const { rows } = await this.db.query<LeaseRow>(
       `WITH picked AS (
          SELECT e.ordinal FROM evaluations e
          WHERE e.ordinal IN (${NEEDS_WORK})
-           AND (e.lease_owner IS NULL OR e.lease_expires_at <= clock_timestamp()) ${only}
+           ${free} ${only}
          ORDER BY e.ordinal
          LIMIT $3
-         FOR UPDATE SKIP LOCKED
+         FOR UPDATE ${takeOver ? '' : 'SKIP LOCKED'}
        )
        UPDATE evaluations e
        SET lease_owner = $1, lease_token = e.lease_token + 1,

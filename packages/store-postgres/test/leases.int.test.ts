@@ -80,6 +80,28 @@ describe('leases on PostgreSQL', () => {
     expect((await a!.leases.current('e001'))?.owner).toBe('b');
   });
 
+  it('takes a held lease over when asked to (a cancel on another replica): the holder is fenced at once', async () => {
+    const [a, b] = await replicas(2);
+    const e = conformanceEvaluation(1, { status: 'running' });
+    await a!.createEvaluation(e);
+    const [held] = await a!.leases.claim('a', { leaseMs: 60_000, limit: 1 });
+    // Without takeOver a live lease is never claimed, with ids or without.
+    expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 1, ids: ['e001'] })).toEqual([]);
+    // takeOver needs ids: it does not take every held evaluation.
+    expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 1, takeOver: true })).toEqual([]);
+    const [taken] = await b!.leases.claim('b', { leaseMs: 60_000, limit: 1, ids: ['e001'], takeOver: true });
+    expect(taken).toMatchObject({ evaluationId: 'e001', owner: 'b', token: 2 });
+    await expectLost(a!.leases.renew(held!, 60_000));
+    await expectLost(a!.leases.saveEvaluation(held!, { ...e, status: 'completed' }));
+    await b!.leases.saveEvaluation(taken!, { ...e, status: 'cancelled' });
+    expect((await a!.getEvaluation('e001'))?.status).toBe('cancelled');
+    // A finished evaluation with an empty outbox needs no work: nothing to take over.
+    await b!.leases.release(taken!);
+    expect(await a!.leases.claim('a', { leaseMs: 60_000, limit: 1, ids: ['e001'], takeOver: true })).toEqual(
+      [],
+    );
+  });
+
   it("rejects a paused owner's late writes once its lease expired, and after another replica took over", async () => {
     const [a, b] = await replicas(2);
     const e = conformanceEvaluation(1, { status: 'running' });

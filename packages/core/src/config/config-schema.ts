@@ -103,6 +103,7 @@ export const configFileSchema = {
         max_queued_evaluations: { type: 'integer', minimum: 1 },
         benchmark_timeout_seconds: { type: 'integer', minimum: 1 },
         max_attempts: { type: 'integer', minimum: 1 },
+        lease_ms: { type: 'integer', minimum: 500 },
         default_collection: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
       },
     },

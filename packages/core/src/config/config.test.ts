@@ -92,6 +92,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the lease length of replicas (15 s by default), the environment winning, and refuses one too short', () => {
+    expect(loadConfig({ cwd: dir(), env: {} }).evaluation.leaseMs).toBe(15_000);
+    const d = dir({ 'evalhub.config.yaml': 'evaluation:\n  lease_ms: 6000\n' });
+    expect(loadConfig({ cwd: d, env: {} }).evaluation.leaseMs).toBe(6_000);
+    expect(loadConfig({ cwd: d, env: { EVALHUB_LEASE_MS: '9000' } }).evaluation.leaseMs).toBe(9_000);
+    expect(() => loadConfig({ cwd: d, env: { EVALHUB_LEASE_MS: '100' } })).toThrow(/lease_ms.*at least 500/);
+    expect(() =>
+      loadConfig({ cwd: dir({ 'evalhub.config.json': '{"evaluation":{"lease_ms":10}}' }), env: {} }),
+    ).toThrow(ConfigError);
+  });
+
   it('rejects an invalid file with the pointer', () => {
     const d = dir({ 'evalhub.config.json': JSON.stringify({ server: { port: 'eighty' }, trackr: 'none' }) });
     expect(() => loadConfig({ cwd: d, env: {} })).toThrow(ConfigError);

@@ -67,6 +67,11 @@ export interface HubConfig {
     maxQueuedEvaluations: number;
     benchmarkTimeoutSeconds: number;
     maxAttempts: number;
+    /**
+     * Replicas sharing a store with leases (PostgreSQL): how long a replica's claim on an evaluation
+     * lasts unless renewed (every third of it). A dead replica's work is taken over after about this long.
+     */
+    leaseMs: number;
     /** Collection run by a request that names neither benchmarks nor a collection. */
     defaultCollection?: string;
   };
@@ -342,6 +347,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
         envNumber(env, 'EVALHUB_BENCHMARK_TIMEOUT_SECONDS') ??
         Number(evaluation.benchmark_timeout_seconds ?? 24 * 3600),
       maxAttempts: Number(evaluation.max_attempts ?? 3),
+      leaseMs: envNumber(env, 'EVALHUB_LEASE_MS') ?? Number(evaluation.lease_ms ?? 15_000),
       ...((env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection)
         ? { defaultCollection: String(env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection) }
         : {}),
@@ -356,6 +362,10 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       'evaluation.benchmark_concurrency, evaluation.max_concurrent_evaluations and evaluation.max_queued_evaluations must be at least 1.',
     );
   }
+  if (!Number.isInteger(config.evaluation.leaseMs) || config.evaluation.leaseMs < 500)
+    throw new ConfigError(
+      `evaluation.lease_ms (EVALHUB_LEASE_MS) must be a whole number of milliseconds, at least 500 (got ${config.evaluation.leaseMs}).`,
+    );
   Object.defineProperty(config, 'env', { value: Object.freeze({ ...env }), enumerable: false });
   return Object.freeze(config) as HubConfig;
 }

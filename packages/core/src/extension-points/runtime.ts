@@ -71,10 +71,11 @@ export interface ExecResult {
 }
 
 /**
- * Why the hub aborts a command: `cancel` (the user's DELETE), `timeout` (the benchmark's), or
- * `shutdown` (this hub process stops gracefully; the evaluation resumes on the next start).
+ * Why the hub aborts a command: `cancel` (the user's DELETE), `timeout` (the benchmark's),
+ * `shutdown` (this hub process stops gracefully; the evaluation resumes on the next start), or
+ * `lease_lost` (this replica lost the evaluation to another, which resumes or cancels it).
  */
-export type ExecAbortReason = 'cancel' | 'shutdown' | 'timeout';
+export type ExecAbortReason = 'cancel' | 'shutdown' | 'timeout' | 'lease_lost';
 
 /** Where provider processes run: local child processes (default) or a plugin's (Kubernetes Jobs). */
 export interface Runtime {

@@ -95,6 +95,12 @@ export interface ClaimOptions {
   limit: number;
   /** Only these evaluations (e.g. the one this replica just created); default: any that needs work. */
   ids?: string[];
+  /**
+   * With `ids`: claim them even while another replica holds them (a cancel received by a replica
+   * that does not run the evaluation). The holder's lease ends at once: its next renew or write gets
+   * LeaseLostError. Waits for a leased write in flight instead of skipping the row.
+   */
+  takeOver?: boolean;
 }
 
 /**

@@ -176,7 +176,7 @@ export class BenchmarkRunner {
 
 /** The benchmark's state after a run that did not complete (cancel, timeout or a failure). */
 function failure(
-  reason: 'cancel' | 'timeout' | undefined,
+  reason: 'cancel' | 'timeout' | 'lease_lost' | undefined,
   err: unknown,
   timeoutMs: number,
 ): Partial<BenchmarkRun> {

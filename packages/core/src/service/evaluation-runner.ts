@@ -4,12 +4,11 @@ import { aggregateStatus } from '../types.js';
 import type { BenchmarkRunner } from './benchmark-runner.js';
 import type { EventHub } from './event-hub.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
-import { now, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import { now, type DocumentStore, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
 import type { Workspace } from './workspace.js';
-import type { EvaluationStore } from '../extension-points/store.js';
 
 export interface EvaluationRunnerDeps {
-  store: EvaluationStore;
+  store: DocumentStore;
   live: LiveEvaluations;
   events: EventHub;
   benchmarks: BenchmarkRunner;
@@ -47,6 +46,8 @@ export class EvaluationRunner {
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.benchmarkConcurrency, todo.length) }, worker));
 
+    // Another replica took it over: nothing more is written from here.
+    if (live.abort.signal.reason === 'lease_lost') return;
     if (live.abort.signal.reason === 'shutdown') {
       await state.persist(live);
       state.delete(e.id);

@@ -1,11 +1,13 @@
 import { inject, injectable } from 'tsyringe';
-import { ConflictError, describeError, NotFoundError } from '../errors.js';
+import { ConflictError, describeError, hasErrorCode, NotFoundError } from '../errors.js';
 import { RuntimeToken, type Runtime } from '../extension-points/runtime.js';
 import {
   StoreToken,
   type EvaluationPage,
   type EvaluationQuery,
+  type EvaluationLeases,
   type EvaluationStore,
+  type TrackingOp,
 } from '../extension-points/store.js';
 import type { Logger } from '../logging.js';
 import {
@@ -23,6 +25,8 @@ import { LiveEvaluations, now, type AbortReason } from './live-evaluations.js';
 import { ModelResolver } from './model-resolver.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { prepareResume } from './recovery.js';
+import { DEFAULT_LEASE_MS } from './lease-keeper.js';
+import { ReplicaWork } from './replica-work.js';
 import { RequestPreparer } from './request-preparer.js';
 import { Scheduler } from './scheduler.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
@@ -50,6 +54,8 @@ export class EvaluationService {
   private readonly runner: EvaluationRunner;
   private readonly workspace: Workspace;
   private readonly tracking: EvaluationTracking;
+  /** Present on a store with leases: this process is one of several replicas sharing the work. */
+  private readonly replicas: ReplicaWork | undefined;
   private accepting = true;
   private started = false;
 
@@ -64,11 +70,28 @@ export class EvaluationService {
     @inject(ServiceSettingsToken) private readonly settings: ServiceSettings,
     @inject(TrackingOutbox) outbox: TrackingOutbox,
   ) {
-    this.live = new LiveEvaluations(store, events);
+    this.replicas = store.leases
+      ? new ReplicaWork({
+          store: store as EvaluationStore & { leases: EvaluationLeases },
+          hubEvents: events,
+          providers,
+          logger,
+          leaseMs: settings.leaseMs ?? DEFAULT_LEASE_MS,
+          maxConcurrentEvaluations: settings.maxConcurrentEvaluations,
+          maxAttempts: settings.maxAttempts,
+          resumable: runtime.resumable === true,
+          trackingEnabled: outbox.enabled,
+        })
+      : undefined;
+    const replicas = this.replicas;
+    this.live = replicas
+      ? new LiveEvaluations(replicas.documents, events, (id, event) => replicas.published(id, event))
+      : new LiveEvaluations(store, events);
     this.workspace = new Workspace(settings.dataDir);
     outbox.connect({
       getEvaluation: (id) => this.get(id).catch(() => undefined),
       updateTracking: (id, patch) => this.live.updateTracking(id, patch),
+      ...replicas?.trackingHost,
     });
     this.tracking = new EvaluationTracking(outbox, outbox.enabled, logger);
     this.preparer = new RequestPreparer({
@@ -81,7 +104,7 @@ export class EvaluationService {
       ...(settings.defaultCollection ? { defaultCollection: settings.defaultCollection } : {}),
     });
     this.runner = new EvaluationRunner({
-      store,
+      store: replicas?.documents ?? store,
       live: this.live,
       events,
       workspace: this.workspace,
@@ -106,11 +129,19 @@ export class EvaluationService {
         : {}),
       run: async (id) => {
         const live = this.live.get(id);
-        if (live) await this.runner.run(live);
+        try {
+          if (live) await this.runner.run(live);
+        } catch (err) {
+          // The lease moved to another replica: this one has already stopped the evaluation.
+          if (!(replicas && hasErrorCode(err, 'lease_lost'))) throw err;
+        } finally {
+          replicas?.afterRun(id);
+        }
       },
       onCrash: (id, err) =>
         this.logger.error({ evaluation_id: id, err: describeError(err) }, 'evaluation crashed'),
     });
+    replicas?.attach({ live: this.live, scheduler: this.scheduler, runner: this.runner, outbox });
   }
 
   // ---------------------------------------------------------------- submission
@@ -144,10 +175,15 @@ export class EvaluationService {
       },
       'evaluation accepted',
     );
-    this.tracking.track(evaluation.id, [
+    const startOps: TrackingOp[] = [
       { op: 'start' },
       { op: 'log', batch: { params: evaluationParams(evaluation), timestamp: Date.now() } },
-    ]);
+    ];
+    if (this.replicas) {
+      await this.replicas.submitted(evaluation, startOps);
+      return { evaluation: structuredClone(evaluation), created: true };
+    }
+    this.tracking.track(evaluation.id, startOps);
     this.live.add(evaluation);
     this.live.publish(evaluation.id, { type: 'status', status: 'pending' });
     this.scheduler.enqueue(evaluation.id);
@@ -172,7 +208,9 @@ export class EvaluationService {
   /** Resolves with the evaluation once it has finished. */
   async wait(id: string, signal?: AbortSignal): Promise<Evaluation> {
     const live = this.live.get(id);
-    if (live) return live.done;
+    // Undefined: it left this process unfinished (another replica resumes it); follow its events.
+    const done = live ? await live.done : undefined;
+    if (done) return done;
     const e = await this.get(id);
     if (isTerminalEvaluation(e.status)) return e;
     for await (const ev of this.events.subscribe(id, 0, signal))
@@ -250,6 +288,10 @@ export class EvaluationService {
 
   async cancel(id: string): Promise<Evaluation> {
     const live = this.live.get(id);
+    if (!live && this.replicas) {
+      const e = await this.get(id);
+      if (!isTerminalEvaluation(e.status)) return this.replicas.cancel(id);
+    }
     if (!live) {
       const e = await this.get(id);
       throw new ConflictError(
@@ -291,6 +333,7 @@ export class EvaluationService {
     };
     const reaped = (await this.runtime.recover?.(isLive))?.reaped ?? 0;
     if (reaped > 0) this.logger.warn({ reaped }, 'ended processes a previous hub left running');
+    if (this.replicas) return { resumed: await this.replicas.start(), failed: 0, trackingReplays: 0 };
     const resume: string[] = [];
     let failed = 0;
     for (const e of await this.store.listUnfinished()) {
@@ -319,10 +362,12 @@ export class EvaluationService {
    */
   async close(): Promise<void> {
     this.accepting = false;
+    this.replicas?.stopClaiming();
     const stopped = this.scheduler.stop();
     for (const live of this.live.values()) live.abort.abort('shutdown' satisfies AbortReason);
     await stopped;
     await this.tracking.outbox.close();
+    await this.replicas?.close();
   }
 
   /** Tracking health for the health endpoint. */

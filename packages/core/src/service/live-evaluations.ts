@@ -3,16 +3,20 @@ import type { EvaluationStore } from '../extension-points/store.js';
 import type { BenchmarkRun, Evaluation, EvaluationEvent, TrackingInfo } from '../types.js';
 import type { EventHub } from './event-hub.js';
 
-/** Why an evaluation is aborted as a whole (a benchmark's own timeout is the third ExecAbortReason). */
+/** Why an evaluation is aborted as a whole (a benchmark's own timeout is the other ExecAbortReason). */
 export type AbortReason = Exclude<ExecAbortReason, 'timeout'>;
+
+/** Where live documents are read and written: the store, or the replica's leases on it. */
+export type DocumentStore = Pick<EvaluationStore, 'getEvaluation' | 'saveEvaluation'>;
 
 /** An evaluation this process owns while it waits or runs: its document, abort switch and completion. */
 export interface LiveEvaluation {
   evaluation: Evaluation;
   abort: AbortController;
   cancelRequested: boolean;
-  done: Promise<Evaluation>;
-  resolveDone: (e: Evaluation) => void;
+  /** The finished evaluation; undefined when it left this process unfinished (shutdown, lease lost). */
+  done: Promise<Evaluation | undefined>;
+  resolveDone: (e: Evaluation | undefined) => void;
 }
 
 export type EventInput = Omit<EvaluationEvent, 'seq' | 'time' | 'evaluation_id'>;
@@ -28,13 +32,15 @@ export class LiveEvaluations {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly store: EvaluationStore,
+    private readonly store: DocumentStore,
     private readonly events: EventHub,
+    /** Also told of every event published (the relay to other replicas). */
+    private readonly onPublish?: (id: string, event: EventInput) => void,
   ) {}
 
   add(evaluation: Evaluation): LiveEvaluation {
-    let resolveDone!: (e: Evaluation) => void;
-    const done = new Promise<Evaluation>((r) => (resolveDone = r));
+    let resolveDone!: (e: Evaluation | undefined) => void;
+    const done = new Promise<Evaluation | undefined>((r) => (resolveDone = r));
     const live: LiveEvaluation = {
       evaluation,
       abort: new AbortController(),
@@ -106,6 +112,7 @@ export class LiveEvaluations {
 
   publish(id: string, event: EventInput): void {
     this.events.publish(id, event);
+    this.onPublish?.(id, event);
   }
 
   /** Merges tracking state into the evaluation, live or stored. */

@@ -11,6 +11,8 @@ export interface ServiceSettings {
   benchmarkTimeoutSeconds: number;
   /** How many times an interrupted benchmark is started before it is failed. */
   maxAttempts: number;
+  /** Lease length on a store with leases (several replicas); renewed every third of it. Default 15 s. */
+  leaseMs?: number;
   /** Collection run by a request that names neither `benchmarks` nor `collection_id`. */
   defaultCollection?: string;
   hubVersion: string;

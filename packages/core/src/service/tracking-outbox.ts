@@ -25,6 +25,16 @@ export interface TrackingHost {
   getEvaluation(id: string): Promise<Evaluation | undefined>;
   /** Applies a change to the evaluation's tracking info and persists it. */
   updateTracking(id: string, patch: Partial<TrackingInfo>): Promise<void>;
+  /**
+   * Replicas sharing a store with leases: whether this one holds the evaluation's lease, so may
+   * drain its journal. Absent: this process delivers everything.
+   */
+  owns?(id: string): boolean;
+  /** Journal writes carrying the lease (default: the store's). */
+  appendTrackingOps?(id: string, ops: TrackingOp[]): Promise<void>;
+  completeTrackingOps?(id: string, seqs: number[]): Promise<void>;
+  /** The evaluation's journal is empty after a delivery; `finished`: its run's finish was delivered. */
+  drained?(id: string, finished: boolean): void;
 }
 
 type Outcome = 'done' | 'transient' | 'permanent';
@@ -93,13 +103,21 @@ export class TrackingOutbox {
   }
 
   async enqueue(evaluationId: string, ops: TrackingOp[]): Promise<void> {
-    await this.store.appendTrackingOps(evaluationId, ops);
+    if (this.host.appendTrackingOps) await this.host.appendTrackingOps(evaluationId, ops);
+    else await this.store.appendTrackingOps(evaluationId, ops);
     this.kick(evaluationId);
+  }
+
+  private complete(evaluationId: string, seqs: number[]): Promise<void> {
+    return this.host.completeTrackingOps
+      ? this.host.completeTrackingOps(evaluationId, seqs)
+      : this.store.completeTrackingOps(seqs);
   }
 
   /** Deliver pending operations of an evaluation as soon as a slot is free (coalesces calls). */
   kick(evaluationId: string): void {
     if (this.closed) return;
+    if (this.host.owns && !this.host.owns(evaluationId)) return;
     if (this.active.has(evaluationId)) {
       this.again.add(evaluationId);
       return;
@@ -117,6 +135,14 @@ export class TrackingOutbox {
     const ids = [...new Set(ops.map((o) => o.evaluationId))];
     for (const id of ids) this.kick(id);
     return ids.length;
+  }
+
+  /** Forgets an evaluation whose delivery moved to another replica (its lease was lost). */
+  forget(evaluationId: string): void {
+    this.runs.delete(evaluationId);
+    this.unstored.delete(evaluationId);
+    this.again.delete(evaluationId);
+    if (this.queued.delete(evaluationId)) this.ready.splice(this.ready.indexOf(evaluationId), 1);
   }
 
   /** Retry an evaluation whose tracking failed permanently (after the cause was fixed); ends a pause. */
@@ -211,7 +237,10 @@ export class TrackingOutbox {
         { evaluation_id: id },
         'tracking operations for an unknown evaluation; dropping them',
       );
-      await this.store.completeTrackingOps(ops.map((o) => o.seq));
+      await this.complete(
+        id,
+        ops.map((o) => o.seq),
+      );
       return 'done';
     }
     const patch: Partial<TrackingInfo> = {};
@@ -222,7 +251,7 @@ export class TrackingOutbox {
       const run = await this.runFor(evaluation, ops[0]!, patch);
       const finished = await deliverOps(ops, {
         run,
-        complete: (seqs) => this.store.completeTrackingOps(seqs),
+        complete: (seqs) => this.complete(id, seqs),
         current: async () => (await this.host.getEvaluation(id)) ?? evaluation,
         unstored,
       });
@@ -246,8 +275,14 @@ export class TrackingOutbox {
           ? `artifacts not stored: ${[...unstored.values()].map((u) => `${u.name} (${u.error})`).join('; ')}`
           : undefined,
       });
+      if (remaining === 0) this.host.drained?.(id, finished);
       return 'done';
     } catch (err) {
+      if (hasErrorCode(err, 'lease_lost')) {
+        // Another replica holds the evaluation now and delivers the rest (the journal keeps it).
+        this.forget(id);
+        return 'done';
+      }
       const message = describeError(err);
       const remaining = (await this.store.pendingTrackingOps(id)).length;
       if (hasErrorCode(err, 'tracking_failed')) {
