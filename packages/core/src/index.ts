@@ -106,7 +106,9 @@ export {
 export { EvaluationService } from './service/evaluation-service.js';
 export type { SubmitOptions } from './service/evaluation-service.js';
 export { EventHub } from './service/event-hub.js';
-export { ProviderRegistry, closestNames } from './service/provider-registry.js';
+export { ProviderRegistry } from './service/provider-registry.js';
+export { closestNames } from './close-names.js';
+export { tailFile } from './files/tail-file.js';
 export { CollectionCatalog } from './service/collection-catalog.js';
 export { ModelResolver } from './service/model-resolver.js';
 export { ModelUrlPolicy } from './service/model-url-policy.js';
