@@ -9,3 +9,4 @@ export { startHubProcess } from './testing/hub-process.js';
 export type { HubProcess, StartHubProcessOptions } from './testing/hub-process.js';
 export { startPostgres, restartPostgres, pgCtl, findPostgresBinDir } from './postgres/launcher.js';
 export type { PostgresServer, PostgresServerInfo, StartPostgresOptions } from './postgres/launcher.js';
+export { applyHubRbac, HUB_RBAC_MANIFEST } from './kubernetes/hub-rbac.js';
