@@ -129,6 +129,7 @@ export type { ServiceSettings } from './service/tokens.js';
 export { importPlugin, registerPlugin, discoverPluginPackages } from './plugins/loader.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
+export { LatestSaves } from './stores/latest-saves.js';
 export { encodeCursor, decodeCursor } from './stores/query.js';
 export type { SqliteStoreOptions } from './stores/sqlite-store.js';
 export { NoneTracker } from './trackers/none-tracker.js';
