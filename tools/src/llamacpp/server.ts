@@ -37,7 +37,7 @@ export function llamaCppPython(): string | undefined {
 }
 
 /** Runs tools/llamacpp/setup-venv.sh (idempotent; builds the wheel only when it is not cached). */
-export function setupLlamaCppVenv(): Promise<string> {
+function setupLlamaCppVenv(): Promise<string> {
   return runVenvScript('tools/llamacpp/setup-venv.sh');
 }
 
