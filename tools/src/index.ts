@@ -1,5 +1,5 @@
 // Public surface of @evalhub/tools (dev and test tooling).
-export { startMlflowServer, resolvePython, freePort, repoRoot } from './mlflow/launcher.js';
+export { startMlflowServer, resolvePython, runVenvScript, freePort, repoRoot } from './mlflow/launcher.js';
 export type { StartMlflowOptions, MlflowServer, LauncherLogger } from './mlflow/launcher.js';
 export * from './fixture-model/index.js';
 export { SINGLE_BENCHMARK, MULTI_PROVIDER, COLLECTION } from './demo/requests.js';
@@ -9,3 +9,4 @@ export { startHubProcess } from './testing/hub-process.js';
 export type { HubProcess, StartHubProcessOptions } from './testing/hub-process.js';
 export { startPostgres, restartPostgres, pgCtl, findPostgresBinDir } from './postgres/launcher.js';
 export type { PostgresServer, PostgresServerInfo, StartPostgresOptions } from './postgres/launcher.js';
+export { applyHubRbac, HUB_RBAC_MANIFEST } from './kubernetes/hub-rbac.js';

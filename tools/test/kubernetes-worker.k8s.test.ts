@@ -1,12 +1,4 @@
-import {
-  BatchV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  loadAllYaml,
-  type KubernetesObject,
-  type V1Job,
-} from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { createHub, loadConfig, silentLogger, type Evaluation, type Hub } from '@evalhub/core';
 import lmEvalPlugin from '@evalhub/provider-lmeval';
 import { LABELS } from '@evalhub/runtime-kubernetes';
@@ -18,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, repoRoot, resolvePython } from '../src/index.js';
+import { applyHubRbac, freePort, repoRoot, resolvePython } from '../src/index.js';
 
 // The in-pod worker "for real": kwok runs no container, so this test does what the kubelet and the
 // container runtime would do with the Job the runtime created — it reads the Job back from the API
@@ -37,15 +29,6 @@ let dataRoot: string;
 let ns: string;
 let admin: { core: CoreV1Api; batch: BatchV1Api };
 let tokenFile: string;
-
-function inNamespace(doc: KubernetesObject, namespace: string): KubernetesObject {
-  const out = { ...doc, metadata: { ...doc.metadata, namespace } } as KubernetesObject & {
-    subjects?: { kind: string; namespace?: string }[];
-  };
-  if (out.subjects)
-    out.subjects = out.subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s, namespace } : s));
-  return out;
-}
 
 function adminKc(): KubeConfig {
   const c = inject('kubernetes');
@@ -69,11 +52,7 @@ beforeAll(async () => {
   admin = { core: kc.makeApiClient(CoreV1Api), batch: kc.makeApiClient(BatchV1Api) };
   ns = `worker-${process.pid}`;
   await admin.core.createNamespace({ body: { metadata: { name: ns } } });
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const rbac = loadAllYaml(
-    await readFile(join(repoRoot, 'deploy', 'kubernetes', 'overlays', 'jobs', 'rbac.yaml'), 'utf8'),
-  ) as KubernetesObject[];
-  for (const doc of rbac) await objects.create(inNamespace(doc, ns));
+  await applyHubRbac(kc, ns);
   const token = await admin.core.createNamespacedServiceAccountToken({
     name: 'eval-hub',
     namespace: ns,

@@ -148,11 +148,17 @@ export { encodeCursor, decodeCursor } from './stores/query.js';
 export { MemoryStore } from './stores/memory-store.js';
 export { SqliteStore } from './stores/sqlite-store.js';
 export type { SqliteStoreOptions } from './stores/sqlite-store.js';
+/** Coalesces a store's saves of one document: the last one wins (stores of plugins use it too). */
+export { LatestSaves } from './stores/latest-saves.js';
 
 // ---- Logging and redaction (for plugins' own logs and messages)
 export { createLogger, silentLogger } from './logging.js';
 export type { Logger, LoggerOptions } from './logging.js';
 export { redactUrl, redactUrls } from './redaction.js';
+
+// ---- Helpers plugins share: "did you mean" names, the end of a log file
+export { closestNames } from './close-names.js';
+export { tailFile } from './files/tail-file.js';
 
 // ---- The model gateway (docs/model-gateway.md)
 export { ModelGateway } from './gateway/model-gateway.js';

@@ -1,10 +1,9 @@
 /** Request-time checks of one lm-eval benchmark: the task is known, its config fits the schema and the rules around it. */
-import { compileSchema, toErrorDetails } from '@evalhub/core';
+import { closestNames, compileSchema, toErrorDetails } from '@evalhub/core';
 import type { BenchmarkTask, ValidationIssue } from '@evalhub/core';
 import type { LmEvalCatalogEntry } from './catalog-types.js';
 import { resolveDatasetPath } from './local-data.js';
 import { benchmarkConfigSchema } from './options.js';
-import { closeMatches } from './suggest.js';
 
 /** Benchmark `config` after checking. */
 export interface BenchmarkSettings {
@@ -43,7 +42,7 @@ export function checkTask(task: BenchmarkTask, ctx: CheckContext): CheckedTask {
   const custom = !entry && ctx.customTasks.includes(id);
   if (!entry && !custom) {
     const known = [...ctx.catalog.keys(), ...ctx.customTasks];
-    const close = closeMatches(id, known);
+    const close = closestNames(id, known);
     issues.push({
       pointer: '',
       message:

@@ -6,7 +6,6 @@ import { isPlugin, silentLogger } from '@evalhub/core';
 import type { EvaluationProvider, PluginContext } from '@evalhub/core';
 import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
 import { benchmarkConfigSchema } from './options.js';
-import { pythonError } from './provider.js';
 
 function context(hub: Partial<PluginContext['hub']> = {}): {
   ctx: PluginContext;
@@ -159,23 +158,5 @@ describe('validate()', () => {
     expect(withDefaults.validate(task('arc_challenge', {}))).toEqual([
       { pointer: '/dataset_path', message: expect.stringContaining('outside') },
     ]);
-  });
-});
-
-describe('pythonError', () => {
-  it('picks the exception line of a traceback for the failure message', () => {
-    const log = [
-      'Traceback (most recent call last):',
-      '  File "x.py", line 1, in <module>',
-      'RuntimeError: RemoteTokenizer: GET http://h/tokenizer_info failed after 3 attempts',
-      'some trailing line',
-    ].join('\n');
-    expect(pythonError(log)).toBe(
-      'RuntimeError: RemoteTokenizer: GET http://h/tokenizer_info failed after 3 attempts',
-    );
-    expect(pythonError('datasets.exceptions.DatasetNotFoundError: no such file')).toMatch(
-      /^datasets\.exceptions/,
-    );
-    expect(pythonError('INFO all fine')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /** The end of a benchmark log, for failure messages. */
-import { open } from 'node:fs/promises';
+import { tailFile } from '@evalhub/core';
 
 const LOG_TAIL_LINES = 30;
 
@@ -13,23 +13,13 @@ export function pythonError(log: string): string | undefined {
   return undefined;
 }
 
+/** A line worth showing: not blank, not a tqdm progress bar. */
+const telling = (line: string): boolean => line.trim().length > 0 && !/\d+%\|/.test(line);
+
 /** The last lines of the benchmark log (progress bars left out), for failure messages. */
 export async function logTail(logFile: string): Promise<string> {
   try {
-    const handle = await open(logFile, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 16_384);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      const lines = buffer
-        .toString('utf8')
-        .split(/\r\n|\n|\r/)
-        .filter((l) => l.trim().length > 0 && !/\d+%\|/.test(l));
-      return lines.slice(-LOG_TAIL_LINES).join('\n');
-    } finally {
-      await handle.close();
-    }
+    return (await tailFile(logFile, LOG_TAIL_LINES, telling)).join('\n');
   } catch {
     return '';
   }

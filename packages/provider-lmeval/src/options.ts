@@ -93,7 +93,7 @@ export const optionsSchema: Record<string, unknown> = {
 };
 
 /** Longest `system_instruction`, in characters: at most 64 KiB in UTF-8, under Linux's 128 KiB per argument. */
-export const MAX_SYSTEM_INSTRUCTION_CHARS = 16_384;
+const MAX_SYSTEM_INSTRUCTION_CHARS = 16_384;
 
 /** A value lm-eval's `k=v,k2=v2` parser keeps whole: no ',' and no whitespace. */
 const KEY_VALUE_TEXT = '^[^,\\s]+$';

@@ -1,4 +1,4 @@
-import { BenchmarkFailedError } from '@evalhub/core';
+import { BenchmarkFailedError, redactUrl } from '@evalhub/core';
 import {
   DEFAULT_PREFLIGHT_RETRY_MS,
   isTransientStatus,
@@ -149,19 +149,6 @@ function describeFetchError(err: unknown): string {
   if (cause?.code) return cause.code;
   if (cause?.message) return cause.message;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** URL without credentials or query, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 function errorText(body: unknown): string {

@@ -371,6 +371,3 @@ function readCustomTasks(dir: string): string[] {
   }
   return scanTaskNames(names.map((n) => readFileSync(join(dir, n), 'utf8')));
 }
-
-export { pythonError } from './log-tail.js';
-export { checkConfig } from './check-task.js';

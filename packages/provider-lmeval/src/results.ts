@@ -28,52 +28,44 @@ export interface ParsedResults {
   leafTasks: string[];
 }
 
+/** The files below `dir` (recursive, names in order within a folder); an unreadable folder is skipped. */
+async function filesBelow(dir: string): Promise<{ path: string; name: string }[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: { path: string; name: string }[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await filesBelow(path)));
+    else if (entry.isFile()) files.push({ path, name: entry.name });
+  }
+  return files;
+}
+
 /** Newest `results_*.json` below `dir` (recursive), by modification time then name; undefined if none. */
 export async function findNewestResultsFile(dir: string, since?: number): Promise<string | undefined> {
   let best: { path: string; mtime: number } | undefined;
-  const walk = async (folder: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const full = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && /^results_.*\.json$/.test(entry.name)) {
-        const { mtimeMs } = await stat(full);
-        if (since !== undefined && mtimeMs < since) continue;
-        if (!best || mtimeMs > best.mtime || (mtimeMs === best.mtime && full > best.path))
-          best = { path: full, mtime: mtimeMs };
-      }
-    }
-  };
-  await walk(dir);
+  for (const { path, name } of await filesBelow(dir)) {
+    if (!/^results_.*\.json$/.test(name)) continue;
+    const { mtimeMs } = await stat(path);
+    if (since !== undefined && mtimeMs < since) continue;
+    if (!best || mtimeMs > best.mtime || (mtimeMs === best.mtime && path > best.path))
+      best = { path, mtime: mtimeMs };
+  }
   return best?.path;
 }
 
 /** All `samples_<task>_*.jsonl` files below `dir` for the given task names. */
 export async function findSamplesFiles(dir: string, tasks: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  const walk = async (folder: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && entry.name.startsWith('samples_') && entry.name.endsWith('.jsonl')) {
-        // samples_<task>_<ISO datetime>.jsonl; task names may contain underscores
-        const match = /^samples_(.+)_\d{4}-\d{2}-\d{2}T[\d.-]+\.jsonl$/.exec(entry.name);
-        if (match?.[1] && tasks.includes(match[1])) found.set(match[1], full);
-      }
-    }
-  };
-  await walk(dir);
+  for (const { path, name } of await filesBelow(dir)) {
+    // samples_<task>_<ISO datetime>.jsonl; task names may contain underscores
+    const match = /^samples_(.+)_\d{4}-\d{2}-\d{2}T[\d.-]+\.jsonl$/.exec(name);
+    if (match?.[1] && tasks.includes(match[1])) found.set(match[1], path);
+  }
   return found;
 }
 

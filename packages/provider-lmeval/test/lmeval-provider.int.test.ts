@@ -16,32 +16,11 @@ import {
 } from '@evalhub/core';
 import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
 import { verifyProvider } from '@evalhub/core/testing';
+import { resolvePython } from '@evalhub/tools';
 import lmEvalPlugin, { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ARC_JSONL = join(here, 'data', 'arc-sample.jsonl');
-const REPO_ROOT = join(here, '..', '..', '..');
-
-/** The project's Python (lm-eval installed) from tools/python/setup-env.sh, which prints its path. */
-function projectPython(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'bash',
-      [join(REPO_ROOT, 'tools', 'python', 'setup-env.sh')],
-      { maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const path = String(stdout).trim().split('\n').pop()?.trim();
-        if (err || !path || !existsSync(path))
-          reject(
-            new Error(
-              `tools/python/setup-env.sh failed: ${err?.message ?? ''} ${String(stderr).slice(-2000)}`,
-            ),
-          );
-        else resolve(path);
-      },
-    );
-  });
-}
 
 let python: string;
 let top: string;
@@ -49,7 +28,7 @@ let dataRoot: string;
 let fixtureUrl: string;
 
 beforeAll(async () => {
-  python = await projectPython();
+  python = await resolvePython();
   fixtureUrl = inject('fixtureModelUrl');
   top = realpathSync(await mkdtemp(join(tmpdir(), 'lmeval-int-')));
   dataRoot = join(top, 'data');

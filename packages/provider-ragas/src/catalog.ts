@@ -5,7 +5,7 @@ export type Column = 'user_input' | 'response' | 'retrieved_contexts' | 'referen
 
 export const TEXT_COLUMNS: readonly Column[] = ['user_input', 'response', 'reference'];
 export const LIST_COLUMNS: readonly Column[] = ['retrieved_contexts', 'reference_contexts'];
-export const ALL_COLUMNS: readonly Column[] = [...TEXT_COLUMNS, ...LIST_COLUMNS];
+const ALL_COLUMNS: readonly Column[] = [...TEXT_COLUMNS, ...LIST_COLUMNS];
 
 /** Legacy RAGAS column names and their canonical names. */
 export const LEGACY_COLUMNS: Readonly<Record<string, Column>> = {

@@ -43,7 +43,7 @@ export interface JobSpecInput {
 }
 
 /** The restricted security context (Pod Security Standard "restricted", OpenShift restricted-v2). */
-export const RESTRICTED_CONTAINER_SECURITY = {
+const RESTRICTED_CONTAINER_SECURITY = {
   runAsNonRoot: true,
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,

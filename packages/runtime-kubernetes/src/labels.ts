@@ -18,7 +18,7 @@ export const ANNOTATIONS = {
   providerId: 'evalhub.io/provider-id',
 } as const;
 
-export const MANAGED_BY = 'evalhub';
+const MANAGED_BY = 'evalhub';
 
 /** The label selector of one hub's objects (what the watches and re-attach list). */
 export function hubSelector(hub: string): string {

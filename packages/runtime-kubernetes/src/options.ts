@@ -194,7 +194,7 @@ export function parseQuantity(q: string): number {
 }
 
 /** Problems of one set of pod settings, each as `pointer: message`. */
-export function podSettingsProblems(p: PodSettings | undefined, at: string): string[] {
+function podSettingsProblems(p: PodSettings | undefined, at: string): string[] {
   const out: string[] = [];
   if (!p) return out;
   for (const kind of ['requests', 'limits'] as const) {

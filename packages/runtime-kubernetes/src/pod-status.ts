@@ -28,7 +28,7 @@ function condition(job: V1Job | undefined, type: string): { reason?: string; mes
 }
 
 /** What keeps a pending pod from running, e.g. `Unschedulable: 0/1 nodes are available…`. */
-export function pendingReason(pod: V1Pod | undefined): string | undefined {
+function pendingReason(pod: V1Pod | undefined): string | undefined {
   if (!pod) return undefined;
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False')

@@ -1,20 +1,10 @@
-import {
-  BatchV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  loadAllYaml,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { applyHubRbac } from '@evalhub/tools';
+import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { KubernetesRuntimeOptions } from '../src/options.js';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const RBAC_MANIFEST = join(repo, 'deploy', 'kubernetes', 'overlays', 'jobs', 'rbac.yaml');
 
 export function cluster(): ReturnType<typeof inject<'kubernetes'>> {
   return inject('kubernetes');
@@ -42,15 +32,6 @@ export interface TestNamespace {
   kube: NonNullable<KubernetesRuntimeOptions['kube']>;
 }
 
-function inNamespace(doc: KubernetesObject, namespace: string): KubernetesObject {
-  const out = { ...doc, metadata: { ...doc.metadata, namespace } } as KubernetesObject & {
-    subjects?: { kind: string; namespace?: string }[];
-  };
-  if (out.subjects)
-    out.subjects = out.subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s, namespace } : s));
-  return out;
-}
-
 let counter = 0;
 
 /**
@@ -68,11 +49,7 @@ export async function createTestNamespace(
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const name = `${prefix}-${process.pid}-${++counter}`.slice(0, 63);
   await core.createNamespace({ body: { metadata: { name } } });
-  const docs = loadAllYaml(await readFile(RBAC_MANIFEST, 'utf8')) as KubernetesObject[];
-  for (const doc of docs) {
-    if (o.rbac === false && (doc.kind === 'Role' || doc.kind === 'RoleBinding')) continue;
-    await objects.create(inNamespace(doc, name));
-  }
+  await applyHubRbac(kc, name, { roles: o.rbac !== false });
   const token = await core.createNamespacedServiceAccountToken({
     name: 'eval-hub',
     namespace: name,

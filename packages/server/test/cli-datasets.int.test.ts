@@ -1,44 +1,20 @@
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolvePython } from '@evalhub/tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_NODE_ARGS, REPO_ROOT, runProcess as exec } from './support/processes.js';
 
 // `evalhub datasets pull` through the real CLI, the lm-eval provider's Python helper and real
 // lm-eval/datasets. There is no Hugging Face hub here, so the cache is pre-populated the way `datasets`
 // writes a downloaded hub dataset, and the helper runs offline: it finds what is cached and reports,
 // per task, what it could not get.
-const root = join(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'packages', 'server', 'src', 'cli.ts');
-const lmevalTest = join(root, 'packages', 'provider-lmeval', 'test');
-
-function exec(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const lmevalTest = join(REPO_ROOT, 'packages', 'provider-lmeval', 'test');
 
 let python: string;
 let dir: string;
 beforeAll(async () => {
-  python = await new Promise<string>((resolve, reject) =>
-    execFile('bash', [join(root, 'tools', 'python', 'setup-env.sh')], { maxBuffer: 16 << 20 }, (err, out) => {
-      const path = String(out).trim().split('\n').pop()?.trim();
-      if (err || !path || !existsSync(path)) reject(new Error(`setup-env.sh failed: ${err?.message ?? ''}`));
-      else resolve(path);
-    }),
-  );
+  python = await resolvePython();
   dir = await mkdtemp(join(tmpdir(), 'evalhub-datasets-'));
   const made = await exec(
     python,
@@ -62,10 +38,7 @@ describe('evalhub datasets pull', () => {
     const result = await exec(
       process.execPath,
       [
-        '--conditions=@evalhub/source',
-        '--import',
-        'tsx',
-        cli,
+        ...CLI_NODE_ARGS,
         'datasets',
         'pull',
         'arc_easy',
@@ -92,24 +65,16 @@ describe('evalhub datasets pull', () => {
   });
 
   it('refuses a bad task name or a missing subcommand with usage (exit 2)', async () => {
-    const bad = await exec(
-      process.execPath,
-      ['--conditions=@evalhub/source', '--import', 'tsx', cli, 'datasets', 'pull', '--', '-x'],
-      {
-        PATH: process.env.PATH,
-        HOME: dir,
-      },
-    );
+    const bad = await exec(process.execPath, [...CLI_NODE_ARGS, 'datasets', 'pull', '--', '-x'], {
+      PATH: process.env.PATH,
+      HOME: dir,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'-x' is not an lm-eval task name");
-    const none = await exec(
-      process.execPath,
-      ['--conditions=@evalhub/source', '--import', 'tsx', cli, 'datasets'],
-      {
-        PATH: process.env.PATH,
-        HOME: dir,
-      },
-    );
+    const none = await exec(process.execPath, [...CLI_NODE_ARGS, 'datasets'], {
+      PATH: process.env.PATH,
+      HOME: dir,
+    });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('Usage: evalhub datasets pull');
   });

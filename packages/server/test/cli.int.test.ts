@@ -6,32 +6,7 @@ import { createInterface } from 'node:readline';
 import { SqliteStore, type Evaluation } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, testServer, writeConfig, type TestServer } from './support/harness.js';
-
-const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
-const root = join(import.meta.dirname, '..', '..', '..');
-const nodeArgs = ['--conditions=@evalhub/source', '--import', 'tsx', cli];
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { CLI_NODE_ARGS, REPO_ROOT, runCli as run } from './support/processes.js';
 
 let s: TestServer;
 let dir: string;
@@ -114,8 +89,8 @@ describe('evalhub run', () => {
       'long.json',
       request([{ benchmark_id: 'command', provider_id: 'scripted', config: { command: ['sleep', '60'] } }]),
     );
-    const child = spawn(process.execPath, [...nodeArgs, 'run', req, '--wait', '--url', s.url], {
-      cwd: root,
+    const child = spawn(process.execPath, [...CLI_NODE_ARGS, 'run', req, '--wait', '--url', s.url], {
+      cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const done = new Promise<{ code: number | null; stdout: string }>((resolve) => {
@@ -181,13 +156,13 @@ describe('evalhub run', () => {
       const child = spawn(
         process.execPath,
         [
-          ...nodeArgs,
+          ...CLI_NODE_ARGS,
           'run',
           file('after-queue.json', request([{ benchmark_id: 'ok', provider_id: 'scripted' }])),
           '--url',
           busy.url,
         ],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -277,9 +252,9 @@ describe('evalhub serve', () => {
     });
     child = spawn(
       process.execPath,
-      [...nodeArgs, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--json'],
+      [...CLI_NODE_ARGS, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--json'],
       {
-        cwd: root,
+        cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

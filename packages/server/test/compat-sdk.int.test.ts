@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evaluation } from '@evalhub/core';
+import { resolvePython, runVenvScript } from '@evalhub/tools';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SERVER_PACKAGE_DIR } from '../src/app.js';
 import { http, testServer, type TestServer } from './support/harness.js';
@@ -39,20 +40,15 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-async function pythonFrom(script: string): Promise<string> {
-  const r = await run('bash', [join(root, 'tools', 'python', script)]);
-  const path = r.stdout.trim().split('\n').pop()?.trim();
-  if (r.code !== 0 || !path || !existsSync(path))
-    throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
-  return path;
-}
-
 let s: TestServer;
 let sdkPython: string;
 let python: string;
 let home: string;
 beforeAll(async () => {
-  [sdkPython, python] = await Promise.all([pythonFrom('setup-compat-env.sh'), pythonFrom('setup-env.sh')]);
+  [sdkPython, python] = await Promise.all([
+    runVenvScript('tools/python/setup-compat-env.sh'),
+    resolvePython(),
+  ]);
   const dir = mkdtempSync(join(tmpdir(), 'evalhub-compat-'));
   home = join(dir, 'home');
   mkdirSync(join(dir, 'data'), { recursive: true });

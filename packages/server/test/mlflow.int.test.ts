@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +6,12 @@ import type { Evaluation } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SERVER_PACKAGE_DIR } from '../src/app.js';
 import { http, testServer, type TestServer } from './support/harness.js';
+import { runCli } from './support/processes.js';
 
 // The real MLflow tracker plugin, loaded by the hub from config (never imported by the server),
 // against the real MLflow server of the int project's global setup.
 const trackingUri = inject('mlflowTrackingUri');
 const prefix = `server-int-${process.pid}-${Date.now()}`;
-const root = join(import.meta.dirname, '..', '..', '..');
 
 let s: TestServer;
 beforeAll(async () => {
@@ -58,34 +57,7 @@ describe('with the MLflow tracker plugin', () => {
     const dir = mkdtempSync(join(tmpdir(), 'evalhub-cli-mlflow-'));
     const file = join(dir, 'request.json');
     writeFileSync(file, readFileSync(join(import.meta.dirname, 'fixtures', 'spec-multi-provider.json')));
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--conditions=@evalhub/source',
-            '--import',
-            'tsx',
-            join(root, 'packages/server/src/cli.ts'),
-            'run',
-            file,
-            '--wait',
-            '--url',
-            s.url,
-          ],
-          {
-            cwd: root,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      },
-    );
+    const result = await runCli(['run', file, '--wait', '--url', s.url]);
     expect(result.code, result.stderr).toBe(0);
     const link = /MLflow run: (\S+)/.exec(result.stdout)?.[1];
     expect(link).toBeDefined();

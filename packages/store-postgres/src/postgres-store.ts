@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  LatestSaves,
   encodeCursor,
   type Collection,
   type Evaluation,
@@ -50,7 +51,7 @@ export class PostgresStore implements EvaluationStore {
   readonly events: PostgresReplicaEvents;
   private readonly writes: GroupCommit;
   /** Saves queued and not yet started, by evaluation id: a later save joins the first. */
-  private readonly pendingSaves = new Map<string, { evaluation: Evaluation; committed: Promise<void> }>();
+  private readonly saves = new LatestSaves();
 
   private constructor(
     readonly db: Database,
@@ -132,27 +133,20 @@ export class PostgresStore implements EvaluationStore {
   }
 
   saveEvaluation(evaluation: Evaluation): Promise<void> {
-    const pending = this.pendingSaves.get(evaluation.id);
-    if (pending) {
-      // Serialised when the batch runs, so the newest state is what gets written.
-      pending.evaluation = evaluation;
-      return pending.committed;
-    }
-    const entry = { evaluation, committed: Promise.resolve() };
-    entry.committed = this.writes.run(
-      async (client) => {
-        if (this.pendingSaves.get(evaluation.id) === entry) this.pendingSaves.delete(evaluation.id);
-        await client.query(
-          `${INSERT} ON CONFLICT (id) DO UPDATE SET status = excluded.status, experiment = excluded.experiment,
+    // Serialised when the batch runs, so the newest state is what gets written.
+    return this.saves.save(evaluation, (take) =>
+      this.writes.run(
+        async (client) => {
+          await client.query(
+            `${INSERT} ON CONFLICT (id) DO UPDATE SET status = excluded.status, experiment = excluded.experiment,
            model = excluded.model, providers = excluded.providers, tags = excluded.tags, doc = excluded.doc,
            updated_at = excluded.updated_at`,
-          [...evaluationColumns(entry.evaluation), null],
-        );
-      },
-      { singleStatement: true },
+            [...evaluationColumns(take()), null],
+          );
+        },
+        { singleStatement: true },
+      ),
     );
-    this.pendingSaves.set(evaluation.id, entry);
-    return entry.committed;
   }
 
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {

@@ -19,16 +19,10 @@
  *   measured from the moment a request was due, not from when a free client sent it, so a slow
  *   answer that delays the next request counts against the server (no coordinated omission).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
+import { startScriptedServer } from './scripted-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,23 +71,6 @@ interface Stats {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const script = join(repo, 'packages', 'server', 'test', 'support', 'serve-scripted.ts');
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@evalhub/source', '--import', 'tsx', script, '--log-level', 'warn'],
-    {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const parsed = JSON.parse(line) as { url?: string };
-    if (parsed.url) return { url: parsed.url, child };
-  }
-  throw new Error('the server exited before it listened');
 }
 
 type Call = (pool: Pool, i: number) => Promise<{ ok: boolean; body?: string }>;
@@ -224,7 +201,7 @@ function report(name: string, stats: Stats): void {
 
 async function main(): Promise<void> {
   const external = values.url;
-  const server = external ? undefined : await startServer();
+  const server = external ? undefined : await startScriptedServer();
   const base = external ?? server!.url;
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);

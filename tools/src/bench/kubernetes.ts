@@ -12,16 +12,7 @@
  *    Secret, pod log follow, delete, plus the shared list/watch requests divided by N).
  * The hub runs with a token of the project's Role, not as cluster admin.
  */
-import {
-  BatchV1Api,
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  loadAllYaml,
-  Watch,
-  type KubernetesObject,
-  type V1Job,
-} from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig, Watch, type V1Job } from '@kubernetes/client-node';
 import { loadConfig, silentLogger, type EvaluationProvider } from '@evalhub/core';
 import type { KubernetesRuntime } from '@evalhub/runtime-kubernetes';
 import { startServer } from '@evalhub/server';
@@ -30,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { applyHubRbac } from '../kubernetes/hub-rbac.js';
 import { freePort, repoRoot } from '../mlflow/launcher.js';
 
 const { values } = parseArgs({
@@ -42,15 +34,6 @@ const N = Number(values.benchmarks);
 const WATCH_S = Number(values['watch-seconds']);
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-function inNamespace(doc: KubernetesObject, namespace: string): KubernetesObject {
-  const out = { ...doc, metadata: { ...doc.metadata, namespace } } as KubernetesObject & {
-    subjects?: { kind: string; namespace?: string }[];
-  };
-  if (out.subjects)
-    out.subjects = out.subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s, namespace } : s));
-  return out;
-}
 
 const state = mkdtempSync(join(tmpdir(), 'bench-k8s-'));
 const script = join(repoRoot, 'tools', 'kubernetes', 'cluster.sh');
@@ -75,10 +58,7 @@ try {
   const core = kc.makeApiClient(CoreV1Api);
   const ns = 'bench';
   await core.createNamespace({ body: { metadata: { name: ns } } });
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const rbac = join(repoRoot, 'deploy', 'kubernetes', 'overlays', 'jobs', 'rbac.yaml');
-  for (const doc of loadAllYaml(readFileSync(rbac, 'utf8')) as KubernetesObject[])
-    await objects.create(inNamespace(doc, ns));
+  await applyHubRbac(kc, ns);
   const token = await core.createNamespacedServiceAccountToken({
     name: 'eval-hub',
     namespace: ns,

@@ -10,7 +10,7 @@
  *   node --conditions=@evalhub/source --import tsx tools/src/bench/lmeval.ts [--questions 200] [--rounds 3] [--concurrency 4]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { createHub, createLogger, isPlugin, loadConfig } from '@evalhub/core';
 import type { Plugin } from '@evalhub/core';
 import { startFixtureModelServer } from '../fixture-model/server.js';
-import { repoRoot, resolvePython } from '../mlflow/launcher.js';
+import { resolvePython } from '../mlflow/launcher.js';
+import { arcSampleRows } from './arc-sample.js';
 
 interface Captured {
   command: string;
@@ -38,12 +39,7 @@ const concurrency = Number(values.concurrency);
 
 /** An ARC-format file of `n` questions, cycling the project's test set with numbered ids. */
 async function writeArcFile(path: string, n: number): Promise<void> {
-  const source = (
-    await readFile(join(repoRoot, 'packages/provider-lmeval/test/data/arc-sample.jsonl'), 'utf8')
-  )
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { question: string });
+  const source = await arcSampleRows();
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const row = source[i % source.length]!;

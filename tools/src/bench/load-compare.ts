@@ -23,16 +23,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
+import { freePort, repoRoot } from '../mlflow/launcher.js';
+import { startScriptedServer } from './scripted-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +41,7 @@ const { values } = parseArgs({
     'no-go': { type: 'boolean', default: false },
     /** Also measure our server with fair dispatch off (`requestsPerTurn: 0`, Node's default), as before the fix. */
     'with-unfair': { type: 'boolean', default: false },
-    'go-bin': { type: 'string', default: join(repo, '.bench', 'go-evalhub', 'bin', 'eval-hub') },
+    'go-bin': { type: 'string', default: join(repoRoot, '.bench', 'go-evalhub', 'bin', 'eval-hub') },
     json: { type: 'boolean', default: false },
   },
 });
@@ -77,16 +73,6 @@ interface Result {
   loop_p99?: number;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -107,26 +93,9 @@ async function send(url: string, method: string, path: string, body?: string): P
 }
 
 async function startOurs(requestsPerTurn?: number): Promise<Target> {
-  const script = join(repo, 'packages', 'server', 'test', 'support', 'serve-scripted.ts');
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@evalhub/source',
-      '--import',
-      'tsx',
-      script,
-      '--log-level',
-      'warn',
-      ...(requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : []),
-    ],
-    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+  const { url, child } = await startScriptedServer(
+    requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : [],
   );
-  let url = '';
-  for await (const line of createInterface({ input: child.stdout! })) {
-    url = (JSON.parse(line) as { url?: string }).url ?? '';
-    if (url) break;
-  }
-  if (!url) throw new Error('our server exited before it listened');
   const body = JSON.stringify({
     model: { server: 'vllm', name: 'bench-model' },
     benchmarks: [{ benchmark_id: 'noop', provider_id: 'scripted' }],

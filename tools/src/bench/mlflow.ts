@@ -14,17 +14,14 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Evaluation } from '@evalhub/core';
-import { request } from 'undici';
 import { finishTags, MlflowTracker, runTags } from '@evalhub/tracker-mlflow';
 import { repoRoot, resolvePython, startMlflowServer } from '../mlflow/launcher.js';
+import { faultyNetwork } from '../testing/faulty-network.js';
 
 const { values } = parseArgs({
   options: { iterations: { type: 'string', default: '5' }, workers: { type: 'string', default: '4' } },
@@ -44,40 +41,19 @@ async function main(): Promise<void> {
 
   // Counting proxy: every request of either client goes through it.
   const counts = { api: 0, artifacts: 0 };
-  const proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if ((req.url ?? '').includes('/mlflow-artifacts/')) counts.artifacts++;
+  const proxy = await faultyNetwork(server.trackingUri, undefined, {
+    onRequest: (_headers, { path }) => {
+      if (path.includes('/mlflow-artifacts/')) counts.artifacts++;
       else counts.api++;
-      const headers = { ...req.headers };
-      delete headers.host;
-      delete headers.connection;
-      const tq = performance.now();
-      request(`${server.trackingUri}${req.url}`, {
-        method: req.method as 'GET',
-        headers,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-      }).then(
-        async (up) => {
-          const body = Buffer.from(await up.body.arrayBuffer());
-          if (process.env.BENCH_TRACE)
-            process.stderr.write(
-              `${(performance.now() - tq).toFixed(1)}ms ${req.method} ${(req.url ?? '').split('?')[0]} ${req.headers['user-agent']}\n`,
-            );
-          res
-            .writeHead(up.statusCode, {
-              'content-type': String(up.headers['content-type'] ?? 'application/json'),
-            })
-            .end(body);
-        },
-        () => res.writeHead(502).end(),
-      );
-    });
+    },
+    ...(process.env.BENCH_TRACE
+      ? {
+          onAnswer: ({ method, path, ms }) =>
+            process.stderr.write(`${ms.toFixed(1)}ms ${method} ${path.split('?')[0]}\n`),
+        }
+      : {}),
   });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  const proxyUri = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const proxyUri = proxy.uri;
   const reset = () => {
     counts.api = 0;
     counts.artifacts = 0;
@@ -253,7 +229,7 @@ async function main(): Promise<void> {
     },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  proxy.close();
+  await proxy.close();
   await server.stop();
   rmSync(work, { recursive: true, force: true });
 }

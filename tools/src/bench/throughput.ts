@@ -28,6 +28,7 @@ import { Pool } from 'undici';
 import { ModelGateway } from '@evalhub/core';
 import type { PerfStats } from '@evalhub/core';
 import { repoRoot, resolvePython } from '../mlflow/launcher.js';
+import { arcSampleRows } from './arc-sample.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,12 +72,7 @@ async function startFixture(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function writeTask(dir: string): Promise<void> {
-  const source = (
-    await readFile(join(repoRoot, 'packages/provider-lmeval/test/data/arc-sample.jsonl'), 'utf8')
-  )
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { question: string });
+  const source = await arcSampleRows();
   const lines: string[] = [];
   for (let i = 0; i < questions; i++) {
     const row = source[i % source.length]!;

@@ -15,10 +15,7 @@
  * at MLflow at once. `--concurrency` sets the tracker's `max_concurrent_requests` when the plugin
  * has that option.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -26,8 +23,8 @@ import { parseArgs } from 'node:util';
 import { createHub, createLogger, loadConfig, type Evaluation } from '@evalhub/core';
 import { ScriptedProvider } from '@evalhub/core/testing';
 import { mlflowTrackerPlugin, optionsSchema } from '@evalhub/tracker-mlflow';
-import { request } from 'undici';
 import { resolvePython, startMlflowServer } from '../mlflow/launcher.js';
+import { faultyNetwork } from '../testing/faulty-network.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,46 +45,19 @@ async function main(): Promise<void> {
 
   // Counting proxy in front of MLflow: what reaches the server, and how much at once.
   const counts = { api: 0, artifacts: 0, inFlight: 0, maxInFlight: 0, errors: 0 };
-  const proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if ((req.url ?? '').includes('/mlflow-artifacts/')) counts.artifacts++;
+  const proxy = await faultyNetwork(server.trackingUri, undefined, {
+    onRequest: (_headers, { path }) => {
+      if (path.includes('/mlflow-artifacts/')) counts.artifacts++;
       else counts.api++;
       counts.inFlight++;
       counts.maxInFlight = Math.max(counts.maxInFlight, counts.inFlight);
-      const headers = { ...req.headers };
-      delete headers.host;
-      delete headers.connection;
-      request(`${server.trackingUri}${req.url}`, {
-        method: req.method as 'GET',
-        headers,
-        body: chunks.length ? Buffer.concat(chunks) : undefined,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      }).then(
-        async (up) => {
-          const body = Buffer.from(await up.body.arrayBuffer());
-          counts.inFlight--;
-          if (up.statusCode >= 400) counts.errors++;
-          if (res.destroyed) return;
-          res
-            .writeHead(up.statusCode, {
-              'content-type': String(up.headers['content-type'] ?? 'application/json'),
-            })
-            .end(body);
-        },
-        () => {
-          counts.inFlight--;
-          counts.errors++;
-          if (!res.destroyed) res.writeHead(502).end();
-        },
-      );
-    });
+    },
+    onAnswer: ({ status }) => {
+      counts.inFlight--;
+      if (status >= 400) counts.errors++;
+    },
   });
-  proxy.listen(0, '127.0.0.1');
-  await once(proxy, 'listening');
-  const proxyUri = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const proxyUri = proxy.uri;
 
   // Log lines counted by message (retry warnings), nothing printed.
   const messages = new Map<string, number>();
@@ -187,7 +157,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   await hub.close();
-  proxy.close();
+  await proxy.close();
   await server.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, repoRoot } from '../mlflow/launcher.js';
+import { freePort, repoRoot, runVenvScript } from '../mlflow/launcher.js';
 
 /** Served model names: one for completions/chat, one (same weights) with embeddings enabled. */
 export const LLAMACPP_MODEL = 'tiny-llama';
@@ -37,24 +37,8 @@ export function llamaCppPython(): string | undefined {
 }
 
 /** Runs tools/llamacpp/setup-venv.sh (idempotent; builds the wheel only when it is not cached). */
-export function setupLlamaCppVenv(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'bash',
-      [join(repoRoot, 'tools', 'llamacpp', 'setup-venv.sh')],
-      { maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const path = String(stdout).trim().split('\n').pop()?.trim();
-        if (err || !path || !existsSync(path))
-          reject(
-            new Error(
-              `tools/llamacpp/setup-venv.sh failed: ${err?.message ?? ''} ${String(stderr).slice(-2000)}`,
-            ),
-          );
-        else resolve(path);
-      },
-    );
-  });
+function setupLlamaCppVenv(): Promise<string> {
+  return runVenvScript('tools/llamacpp/setup-venv.sh');
 }
 
 function run(python: string, args: string[]): Promise<void> {

@@ -51,23 +51,27 @@ const MAX_PORT_ATTEMPTS = 3;
 const STOP_GRACE_MS = 10_000;
 const HEALTH_POLL_MS = 250;
 
-/** Runs tools/python/setup-env.sh (idempotent; installs on first use) and returns the venv's python. */
-export async function resolvePython(): Promise<string> {
-  const script = join(repoRoot, 'tools', 'python', 'setup-env.sh');
+/**
+ * Runs one of the repository's venv setup scripts (`tools/python/setup-env.sh` and its kin: idempotent,
+ * they print the venv's python on their last line) and returns that python.
+ */
+export async function runVenvScript(script: string): Promise<string> {
   const stdout = await new Promise<string>((ok, fail) => {
-    execFile('bash', [script], { maxBuffer: 16 * 1024 * 1024 }, (err, out, errOut) => {
-      if (err) {
-        fail(new Error(`tools/python/setup-env.sh failed (${err.message}): ${tail(String(errOut), 2_000)}`));
-      } else ok(String(out));
+    execFile('bash', [join(repoRoot, script)], { maxBuffer: 16 * 1024 * 1024 }, (err, out, errOut) => {
+      if (err) fail(new Error(`${script} failed (${err.message}): ${tail(String(errOut), 2_000)}`));
+      else ok(String(out));
     });
   });
   const python = stdout.trim().split('\n').pop()?.trim();
   if (!python || !existsSync(python)) {
-    throw new Error(
-      `tools/python/setup-env.sh did not print a usable python path (got ${JSON.stringify(python)})`,
-    );
+    throw new Error(`${script} did not print a usable python path (got ${JSON.stringify(python)})`);
   }
   return python;
+}
+
+/** Runs tools/python/setup-env.sh (idempotent; installs on first use) and returns the venv's python. */
+export function resolvePython(): Promise<string> {
+  return runVenvScript('tools/python/setup-env.sh');
 }
 
 /**

@@ -30,8 +30,13 @@ export interface FaultyNetwork {
 export interface NetworkOptions {
   /** Rewrites the request path before forwarding (e.g. strips an ingress prefix). */
   mapPath?: (path: string) => string;
-  /** Sees each request's headers as the client sent them. */
-  onRequest?: (headers: IncomingHttpHeaders) => void;
+  /** Sees each request as the client sent it (its headers; method and forwarded path). */
+  onRequest?: (headers: IncomingHttpHeaders, request: { method: string; path: string }) => void;
+  /**
+   * Sees each answer the client gets, and how long it took: 502 when the upstream could not be
+   * reached, 0 when the connection was cut (`drop-after`).
+   */
+  onAnswer?: (answer: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 export async function faultyNetwork(
@@ -42,38 +47,55 @@ export async function faultyNetwork(
   let n = 0;
   const seen: string[] = [];
   const answered503: string[] = [];
-  const unavailable = (res: import('node:http').ServerResponse, path: string): void => {
-    answered503.push(path);
-    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('service unavailable');
-  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      options.onRequest?.({ ...req.headers });
       const path = options.mapPath ? options.mapPath(req.url ?? '/') : (req.url ?? '/');
-      seen.push(`${req.method} ${path}`);
+      const method = req.method ?? 'GET';
+      options.onRequest?.({ ...req.headers }, { method, path });
+      const started = performance.now();
+      const answered = (status: number): void =>
+        options.onAnswer?.({ method, path, status, ms: performance.now() - started });
+      const unavailable = (): void => {
+        answered503.push(path);
+        answered(503);
+        if (!res.destroyed)
+          res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('service unavailable');
+      };
+      seen.push(`${method} ${path}`);
       const fault = decide(++n, path);
-      if (fault === 'refuse') return unavailable(res, path);
+      if (fault === 'refuse') return unavailable();
       const headers = { ...req.headers };
       delete headers.host;
       delete headers.connection;
+      // No timeouts of its own: the proxy stands for the network, the clients time out
       request(`${upstreamUri}${path}`, {
-        method: req.method as 'GET',
+        method: method as 'GET',
         headers,
         body: chunks.length ? Buffer.concat(chunks) : undefined,
+        headersTimeout: 0,
+        bodyTimeout: 0,
       }).then(
         async (up) => {
           const body = Buffer.from(await up.body.arrayBuffer());
-          if (fault === 'drop-after') return void req.socket.destroy();
-          if (fault === 'fail-after') return unavailable(res, path);
+          if (fault === 'drop-after') {
+            answered(0);
+            return void req.socket.destroy();
+          }
+          if (fault === 'fail-after') return unavailable();
+          answered(up.statusCode);
+          if (res.destroyed) return;
           res
             .writeHead(up.statusCode, {
               'content-type': String(up.headers['content-type'] ?? 'application/json'),
             })
             .end(body);
         },
-        () => res.writeHead(502).end('proxy error'),
+        () => {
+          answered(502);
+          if (!res.destroyed) res.writeHead(502).end('proxy error');
+        },
       );
     });
   });

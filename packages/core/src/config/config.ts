@@ -77,10 +77,6 @@ export interface HubConfig {
   };
 }
 
-export const BUILTIN_TRACKERS = ['none', 'jsonl'] as const;
-export const BUILTIN_STORES = ['sqlite', 'memory'] as const;
-export const BUILTIN_RUNTIMES = ['local'] as const;
-
 export const CONFIG_FILE_NAMES = ['evalhub.config.json', 'evalhub.config.yaml', 'evalhub.config.yml'];
 
 export interface LoadConfigOptions {

@@ -32,7 +32,8 @@ import { Scheduler } from './scheduler.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 import { evaluationParams } from './tracking-data.js';
 import { TrackingOutbox } from './tracking-outbox.js';
-import { tailFile, Workspace } from './workspace.js';
+import { tailFile } from '../files/tail-file.js';
+import { Workspace } from './workspace.js';
 
 export interface SubmitOptions {
   /** A client's retry key: the same key returns the evaluation created first. */

@@ -115,26 +115,3 @@ export class ProviderRegistry {
     return [...this.entries.values()].map((e) => e.provider);
   }
 }
-
-/** Up to three known names closest to `name` (edit distance), to suggest a fix. */
-export function closestNames(name: string, known: readonly string[], max = 3): string[] {
-  const dist = (a: string, b: string): number => {
-    const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = dp[0]!;
-      dp[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const tmp = dp[j]!;
-        dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = tmp;
-      }
-    }
-    return dp[b.length]!;
-  };
-  return known
-    .map((k) => ({ k, d: dist(name.toLowerCase(), k.toLowerCase()) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, max)
-    .map((x) => x.k);
-}

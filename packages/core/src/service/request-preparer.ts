@@ -6,7 +6,8 @@ import { benchmarkTask } from './benchmark-task.js';
 import type { CollectionCatalog } from './collection-catalog.js';
 import { now } from './live-evaluations.js';
 import type { ModelResolver } from './model-resolver.js';
-import { closestNames, type ProviderRegistry } from './provider-registry.js';
+import { closestNames } from '../close-names.js';
+import type { ProviderRegistry } from './provider-registry.js';
 
 export interface RequestPreparerDeps {
   models: ModelResolver;

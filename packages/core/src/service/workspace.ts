@@ -1,4 +1,4 @@
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Evaluation } from '../types.js';
 import { evaluationSummary } from './tracking-data.js';
@@ -47,27 +47,5 @@ export class Workspace {
     const path = join(dir, 'summary.json');
     await writeFile(path, JSON.stringify(evaluationSummary(e), null, 2));
     return path;
-  }
-}
-
-/** The last `lines` non-empty lines of a text file; none when it does not exist. */
-export async function tailFile(path: string, lines: number): Promise<string[]> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const { size } = await fh.stat();
-    const chunk = Math.min(size, Math.max(64 * 1024, lines * 400));
-    const buf = Buffer.alloc(chunk);
-    await fh.read(buf, 0, chunk, size - chunk);
-    const text = buf.toString('utf8');
-    const all = text.split(/\r\n|\n|\r/).filter((l) => l.length > 0);
-    if (chunk < size) all.shift();
-    return all.slice(-lines);
-  } finally {
-    await fh.close();
   }
 }

@@ -9,6 +9,7 @@ import type {
   TrackingOp,
 } from '../extension-points/store.js';
 import type { Collection, Evaluation } from '../types.js';
+import { LatestSaves } from './latest-saves.js';
 import { decodeCursor, encodeCursor } from './query.js';
 import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer.js';
 
@@ -124,7 +125,7 @@ export class SqliteStore implements EvaluationStore {
   private readonly stmts;
   private readonly writes: GroupCommit;
   /** Saves not yet committed, by evaluation id: a later save of the same evaluation joins the first. */
-  private readonly pendingSaves = new Map<string, { evaluation: Evaluation; committed: Promise<void> }>();
+  private readonly saves = new LatestSaves();
   /** List queries prepared once per shape (which filters are set), not per request. */
   private readonly listStatements = new Map<string, Database.Statement>();
   private readonly checkpointer: WalCheckpointer | undefined;
@@ -235,20 +236,13 @@ export class SqliteStore implements EvaluationStore {
   }
 
   saveEvaluation(evaluation: Evaluation): Promise<void> {
-    const pending = this.pendingSaves.get(evaluation.id);
-    if (pending) {
-      // Serialised when the batch commits, so the newest state is what gets written.
-      pending.evaluation = evaluation;
-      return pending.committed;
-    }
-    const entry = { evaluation, committed: Promise.resolve() };
-    entry.committed = this.writes.run(() => {
-      this.pendingSaves.delete(evaluation.id);
-      const row = this.row(entry.evaluation);
-      if (this.stmts.update.run(row).changes === 0) this.stmts.insert.run(row);
-    });
-    this.pendingSaves.set(evaluation.id, entry);
-    return entry.committed;
+    // Serialised when the batch commits, so the newest state is what gets written.
+    return this.saves.save(evaluation, (take) =>
+      this.writes.run(() => {
+        const row = this.row(take());
+        if (this.stmts.update.run(row).changes === 0) this.stmts.insert.run(row);
+      }),
+    );
   }
 
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {

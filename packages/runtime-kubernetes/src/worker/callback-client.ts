@@ -3,7 +3,7 @@ const RETRY_FOR_MS = 10 * 60_000;
 
 type Body = NonNullable<RequestInit['body']>;
 
-export class CallbackError extends Error {
+class CallbackError extends Error {
   constructor(
     message: string,
     readonly status?: number,

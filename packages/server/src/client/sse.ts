@@ -10,7 +10,9 @@ export interface SseMessage {
  * `\r\n` or `\r` line ends, `field: value` with one optional space, comment lines starting with `:`,
  * data lines joined with `\n`, a blank line ending a message; messages without data are skipped).
  */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* readSse(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
   let buffer = '';
   let message: { id?: string; event?: string; data: string[] } = { data: [] };

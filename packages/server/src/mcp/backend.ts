@@ -1,4 +1,5 @@
 import type { Collection, Evaluation, Hub, Provider } from '@evalhub/core';
+import { HubClient } from '../client/hub-client.js';
 
 /** What the MCP tools need from a hub: the same operations in-process (server) or over HTTP (stdio). */
 export interface McpBackend {
@@ -22,47 +23,17 @@ export function hubBackend(hub: Hub): McpBackend {
   };
 }
 
-/** An error answer of the hub's HTTP API, with its message and field details. */
-export class HubHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details: { pointer: string; message: string }[] = [],
-  ) {
-    super(message);
-  }
-}
-
 /** A hub reached over HTTP (`evalhub mcp --url …`), with an optional API key. */
 export function httpBackend(baseUrl: string, apiKey?: string): McpBackend {
-  const base = baseUrl.replace(/\/+$/, '');
-  const call = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${base}${path}`, {
-      ...init,
-      headers: {
-        Accept: 'application/json',
-        ...(init.body ? { 'Content-Type': 'application/json' } : {}),
-        ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}),
-      },
-    });
-    const text = await res.text();
-    const body = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) {
-      const e = (body as { error?: { message?: string; details?: { pointer: string; message: string }[] } })
-        ?.error;
-      throw new HubHttpError(res.status, e?.message ?? `HTTP ${res.status} from ${path}`, e?.details ?? []);
-    }
-    return body as T;
-  };
-  const id = (v: string): string => encodeURIComponent(v);
+  const client = new HubClient({ url: baseUrl, ...(apiKey ? { apiKey } : {}) });
+  // The answers are the same documents the in-process hub returns, in their OpenAPI spelling.
+  const as = <T>(v: unknown): T => v as T;
   return {
-    providers: async () => (await call<{ items: Provider[] }>('/api/v1/providers')).items,
-    collections: async () => (await call<{ items: Collection[] }>('/api/v1/collections')).items,
-    submit: (request) =>
-      call<Evaluation>('/api/v1/evaluations', { method: 'POST', body: JSON.stringify(request) }),
-    get: (v) => call<Evaluation>(`/api/v1/evaluations/${id(v)}`),
-    cancel: (v) => call<Evaluation>(`/api/v1/evaluations/${id(v)}`, { method: 'DELETE' }),
-    recent: async (limit) =>
-      (await call<{ items: Evaluation[] }>(`/api/v1/evaluations?limit=${limit}`)).items,
+    providers: async () => as<Provider[]>((await client.providers()).items),
+    collections: async () => as<Collection[]>((await client.collections()).items),
+    submit: async (request) => as<Evaluation>((await client.submit(request)).body),
+    get: async (id) => as<Evaluation>(await client.get(id)),
+    cancel: async (id) => as<Evaluation>(await client.cancel(id)),
+    recent: async (limit) => as<Evaluation[]>((await client.list({ limit })).items),
   };
 }

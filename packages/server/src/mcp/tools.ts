@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EVALUATION_STATUSES, isEvalHubError, type EvaluationStatus } from '@evalhub/core';
 import { z } from 'zod';
+import { HubError } from '../client/hub-client.js';
 import type { McpBackend } from './backend.js';
 import { compare, summarize } from './summary.js';
 
@@ -11,10 +12,13 @@ const json = (data: unknown): CallToolResult => ({
 
 /** A tool's failure as a tool result the model can read and act on (message plus field details). */
 function failure(err: unknown): CallToolResult {
-  const e = err as { message?: string; details?: { pointer: string; message: string }[] };
-  const details = (isEvalHubError(err) ? err.details : (e.details ?? []))
-    .map((d) => `${d.pointer || '(body)'}: ${d.message}`)
-    .join('\n');
+  const e = err as { message?: string };
+  const fields = isEvalHubError(err)
+    ? err.details
+    : err instanceof HubError
+      ? (err.body?.error?.details ?? [])
+      : [];
+  const details = fields.map((d) => `${d.pointer || '(body)'}: ${d.message}`).join('\n');
   return {
     isError: true,
     content: [{ type: 'text', text: `${e.message ?? String(err)}${details ? `\n${details}` : ''}` }],

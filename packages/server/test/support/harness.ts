@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createHub, createLogger, loadConfig, type CreateHubOptions, type Hub } from '@evalhub/core';
 import { startServer, type RunningServer } from '../../src/app.js';
+import { readSse } from '../../src/client/sse.js';
 import { specProviders } from './catalog-provider.js';
 
 export const HEALTHCARE_COLLECTION = {
@@ -139,17 +140,9 @@ export async function readEvents(
     headers: { accept: 'text/event-stream', ...headers },
   });
   const raw = await res.text();
-  const events = raw
-    .split('\n\n')
-    .filter((block) => block.split('\n').some((l) => l.startsWith('data:')))
-    .map((block) => {
-      const lines = block.split('\n');
-      const get = (k: string): string =>
-        lines
-          .find((l) => l.startsWith(`${k}:`))!
-          .slice(k.length + 1)
-          .trim();
-      return { id: Number(get('id')), event: get('event'), data: JSON.parse(get('data')) };
-    });
+  const events = [];
+  for await (const m of readSse([new TextEncoder().encode(raw)])) {
+    events.push({ id: Number(m.id), event: m.event ?? '', data: JSON.parse(m.data) });
+  }
   return { status: res.status, contentType: res.headers.get('content-type'), raw, events };
 }

@@ -1,6 +1,6 @@
 /** Mapping of a run's `artifact_uri` to URLs of the tracking server's mlflow-artifacts proxy. */
 
-export const ARTIFACTS_SERVICE_ROOT = '/api/2.0/mlflow-artifacts/artifacts';
+const ARTIFACTS_SERVICE_ROOT = '/api/2.0/mlflow-artifacts/artifacts';
 
 export class ArtifactUriError extends Error {
   override readonly name = 'ArtifactUriError';

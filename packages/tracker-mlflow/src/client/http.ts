@@ -239,7 +239,7 @@ function defaultSleep(ms: number): Promise<void> {
 }
 
 /** Default bound on requests in flight: MLflow's own server runs 4 workers by default. */
-export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 
 function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
@@ -254,7 +254,7 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
 }
 
 /** Decodes an error answer: MLflow JSON `{error_code, message}`, FastAPI `{detail}`, or raw text. */
-export function decodeHttpError(method: string, endpoint: string, status: number, body: Buffer): MlflowError {
+function decodeHttpError(method: string, endpoint: string, status: number, body: Buffer): MlflowError {
   const text = body.toString('utf8');
   let errorCode: string | undefined;
   let serverMessage: string | undefined;

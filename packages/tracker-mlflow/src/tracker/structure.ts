@@ -145,7 +145,7 @@ export function finishTags(e: Evaluation, unstoredArtifacts: string[] = []): Rec
   return t;
 }
 
-export function toTags(t: Record<string, string>): KeyValue[] {
+function toTags(t: Record<string, string>): KeyValue[] {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(t))
     out.set(sanitizeKey(k), fitValue(v, MLFLOW_LIMITS.maxRunTagValueLength).value);
@@ -249,7 +249,7 @@ export function runDescription(e: Evaluation): string {
 }
 
 /** Non-zero `*_nan_count` metrics (RAGAS and other providers report rows that could not be scored). */
-export function nanRows(e: Evaluation): { benchmark: string; metric: string; count: number }[] {
+function nanRows(e: Evaluation): { benchmark: string; metric: string; count: number }[] {
   const out: { benchmark: string; metric: string; count: number }[] = [];
   for (const b of e.benchmarks) {
     for (const [k, v] of Object.entries(b.results?.metrics ?? {})) {

@@ -15,7 +15,7 @@ import type { JsonValue } from '../json-schema.js';
 import type { ChatReply, ChatRequest, ChatResponder } from './types.js';
 
 /** Words that carry no content for the support rule. */
-export const STOP_WORDS: ReadonlySet<string> = new Set(
+const STOP_WORDS: ReadonlySet<string> = new Set(
   (
     'a an the and or but if then than so of in on at to for from by with without about into onto over under ' +
     'is are was were be been being am do does did has have had having it its this that these those there ' +
@@ -26,7 +26,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 );
 
 /** Sentences of a text: split after `.`, `!` or `?` followed by white space; trimmed, empties dropped. */
-export function splitSentences(text: string): string[] {
+function splitSentences(text: string): string[] {
   return text
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
@@ -34,17 +34,17 @@ export function splitSentences(text: string): string[] {
 }
 
 /** Lower-cased alphanumeric words of a text. */
-export function words(text: string): string[] {
+function words(text: string): string[] {
   return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 }
 
 /** Words of a text that are not stop words. */
-export function contentWords(text: string): string[] {
+function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOP_WORDS.has(w));
 }
 
 /** True iff every content word of `statement` occurs as a word of `context`. */
-export function isSupported(statement: string, context: string): boolean {
+function isSupported(statement: string, context: string): boolean {
   const vocabulary = new Set(words(context));
   return contentWords(statement).every((w) => vocabulary.has(w));
 }
@@ -60,7 +60,7 @@ export function impliedFaithfulness(response: string, retrievedContexts: readonl
 type Json = Record<string, unknown>;
 
 /** The JSON object after the last `input: ` of a RAGAS prompt, or undefined. */
-export function ragasPromptInput(prompt: string): Json | undefined {
+function ragasPromptInput(prompt: string): Json | undefined {
   const start = prompt.lastIndexOf('input: {');
   if (start < 0) return undefined;
   const end = prompt.lastIndexOf('\nOutput:');

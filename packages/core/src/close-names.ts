@@ -15,8 +15,11 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** Up to `max` known names close to `name` (by edit distance, or sharing a prefix/substring). */
-export function closeMatches(name: string, known: readonly string[], max = 3): string[] {
+/**
+ * Up to `max` known names close to `name`, nearest first, to suggest a fix ("Did you mean …?"):
+ * by edit distance (case-insensitive), or one containing the other.
+ */
+export function closestNames(name: string, known: readonly string[], max = 3): string[] {
   const lower = name.toLowerCase();
   return known
     .map((k) => {
