@@ -7,6 +7,7 @@ import {
   type EvaluationQuery,
   type EvaluationStore,
 } from '../extension-points/store.js';
+import { ModelGateway } from '../gateway/model-gateway.js';
 import type { Logger } from '../logging.js';
 import {
   isTerminalEvaluation,
@@ -63,6 +64,7 @@ export class EvaluationService {
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(ServiceSettingsToken) private readonly settings: ServiceSettings,
     @inject(TrackingOutbox) outbox: TrackingOutbox,
+    @inject(ModelGateway) gateway: ModelGateway,
   ) {
     this.live = new LiveEvaluations(store, events);
     this.workspace = new Workspace(settings.dataDir);
@@ -97,6 +99,7 @@ export class EvaluationService {
         tracking: this.tracking,
         logger,
         defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
+        ...(settings.modelGateway ? { gateway } : {}),
       }),
     });
     this.scheduler = new Scheduler({

@@ -18,6 +18,8 @@ export interface RunContextOptions {
   artifactPrefix: string;
   logFile: string;
   logger: Logger;
+  /** The model gateway's route for this benchmark (RunContext.gateway), when it is routed. */
+  gateway?: { baseUrl: string; concurrency: number };
   onProgress?: (progress: Progress) => void;
   onLog?: (line: string) => void;
   onArtifact?: (artifact: ArtifactInfo & { path: string; contentType?: string }) => void;
@@ -70,6 +72,7 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
       return ensureLogDir();
     },
     logger: options.logger,
+    ...(options.gateway ? { gateway: { ...options.gateway } } : {}),
     progress: (progress) => options.onProgress?.(progress),
     log: (line) => {
       const file = ensureLogDir();
