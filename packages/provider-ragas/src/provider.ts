@@ -168,9 +168,10 @@ export class RagasProvider implements EvaluationProvider {
         base_url: openAiBaseUrl(config.embeddings?.url ?? this.options.embeddingsUrl ?? judgeUrl),
         model: config.embeddings?.model ?? this.options.embeddingsModel ?? judgeModel,
       };
+      // embeddings at the judge's gateway URL get the gateway's key, no other
       const throughGateway = viaGateway && spec.embeddings.base_url === judgeUrl;
-      const key = this.options.embeddingsApiKey ?? (throughGateway ? undefined : this.options.judgeApiKey);
-      if (key && !throughGateway) {
+      const key = throughGateway ? undefined : (this.options.embeddingsApiKey ?? this.options.judgeApiKey);
+      if (key) {
         spec.embeddings.api_key_env = EMBEDDINGS_KEY_ENV;
         env[EMBEDDINGS_KEY_ENV] = key;
       }

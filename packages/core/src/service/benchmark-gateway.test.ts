@@ -166,6 +166,9 @@ describe('benchmarks routed through the model gateway', () => {
     expect(b.perf!.latency_p99_ms).toBeGreaterThan(0);
     expect(b.cache).toBeUndefined();
     expect(e.benchmarks[1]!.perf).toBeUndefined();
+    // a routed benchmark that sent no model request has no perf data
+    const none = await hub.evaluate(echo({ n: 0 }));
+    expect(none.benchmarks[0]!.perf).toBeUndefined();
     await hub.service.trackingIdle();
     const metrics = tracker.metrics(e.id);
     expect(metrics).toMatchObject({ 'echo.perf.requests': 3, 'echo.perf.cache_hits': 0 });

@@ -35,12 +35,17 @@ export async function routeBenchmark(
   });
 }
 
-/** Ends the route and records its perf data (and whether answers came from the cache) on the benchmark. */
+/**
+ * Ends the route and records its perf data (and whether answers came from the cache) on the
+ * benchmark; a run that sent no model request (a RAGAS metric without a judge) records none.
+ */
 export function releaseRoute(route: GatewayRoute, b: BenchmarkRun): void {
   const stats = route.release();
+  delete b.perf;
+  delete b.cache;
+  if (stats.requests === 0) return;
   b.perf = perfData(stats);
   if (stats.cacheHits > 0) b.cache = stats.cacheHits >= stats.requests ? 'hit' : 'partial';
-  else delete b.cache;
 }
 
 /**
