@@ -72,7 +72,8 @@ export interface Hub {
   readonly httpHandlers: readonly HttpHandler[];
   /**
    * The model gateway (docs/model-gateway.md), built from `model_servers` with its response cache at
-   * `<data_dir>/gateway-cache.db`. Idle (no port, no file) until the service routes a benchmark.
+   * `<data_dir>/gateway-cache.db`. Idle (no port, no file) until the service routes a benchmark; the
+   * service routes none when `gateway.enabled` is false (unset: only with the local runtime).
    */
   readonly gateway: ModelGateway;
   /** Submit and wait for the final result. */
@@ -220,6 +221,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
     ...(config.evaluation.defaultCollection
       ? { defaultCollection: config.evaluation.defaultCollection }
       : {}),
+    // On unless configured off; unset, only with the built-in local runtime (docs/model-gateway.md)
+    modelGateway: config.gateway.enabled ?? runtime.name === 'local',
     hubVersion: CORE_VERSION,
     ...options.settings,
   };
@@ -239,7 +242,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.registerSingleton(TrackingOutbox);
   const gateway = new ModelGateway({
     servers: config.modelServers,
-    cache: { file: join(config.dataDir, 'gateway-cache.db') },
+    cache: { file: join(config.dataDir, 'gateway-cache.db'), maxBytes: config.gateway.cacheMaxBytes },
+    cacheByDefault: config.evaluation.cache,
     logger: logger.child({ component: 'model-gateway' }),
   });
   container.register(ModelGateway, { useValue: gateway });

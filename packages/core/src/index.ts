@@ -168,7 +168,7 @@ export type {
   ModelGatewayOptions,
   RouteRequest,
 } from './gateway/model-gateway.js';
-export { PERF_METRIC_NAMES, perfMetrics } from './gateway/perf-stats.js';
+export { PERF_METRIC_NAMES, perfData, perfMetrics } from './gateway/perf-stats.js';
 export type { PerfStats } from './gateway/perf-stats.js';
 export { CACHE_HEADER } from './gateway/proxy-server.js';
 export { DEFAULT_ADAPTIVE_LIMIT } from './gateway/adaptive-limit.js';

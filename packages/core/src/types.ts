@@ -21,6 +21,7 @@ export type Progress = Schemas['Progress'];
 export type ArtifactInfo = Schemas['ArtifactInfo'];
 export type BenchmarkResults = Schemas['BenchmarkResults'];
 export type BenchmarkRun = Schemas['BenchmarkRun'];
+export type BenchmarkPerf = Schemas['BenchmarkPerf'];
 export type TrackingInfo = Schemas['TrackingInfo'];
 export type ResolvedModel = Schemas['ResolvedModel'];
 export type Evaluation = Schemas['Evaluation'];

@@ -11,9 +11,12 @@ export interface LmEvalProviderOptions {
   data_root?: string;
   /** Folder of custom lm-eval task YAMLs (passed as `--include_path`); their tasks become benchmarks. */
   tasks_dir?: string;
-  /** Parallel requests to the model server (`num_concurrent`). Default 4. */
+  /**
+   * Parallel requests to the model server (`num_concurrent`). Default: through the hub's model
+   * gateway its concurrency (the server's `max_concurrency`, so the gateway is the limit), else 4.
+   */
   concurrency?: number;
-  /** Retries per request (`max_retries`). Default 3. */
+  /** Retries per request (`max_retries`). Default: 1 through the model gateway (it retries), else 3. */
   max_retries?: number;
   /** lm-eval tokenizer backend for completions models. Default `remote` (the server's /tokenize). */
   tokenizer_backend?: 'remote' | 'huggingface' | 'tiktoken' | 'none';
@@ -64,8 +67,19 @@ export const optionsSchema: Record<string, unknown> = {
     },
     data_root: { type: 'string', minLength: 1, description: 'Root folder dataset_path must stay inside.' },
     tasks_dir: { type: 'string', minLength: 1, description: 'Folder of custom lm-eval task YAMLs.' },
-    concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 4 },
-    max_retries: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
+    concurrency: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 256,
+      description:
+        "num_concurrent. Default: through the hub's model gateway, the gateway's (the server's max_concurrency), else 4.",
+    },
+    max_retries: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      description: "Retries per request. Default: 1 through the hub's model gateway (it retries), else 3.",
+    },
     tokenizer_backend: { enum: ['remote', 'huggingface', 'tiktoken', 'none'], default: 'remote' },
     tokenizer: { type: 'string', minLength: 1 },
     batch_size: { type: 'integer', minimum: 1, maximum: 1024, default: 1 },

@@ -43,6 +43,8 @@ export interface LmEvalProviderInit extends LmEvalProviderOptions {
 /** Runs lm-evaluation-harness against the model's OpenAI-compatible server. */
 export class LmEvalProvider implements EvaluationProvider {
   readonly id = LMEVAL_PROVIDER_ID;
+  /** lm-eval's requests go to the hub's model gateway when it routes the benchmark (ctx.gateway). */
+  readonly usesModelGateway = true;
   private readonly options: LmEvalProviderInit;
   private readonly launcher: string[];
   private readonly catalog = new Map<string, LmEvalCatalogEntry>(LMEVAL_CATALOG.map((e) => [e.id, e]));
@@ -125,6 +127,8 @@ export class LmEvalProvider implements EvaluationProvider {
     const benchmarkId = task.benchmark.benchmark_id;
     const needsLoglikelihood = entry?.needs_loglikelihood ?? false;
     const apiKey = task.modelApiKey && task.modelApiKey.length > 0 ? task.modelApiKey : undefined;
+    // through the hub's gateway (it adds the key, limits and retries) when it routes this benchmark
+    const baseUrl = ctx.gateway?.baseUrl ?? task.model.url;
     const backend = this.options.tokenizer_backend ?? 'remote';
 
     const hubDataset = entry !== undefined && datasetFile === undefined;
@@ -144,7 +148,7 @@ export class LmEvalProvider implements EvaluationProvider {
             notes: [],
           }
         : await preflight({
-            baseUrl: task.model.url,
+            baseUrl,
             model: task.model.name,
             needsLoglikelihood,
             chat: settings.chat ?? false,
@@ -186,7 +190,7 @@ export class LmEvalProvider implements EvaluationProvider {
     const built = buildLmEvalCommand({
       launcher: this.launcher,
       modelType: checked.modelType,
-      baseUrl: task.model.url,
+      baseUrl,
       modelName: task.model.name,
       tasks: [lmTask],
       outputPath,
@@ -194,8 +198,9 @@ export class LmEvalProvider implements EvaluationProvider {
       numFewshot: settings.num_fewshot,
       limit: settings.limit ?? this.options.default_limit,
       batchSize: settings.batch_size ?? this.options.batch_size,
-      concurrency: this.options.concurrency ?? 4,
-      maxRetries: this.options.max_retries ?? 3,
+      // the gateway, not lm-eval, limits the requests in flight and retries them
+      concurrency: this.options.concurrency ?? ctx.gateway?.concurrency ?? 4,
+      maxRetries: this.options.max_retries ?? (ctx.gateway ? 1 : 3),
       tokenizerBackend: backend,
       tokenizer: this.options.tokenizer,
       maxLength: 'maxModelLen' in checked ? checked.maxModelLen : undefined,

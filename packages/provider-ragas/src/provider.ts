@@ -55,6 +55,8 @@ const DEFAULT_TIMEOUT_SECONDS = 180;
 type Prepared = { config?: RagasBenchmarkConfig; dataset?: LoadedDataset; issues: ValidationIssue[] };
 
 export class RagasProvider implements EvaluationProvider {
+  /** The judge (the request's model) is reached through the hub's model gateway when it routes (ctx.gateway). */
+  readonly usesModelGateway = true;
   /** What validate() parsed, kept for the same request's run(): each dataset is read once. */
   private readonly prepared = new PreparedCache<Required<Omit<Prepared, 'issues'>>>();
   /** Datasets read and checked so far (for tests and diagnostics). */
@@ -120,7 +122,10 @@ export class RagasProvider implements EvaluationProvider {
     const needsJudge = metrics.some((m) => metricInfo(m)?.judge);
     const needsEmbeddings = metrics.some((m) => metricInfo(m)?.embeddings);
 
-    const judgeUrl = openAiBaseUrl(config.judge?.url ?? task.model.url);
+    // the request's model as judge goes through the hub's gateway when it routes (it adds the key);
+    // a judge of its own (config.judge.url) is reached directly with the provider's judge key
+    const viaGateway = ctx.gateway !== undefined && config.judge?.url === undefined;
+    const judgeUrl = openAiBaseUrl(config.judge?.url ?? ctx.gateway?.baseUrl ?? task.model.url);
     const judgeModel = config.judge?.model ?? task.model.name;
     const env: Record<string, string> = {
       RAGAS_DO_NOT_TRACK: 'true',
@@ -135,7 +140,10 @@ export class RagasProvider implements EvaluationProvider {
       version: CONTRACT_VERSION,
       metrics,
       dataset: { path: join(ctx.workDir, 'ragas-dataset.jsonl') },
-      concurrency: config.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY,
+      concurrency:
+        config.concurrency ??
+        this.options.concurrency ??
+        (viaGateway ? ctx.gateway!.concurrency : DEFAULT_CONCURRENCY),
       timeout_seconds: config.timeoutSeconds ?? this.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
       output,
     };
@@ -150,7 +158,7 @@ export class RagasProvider implements EvaluationProvider {
         ...(typeof configuration.temperature === 'number' ? { temperature: configuration.temperature } : {}),
         ...(typeof configuration.top_p === 'number' ? { top_p: configuration.top_p } : {}),
       };
-      if (this.options.judgeApiKey) {
+      if (this.options.judgeApiKey && !viaGateway) {
         spec.judge.api_key_env = JUDGE_KEY_ENV;
         env[JUDGE_KEY_ENV] = this.options.judgeApiKey;
       }
@@ -160,7 +168,9 @@ export class RagasProvider implements EvaluationProvider {
         base_url: openAiBaseUrl(config.embeddings?.url ?? this.options.embeddingsUrl ?? judgeUrl),
         model: config.embeddings?.model ?? this.options.embeddingsModel ?? judgeModel,
       };
-      const key = this.options.embeddingsApiKey ?? this.options.judgeApiKey;
+      // embeddings at the judge's gateway URL get the gateway's key, no other
+      const throughGateway = viaGateway && spec.embeddings.base_url === judgeUrl;
+      const key = throughGateway ? undefined : (this.options.embeddingsApiKey ?? this.options.judgeApiKey);
       if (key) {
         spec.embeddings.api_key_env = EMBEDDINGS_KEY_ENV;
         env[EMBEDDINGS_KEY_ENV] = key;

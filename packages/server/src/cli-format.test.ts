@@ -56,6 +56,24 @@ describe('cli formatting', () => {
     expect(out[3]).toMatch(/faithfulness\s+ragas\s+failed\s+error: dataset missing$/);
   });
 
+  it("shows the model gateway's requests/s, p99 latency and cache hits when a benchmark has them", () => {
+    const cached: Evaluation = {
+      ...evaluation,
+      benchmarks: [
+        {
+          ...evaluation.benchmarks[0]!,
+          perf: { requests: 40, cache_hits: 40, requests_per_second: 512.25, latency_p99_ms: 1.5 },
+          cache: 'hit',
+        },
+        evaluation.benchmarks[1]!,
+      ],
+    };
+    const out = scoresTable(cached).split('\n');
+    expect(out[0]).toMatch(/score\s+req\/s\s+p99 ms\s+cached\s+metrics$/);
+    expect(out[2]).toMatch(/acc=0\.7123\s+512\.25\s+1\.5\s+40\/40 \(hit\)\s+acc_norm=0\.7$/);
+    expect(out[3]).toMatch(/faithfulness\s+ragas\s+failed\s+error: dataset missing$/);
+  });
+
   it('formats metrics compactly', () => {
     expect(formatMetric(1)).toBe('1');
     expect(formatMetric(0.5)).toBe('0.5');

@@ -19,10 +19,22 @@ export function formatMetric(value: number | string | undefined): string {
   return value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-/** Final scores: one row per benchmark with its primary metric and the others. */
+/** The model gateway's columns of a benchmark: requests/s, p99 latency, answers from the cache. */
+function perfCells(b: Evaluation['benchmarks'][number]): string[] {
+  const p = b.perf;
+  if (!p) return ['', '', ''];
+  const cached = `${p.cache_hits ?? 0}/${p.requests ?? 0}${b.cache ? ` (${b.cache})` : ''}`;
+  return [formatMetric(p.requests_per_second), formatMetric(p.latency_p99_ms), cached];
+}
+
+/**
+ * Final scores: one row per benchmark with its primary metric and the others; with the model
+ * gateway's performance data (requests/s, p99 latency in ms, cache hits of requests) when it has any.
+ */
 export function scoresTable(e: Evaluation): string {
+  const perf = e.benchmarks.some((b) => b.perf);
   return table(
-    ['benchmark', 'provider', 'status', 'score', 'metrics'],
+    ['benchmark', 'provider', 'status', 'score', ...(perf ? ['req/s', 'p99 ms', 'cached'] : []), 'metrics'],
     e.benchmarks.map((b) => {
       const metrics = b.results?.metrics ?? {};
       const primary = b.results?.primary_metric;
@@ -37,6 +49,7 @@ export function scoresTable(e: Evaluation): string {
         primary !== undefined && metrics[primary] !== undefined
           ? `${primary}=${formatMetric(metrics[primary])}`
           : '',
+        ...(perf ? perfCells(b) : []),
         b.error ? `${others}${others ? ' ' : ''}error: ${b.error.message}` : others,
       ];
     }),

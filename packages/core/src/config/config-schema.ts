@@ -56,9 +56,21 @@ export const configFileSchema = {
             type: 'object',
             required: ['url'],
             additionalProperties: false,
-            properties: { url: { type: 'string', pattern: '^https?://' }, api_key_env: { type: 'string' } },
+            properties: {
+              url: { type: 'string', pattern: '^https?://' },
+              api_key_env: { type: 'string' },
+              max_concurrency: { type: 'integer', minimum: 1, maximum: 65_536 },
+            },
           },
         ],
+      },
+    },
+    gateway: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        cache_max_bytes: { type: 'integer', minimum: 0 },
       },
     },
     model_url_allowed_hosts: {
@@ -105,6 +117,7 @@ export const configFileSchema = {
         max_attempts: { type: 'integer', minimum: 1 },
         lease_ms: { type: 'integer', minimum: 500 },
         default_collection: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+        cache: { type: 'boolean' },
       },
     },
   },

@@ -72,6 +72,42 @@ describe('loadConfig', () => {
     });
   });
 
+  it("reads each server's max_concurrency, the gateway switch and the hub's cache default", () => {
+    const d = dir({
+      'evalhub.config.yaml':
+        'model_servers:\n  vllm: { url: "http://vllm:8000/v1", max_concurrency: 128 }\n' +
+        'gateway:\n  enabled: false\n  cache_max_bytes: 1048576\nevaluation:\n  cache: true\n',
+    });
+    const c = loadConfig({ cwd: d, env: {} });
+    expect(c.modelServers.vllm).toEqual({ url: 'http://vllm:8000/v1', maxConcurrency: 128 });
+    expect(c.gateway).toEqual({ enabled: false, cacheMaxBytes: 1048576 });
+    expect(c.evaluation.cache).toBe(true);
+    // unset: the hub decides by its runtime; the cache is off by default
+    const defaults = loadConfig({ cwd: dir(), env: {} });
+    expect(defaults.gateway).toEqual({ cacheMaxBytes: 1024 ** 3 });
+    expect(defaults.evaluation.cache).toBe(false);
+    // variables win, whatever their order
+    const fromEnv = loadConfig({
+      cwd: d,
+      env: {
+        EVALHUB_MODEL_SERVER_TGI_MAX_CONCURRENCY: '16',
+        EVALHUB_MODEL_SERVER_TGI_API_KEY: 'sk-2',
+        EVALHUB_MODEL_SERVER_TGI: 'http://tgi/v1',
+        EVALHUB_GATEWAY: 'on',
+        EVALHUB_CACHE: 'false',
+      },
+    });
+    expect(fromEnv.modelServers.tgi).toEqual({ url: 'http://tgi/v1', apiKey: 'sk-2', maxConcurrency: 16 });
+    expect(fromEnv.gateway.enabled).toBe(true);
+    expect(fromEnv.evaluation.cache).toBe(false);
+    expect(() =>
+      loadConfig({
+        cwd: dir(),
+        env: { EVALHUB_MODEL_SERVER_A: 'http://a/v1', EVALHUB_MODEL_SERVER_A_MAX_CONCURRENCY: '0' },
+      }),
+    ).toThrow(/EVALHUB_MODEL_SERVER_A_MAX_CONCURRENCY='0' must be a whole number/);
+  });
+
   it('reads the model.url host allow-list (any host by default) and refuses credentials in server URLs', () => {
     expect(loadConfig({ cwd: dir(), env: {} }).modelUrlAllowedHosts).toEqual(['*']);
     const d = dir({

@@ -4,24 +4,18 @@ import { parse as parseYaml } from 'yaml';
 import { compileSchema, toErrorDetails } from '../contract/validator.js';
 import { ConfigError } from '../errors.js';
 import type { Collection } from '../types.js';
-import { redactUrl } from '../redaction.js';
-import { envName } from '../service/model-url-policy.js';
 import { configFileSchema } from './config-schema.js';
 import { databaseOptionsFromEnv } from './database-env.js';
+import { readModelServers, type ModelServerConfig } from './model-servers.js';
 import { DEFAULT_TRACKER, PLUGIN_ALIASES } from './plugin-aliases.js';
 
 export { DEFAULT_TRACKER, PLUGIN_ALIASES } from './plugin-aliases.js';
+export type { ModelServerConfig } from './model-servers.js';
 
 export interface PluginRef {
   /** npm package name, or a path (relative to the config file) to a module. */
   name: string;
   options: Record<string, unknown>;
-}
-
-export interface ModelServerConfig {
-  url: string;
-  /** API key sent to the model server; never logged, never tracked. */
-  apiKey?: string;
 }
 
 export interface HubConfig {
@@ -59,6 +53,13 @@ export interface HubConfig {
   modelServers: Record<string, ModelServerConfig>;
   /** Hosts a request's `model.url` may name (`*`: any); see ModelUrlPolicy. */
   modelUrlAllowedHosts: string[];
+  /** The model gateway (docs/model-gateway.md). */
+  gateway: {
+    /** On, off, or unset: on with the built-in local runtime only (a remote runtime's jobs cannot reach loopback). */
+    enabled?: boolean;
+    /** Size bound of the response cache (`<data_dir>/gateway-cache.db`). */
+    cacheMaxBytes: number;
+  };
   collections: Collection[];
   evaluation: {
     benchmarkConcurrency: number;
@@ -74,6 +75,8 @@ export interface HubConfig {
     leaseMs: number;
     /** Collection run by a request that names neither benchmarks nor a collection. */
     defaultCollection?: string;
+    /** Whether benchmarks use the gateway's response cache when their `config.cache` does not say. */
+    cache: boolean;
   };
 }
 
@@ -129,27 +132,6 @@ function envBool(env: NodeJS.ProcessEnv, key: string): boolean | undefined {
   throw new ConfigError(`${key}='${v}' must be true or false.`);
 }
 
-/** `EVALHUB_MODEL_SERVERS`: JSON object, or `name=url,name=url`. */
-function parseModelServersEnv(value: string): Record<string, string> {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      return JSON.parse(trimmed) as Record<string, string>;
-    } catch (err) {
-      throw new ConfigError(`EVALHUB_MODEL_SERVERS is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  const out: Record<string, string> = {};
-  for (const part of trimmed.split(',')) {
-    if (!part.trim()) continue;
-    const eq = part.indexOf('=');
-    if (eq <= 0)
-      throw new ConfigError(`EVALHUB_MODEL_SERVERS entry '${part}' must look like name=http://host:port/v1.`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
-
 function pluginRef(value: unknown, defaultsFrom: Raw = {}): PluginRef {
   if (typeof value === 'string') return { name: value, options: { ...defaultsFrom } };
   const v = value as { name?: string; kind?: string; options?: Raw };
@@ -187,6 +169,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
   const fromConfigDir = (p: string): string => (isAbsolute(p) ? p : resolve(configDir, p));
   const server = (raw.server ?? {}) as Raw;
   const evaluation = (raw.evaluation ?? {}) as Raw;
+  const gateway = (raw.gateway ?? {}) as Raw;
+  const gatewayEnabled = envBool(env, 'EVALHUB_GATEWAY') ?? (gateway.enabled as boolean | undefined);
   // Plugin sections (e.g. `mlflow:`): passed on untouched, read by the plugin that declares one.
   const sections: Record<string, Raw> = {};
   for (const alias of Object.keys(PLUGIN_ALIASES))
@@ -202,40 +186,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
     };
   }
 
-  const modelServers: Record<string, ModelServerConfig> = {};
-  for (const [name, v] of Object.entries((raw.model_servers ?? {}) as Record<string, unknown>)) {
-    if (typeof v === 'string') modelServers[name] = { url: v };
-    else {
-      const o = v as { url: string; api_key_env?: string };
-      const apiKey = o.api_key_env ? env[o.api_key_env] : undefined;
-      modelServers[name] = { url: o.url, ...(apiKey ? { apiKey } : {}) };
-    }
-  }
-  if (env.EVALHUB_MODEL_SERVERS) {
-    for (const [name, url] of Object.entries(parseModelServersEnv(env.EVALHUB_MODEL_SERVERS)))
-      modelServers[name] = { url };
-  }
-  for (const [key, value] of Object.entries(env)) {
-    const m = /^EVALHUB_MODEL_SERVER_([A-Z0-9_]+?)(_API_KEY)?$/.exec(key);
-    if (!m || !value || key === 'EVALHUB_MODEL_SERVERS') continue;
-    const name = m[1]!.toLowerCase().replace(/_/g, '-');
-    const existing =
-      Object.keys(modelServers).find((n) => n.toLowerCase().replace(/_/g, '-') === name) ?? name;
-    if (m[2]) {
-      if (modelServers[existing]) modelServers[existing]!.apiKey = value;
-    } else modelServers[existing] = { ...modelServers[existing], url: value };
-  }
-  for (const [name, s] of Object.entries(modelServers)) {
-    if (!/^https?:\/\//.test(s.url))
-      throw new ConfigError(
-        `Model server '${name}' has URL '${redactUrl(s.url)}': it must start with http:// or https://.`,
-      );
-    const u = new URL(s.url);
-    if (u.username || u.password || u.search)
-      throw new ConfigError(
-        `Model server '${name}' has credentials or a query in its URL (${redactUrl(s.url)}): URLs are stored with every evaluation, so give the key as EVALHUB_MODEL_SERVER_${envName(name)}_API_KEY (or api_key_env in the config file) instead.`,
-      );
-  }
+  const modelServers = readModelServers(raw.model_servers, env);
   const allowedHostsEnv = env.EVALHUB_MODEL_URL_ALLOWED_HOSTS;
   const modelUrlAllowedHosts =
     allowedHostsEnv !== undefined
@@ -329,6 +280,10 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       envBool(env, 'EVALHUB_DISCOVER_PLUGINS') ?? (raw.discover_plugins as boolean | undefined) ?? true,
     modelServers,
     modelUrlAllowedHosts,
+    gateway: {
+      ...(gatewayEnabled !== undefined ? { enabled: gatewayEnabled } : {}),
+      cacheMaxBytes: Number(gateway.cache_max_bytes ?? 1024 ** 3),
+    },
     collections,
     evaluation: {
       benchmarkConcurrency:
@@ -347,6 +302,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HubConfig {
       ...((env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection)
         ? { defaultCollection: String(env.EVALHUB_DEFAULT_COLLECTION ?? evaluation.default_collection) }
         : {}),
+      cache: envBool(env, 'EVALHUB_CACHE') ?? Boolean(evaluation.cache ?? false),
     },
   };
   if (

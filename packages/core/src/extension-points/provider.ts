@@ -32,7 +32,10 @@ export interface BenchmarkTask {
   };
   model: ResolvedModel;
   experiment?: ExperimentConfig;
-  /** API key of the model server, when configured: pass it via env to child processes, never log or store it. */
+  /**
+   * API key of the model server, when configured and the benchmark is not routed through the model
+   * gateway: pass it via env to child processes, never log or store it.
+   */
   modelApiKey?: string;
   /** Per-benchmark timeout in milliseconds (also enforced by core through the signal). */
   timeoutMs: number;
@@ -86,6 +89,13 @@ export interface BenchmarkOutcome {
 
 export interface EvaluationProvider {
   describe(): ProviderDescriptor;
+  /**
+   * True when run() sends its engine's model requests to `ctx.gateway.baseUrl` whenever it is given
+   * (docs/model-gateway.md). The hub then routes this provider's benchmarks through its model
+   * gateway and hands it no `task.modelApiKey`; a provider without it gets the model URL and key as
+   * before.
+   */
+  readonly usesModelGateway?: boolean;
   /**
    * Request-time checks (dataset exists, columns present, benchmark known…): return issues and the
    * request is rejected with a 400 before anything is stored or run. Must be fast and side-effect free.

@@ -39,6 +39,8 @@ export interface ModelGatewayOptions {
   host?: string;
   /** `max_concurrency` of servers that do not set one (and of ad-hoc `model.url`s). Default 512. */
   defaultMaxConcurrency?: number;
+  /** Engine concurrency (`route.concurrency`) for servers without `maxConcurrency`. Default 256. */
+  defaultEngineConcurrency?: number;
   limit?: Partial<Omit<AdaptiveLimitOptions, 'maxLimit'>>;
   retry?: Partial<RetryOptions>;
   /** Per attempt, for headers and between body chunks. Default 10 min. */
@@ -65,6 +67,11 @@ export interface GatewayRoute {
   /** The upstream server's identity (base URL without credentials). */
   readonly server: string;
   readonly cache: boolean;
+  /**
+   * Requests the engine should keep in flight so that the gateway, not the engine, is the limit:
+   * the server's `maxConcurrency`, else `defaultEngineConcurrency`.
+   */
+  readonly concurrency: number;
   /** Performance data so far. */
   stats(): PerfStats;
   /** Ends the route (later requests get 404) and returns its final performance data. */
@@ -79,7 +86,7 @@ function normalise(url: string): { origin: string; id: string; basePath: string 
 }
 
 export class ModelGateway {
-  private readonly upstreams = new Map<string, Upstream>();
+  private readonly upstreams = new Map<string, Upstream & { engineConcurrency: number }>();
   private proxy: GatewayProxy | undefined;
   private cache: ResponseCache | undefined;
   private readonly agent: Agent;
@@ -112,7 +119,7 @@ export class ModelGateway {
    * The upstream for a model, by its base URL. The configured server with that URL (the named one
    * first) gives the key and the cap; a URL no server is configured for gets neither.
    */
-  private upstreamFor(model: { server: string; url: string }): Upstream {
+  private upstreamFor(model: { server: string; url: string }): Upstream & { engineConcurrency: number } {
     const target = normalise(model.url);
     const existing = this.upstreams.get(target.id);
     if (existing) return existing;
@@ -122,7 +129,8 @@ export class ModelGateway {
         ? named
         : Object.values(this.servers).find((s) => normalise(s.url).id === target.id);
     const cap = configured?.maxConcurrency ?? this.options.defaultMaxConcurrency ?? 512;
-    const upstream: Upstream = {
+    const upstream = {
+      engineConcurrency: configured?.maxConcurrency ?? this.options.defaultEngineConcurrency ?? 256,
       id: target.id,
       origin: target.origin,
       ...(configured?.apiKey ? { apiKey: configured.apiKey } : {}),
@@ -148,6 +156,7 @@ export class ModelGateway {
       baseUrl: `${origin}/r/${token}${basePath}`,
       server: upstream.id,
       cache,
+      concurrency: upstream.engineConcurrency,
       stats: () => final ?? recorder.snapshot(),
       release: () => {
         if (!final) {

@@ -175,10 +175,17 @@ export const PERF_METRIC_NAMES: Readonly<Record<keyof PerfStats, string>> = Obje
   overheadP99Ms: 'gateway_overhead_p99_ms',
 });
 
+/** The perf data under its metric names (`cache_hits`, `latency_p99_ms`…): a benchmark's `perf`. */
+export function perfData(stats: PerfStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, name] of Object.entries(PERF_METRIC_NAMES) as [keyof PerfStats, string][])
+    out[name] = stats[key];
+  return out;
+}
+
 /** `{benchmark_id}.perf.<name>` → value, ready for `logMetrics`. */
 export function perfMetrics(benchmarkId: string, stats: PerfStats): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [key, name] of Object.entries(PERF_METRIC_NAMES) as [keyof PerfStats, string][])
-    out[`${benchmarkId}.perf.${name}`] = stats[key];
+  for (const [name, value] of Object.entries(perfData(stats))) out[`${benchmarkId}.perf.${name}`] = value;
   return out;
 }

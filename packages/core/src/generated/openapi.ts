@@ -511,6 +511,30 @@ export interface components {
             started_at?: string;
             /** Format: date-time */
             finished_at?: string;
+            perf?: components["schemas"]["BenchmarkPerf"];
+            /**
+             * @description Set when model answers came from the hub's response cache: all of them (hit) or some (partial). A cached score is not a fresh measurement.
+             * @enum {string}
+             */
+            cache?: "hit" | "partial";
+        };
+        /** @description Performance of the benchmark's model requests as the hub's model gateway saw them (tracked as {benchmark_id}.perf.* metrics). */
+        BenchmarkPerf: {
+            requests?: number;
+            errors?: number;
+            retries?: number;
+            cache_hits?: number;
+            prompt_tokens?: number;
+            completion_tokens?: number;
+            latency_p50_ms?: number;
+            latency_p95_ms?: number;
+            latency_p99_ms?: number;
+            duration_seconds?: number;
+            requests_per_second?: number;
+            tokens_per_second?: number;
+            peak_concurrency?: number;
+            gateway_overhead_p50_ms?: number;
+            gateway_overhead_p99_ms?: number;
         };
         TrackingInfo: {
             tracker: string;

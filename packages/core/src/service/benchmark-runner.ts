@@ -2,8 +2,10 @@ import { stat } from 'node:fs/promises';
 import { describeError, isEvalHubError } from '../errors.js';
 import type { ExecAbortReason, Runtime } from '../extension-points/runtime.js';
 import type { TrackingOp } from '../extension-points/store.js';
+import type { GatewayRoute, ModelGateway } from '../gateway/model-gateway.js';
 import type { Logger } from '../logging.js';
 import type { BenchmarkRun } from '../types.js';
+import { releaseRoute, routeBenchmark } from './benchmark-gateway.js';
 import { benchmarkTask } from './benchmark-task.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type AbortReason, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
@@ -22,6 +24,8 @@ export interface BenchmarkRunnerDeps {
   tracking: EvaluationTracking;
   logger: Logger;
   defaultTimeoutSeconds: number;
+  /** When set, benchmarks of providers that use it are routed through the model gateway. */
+  gateway?: ModelGateway;
 }
 
 /**
@@ -68,8 +72,13 @@ export class BenchmarkRunner {
     await state.persist(live);
     const t0 = performance.now();
     let ctx: ManagedRunContext | undefined;
+    let route: GatewayRoute | undefined;
     try {
+      route = await routeBenchmark(this.deps.gateway, provider, e, index);
+      // the gateway adds the key itself: the provider (and its engine) never gets it
+      if (route) delete task.modelApiKey;
       ctx = await createRunContext({
+        ...(route ? { gateway: { baseUrl: route.baseUrl, concurrency: route.concurrency } } : {}),
         runtime: this.deps.runtime,
         signal,
         workDir: paths.workDir,
@@ -147,13 +156,14 @@ export class BenchmarkRunner {
       state.setBenchmark(live, index, failure(reason, err, task.timeoutMs));
       if (reason === undefined) log.warn({ err: describeError(err) }, 'benchmark failed');
     } finally {
+      if (route) releaseRoute(route, b);
       clearTimeout(timer);
       live.abort.signal.removeEventListener('abort', onEvaluationAbort);
       await ctx?.flushLog();
     }
     await this.attachLog(b, paths.logFile, ctx, artifacts);
     await state.persist(live);
-    this.deps.tracking.track(e.id, [{ op: 'log', batch: benchmarkBatch(b, Date.now()) }, ...artifacts]);
+    this.deps.tracking.track(e.id, [{ op: 'log', batch: benchmarkBatch(b, Date.now(), e) }, ...artifacts]);
   }
 
   /** The execution log becomes an artifact once, unless the provider attached it itself. */

@@ -1,5 +1,6 @@
 import type { BenchmarkTask } from '../extension-points/provider.js';
 import type { Evaluation } from '../types.js';
+import { providerConfig } from './benchmark-gateway.js';
 import type { ModelResolver } from './model-resolver.js';
 
 /** What a provider is handed for benchmark `index` of `e` (at validation and at run time). */
@@ -14,7 +15,7 @@ export function benchmarkTask(
   return {
     evaluationId: e.id,
     index,
-    benchmark: { benchmark_id: b.benchmark_id, provider_id: b.provider_id, config: b.config },
+    benchmark: { benchmark_id: b.benchmark_id, provider_id: b.provider_id, config: providerConfig(b.config) },
     model: e.model,
     ...(e.experiment ? { experiment: e.experiment } : {}),
     timeoutMs: (e.timeout_seconds ?? defaultTimeoutSeconds) * 1000,

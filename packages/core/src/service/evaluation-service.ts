@@ -9,6 +9,7 @@ import {
   type EvaluationStore,
   type TrackingOp,
 } from '../extension-points/store.js';
+import { ModelGateway } from '../gateway/model-gateway.js';
 import type { Logger } from '../logging.js';
 import {
   isTerminalEvaluation,
@@ -70,6 +71,7 @@ export class EvaluationService {
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(ServiceSettingsToken) private readonly settings: ServiceSettings,
     @inject(TrackingOutbox) outbox: TrackingOutbox,
+    @inject(ModelGateway) gateway: ModelGateway,
   ) {
     this.replicas = store.leases
       ? new ReplicaWork({
@@ -121,6 +123,7 @@ export class EvaluationService {
         tracking: this.tracking,
         logger,
         defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
+        ...(settings.modelGateway ? { gateway } : {}),
       }),
     });
     this.scheduler = new Scheduler({

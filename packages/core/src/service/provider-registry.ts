@@ -3,6 +3,7 @@ import { compileSchema, toErrorDetails } from '../contract/validator.js';
 import { ConfigError, NotFoundError, type ErrorDetail } from '../errors.js';
 import type { EvaluationProvider, ProviderDescriptor } from '../extension-points/provider.js';
 import type { Benchmark, Provider } from '../types.js';
+import { CACHE_SETTING, providerConfig } from './benchmark-gateway.js';
 
 interface Entry {
   provider: EvaluationProvider;
@@ -76,9 +77,17 @@ export class ProviderRegistry {
    * pointers relative to the config; empty when it conforms or declares no schema.
    */
   checkConfig(providerId: string, benchmarkId: string, config: unknown): ErrorDetail[] {
+    // `cache` is the hub's own setting (the model gateway's response cache), never the provider's
+    const hubs: ErrorDetail[] = [];
+    if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+      const own = config as Record<string, unknown>;
+      if (own[CACHE_SETTING] !== undefined && typeof own[CACHE_SETTING] !== 'boolean')
+        hubs.push({ pointer: `/${CACHE_SETTING}`, message: 'Must be true or false.' });
+      config = providerConfig(own);
+    }
     const validate = this.entries.get(providerId)?.configValidators.get(benchmarkId);
-    if (!validate || validate(config)) return [];
-    return toErrorDetails(validate.errors);
+    if (!validate || validate(config)) return hubs;
+    return [...hubs, ...toErrorDetails(validate.errors)];
   }
 
   benchmarkIds(providerId: string): string[] {

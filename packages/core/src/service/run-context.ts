@@ -20,6 +20,8 @@ export interface RunContextOptions {
   /** Whose work the commands are: given to the runtime with every `exec` (see ExecRequest.labels). */
   labels?: ExecLabels;
   logger: Logger;
+  /** The model gateway's route for this benchmark (RunContext.gateway), when it is routed. */
+  gateway?: { baseUrl: string; concurrency: number };
   onProgress?: (progress: Progress) => void;
   onLog?: (line: string) => void;
   onArtifact?: (artifact: ProducedArtifact) => void;
@@ -90,6 +92,7 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
       return ensureLogDir();
     },
     logger: options.logger,
+    ...(options.gateway ? { gateway: { ...options.gateway } } : {}),
     progress: (progress) => options.onProgress?.(progress),
     log: (line) => {
       const file = ensureLogDir();

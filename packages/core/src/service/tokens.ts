@@ -15,6 +15,8 @@ export interface ServiceSettings {
   leaseMs?: number;
   /** Collection run by a request that names neither `benchmarks` nor `collection_id`. */
   defaultCollection?: string;
+  /** Route benchmarks (of providers that use it) through the hub's model gateway. Default false. */
+  modelGateway?: boolean;
   hubVersion: string;
   /** Tracking retry delays (tests shorten them). */
   trackingBaseDelayMs?: number;

@@ -1,6 +1,7 @@
 import type { TrackingBatch } from '../extension-points/tracker.js';
 import type { BenchmarkRun, Evaluation } from '../types.js';
 import { redactUrl } from '../redaction.js';
+import { evaluationCache } from './benchmark-gateway.js';
 
 // `token` only as a word of its own (`token`, `hf_token`, `token_path`), so generation settings such
 // as `max_tokens` and `tokenizer` are still tracked.
@@ -44,8 +45,12 @@ export function evaluationParams(e: Evaluation): Record<string, string> {
   return params;
 }
 
-/** Metrics and params of one finished benchmark: `{benchmark_id}.{metric}` plus performance data. */
-export function benchmarkBatch(b: BenchmarkRun, timestamp: number): TrackingBatch {
+/**
+ * Metrics, params and tags of one finished benchmark: `{benchmark_id}.{metric}` plus performance
+ * data (`{benchmark_id}.perf.*` from the model gateway), and the cache markers (the benchmark's, and
+ * the run's over the benchmarks of `e` so far) when model answers came from the response cache.
+ */
+export function benchmarkBatch(b: BenchmarkRun, timestamp: number, e?: Evaluation): TrackingBatch {
   const metrics: Record<string, number> = {};
   const params: Record<string, string> = {};
   const r = b.results;
@@ -59,12 +64,12 @@ export function benchmarkBatch(b: BenchmarkRun, timestamp: number): TrackingBatc
     metrics[`${b.benchmark_id}.duration_seconds`] =
       (Date.parse(b.finished_at) - Date.parse(b.started_at)) / 1000;
   }
-  return {
-    metrics,
-    params,
-    tags: { [`evalhub.benchmark.${b.benchmark_id}.status`]: b.status },
-    timestamp,
-  };
+  for (const [k, v] of Object.entries(b.perf ?? {})) metrics[`${b.benchmark_id}.perf.${k}`] = v;
+  const tags: Record<string, string> = { [`evalhub.benchmark.${b.benchmark_id}.status`]: b.status };
+  if (b.cache) tags[`evalhub.benchmark.${b.benchmark_id}.cache`] = b.cache;
+  const runCache = e && evaluationCache(e);
+  if (runCache) tags['evalhub.cache'] = runCache;
+  return { metrics, params, tags, timestamp };
 }
 
 /** Scores of the whole evaluation as `{benchmark_id}.{metric}` → value. */
