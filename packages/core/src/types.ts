@@ -12,6 +12,7 @@ export type EvaluationRequest = Schemas['EvaluationRequest'];
 export type ModelSpec = Schemas['ModelSpec'];
 export type ModelConfiguration = Schemas['ModelConfiguration'];
 export type BenchmarkSpec = Schemas['BenchmarkSpec'];
+export type PassCriterion = Schemas['PassCriterion'];
 export type ExperimentConfig = Schemas['ExperimentConfig'];
 export type EvaluationStatus = Schemas['EvaluationStatus'];
 export type BenchmarkStatus = Schemas['BenchmarkStatus'];

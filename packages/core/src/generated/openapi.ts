@@ -425,6 +425,7 @@ export interface components {
             experiment?: components["schemas"]["ExperimentConfig"];
             /** @description Per-benchmark timeout; defaults to the hub's configured value. */
             timeout_seconds?: number;
+            pass_threshold?: components["schemas"]["PassThreshold"];
         };
         ModelSpec: {
             /** @description Model server kind or name (e.g. vllm); resolved to a URL from the hub's configured model servers unless url is given. */
@@ -453,7 +454,37 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            pass_criteria?: components["schemas"]["PassCriterion"];
+            /**
+             * @description This benchmark's weight in the evaluation's score (the weighted mean of the benchmarks' primary scores); 0 leaves it out of the score. Default 1.
+             * @example 2
+             */
+            weight?: number;
         };
+        /**
+         * @description When this benchmark passes: its metric compared with a value. Named metrics are the benchmark's catalog metrics (GET /api/v1/benchmarks, field metrics); a completed benchmark whose result lacks the metric does not pass, a failed benchmark never passes.
+         * @example {
+         *       "metric": "acc",
+         *       "op": ">=",
+         *       "value": 0.7
+         *     }
+         */
+        PassCriterion: {
+            /** @description A metric of the benchmark's catalog entry (without the benchmark prefix, e.g. acc). Defaults to the benchmark's primary_metric; a benchmark without one needs it named. */
+            metric?: string;
+            /**
+             * @description '>=' when higher is better (the metric must reach value), '<=' when lower is better.
+             * @enum {string}
+             */
+            op: ">=" | "<=";
+            /** @description The threshold the metric is compared with. */
+            value: number;
+        };
+        /**
+         * @description The evaluation passes only if its score (the weighted mean of its benchmarks' primary scores) is at least this value, and every benchmark passes its own pass_criteria. On a request it replaces the collection's.
+         * @example 0.65
+         */
+        PassThreshold: number;
         ExperimentConfig: {
             /** @description Experiment name; the MLflow experiment is {prefix}_{name}. Not blank; no '/', control, bidirectional-override or unpaired surrogate characters. */
             name: string;
@@ -511,6 +542,17 @@ export interface components {
             started_at?: string;
             /** Format: date-time */
             finished_at?: string;
+            /** @description The request's or collection's criterion, with metric filled in from the benchmark's primary_metric when it was left out. */
+            pass_criteria?: components["schemas"]["PassCriterion"];
+            /** @description This benchmark's weight in the score (default 1). */
+            weight?: number;
+            /** @description Whether this benchmark passed; present once the evaluation finished, when the evaluation has pass criteria or a pass threshold. A benchmark without its own criterion passes when it completed. */
+            passed?: boolean;
+            /**
+             * @description Why this benchmark passed or not, e.g. "acc = 0.82 >= 0.7" or "failed: timeout".
+             * @example acc = 0.82 >= 0.7
+             */
+            verdict_reason?: string;
         };
         TrackingInfo: {
             tracker: string;
@@ -555,6 +597,19 @@ export interface components {
             started_at?: string;
             /** Format: date-time */
             finished_at?: string;
+            pass_threshold?: components["schemas"]["PassThreshold"];
+            /**
+             * @description The weighted mean of the benchmarks' primary scores (each benchmark's pass_criteria metric, else its primary_metric), by weight. Present once the evaluation finished when every benchmark of weight > 0 completed with a numeric primary score.
+             * @example 0.71
+             */
+            score?: number;
+            /** @description The verdict: every benchmark passed and the score reached pass_threshold. Present once the evaluation finished, and only when it has pass criteria or a pass threshold (without them there is no verdict: look at status). */
+            passed?: boolean;
+            /**
+             * @description The verdict in one line (present with passed).
+             * @example PASSED: 2 of 2 benchmarks passed; score 0.71 >= 0.65
+             */
+            verdict_reason?: string;
         };
         EvaluationList: {
             items: components["schemas"]["Evaluation"][];
@@ -616,12 +671,14 @@ export interface components {
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
         };
         CollectionUpdate: {
             eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
         };
         Collection: {
             eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
@@ -629,6 +686,7 @@ export interface components {
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
             builtin: boolean;
             /** Format: date-time */
             created_at?: string;

@@ -5,6 +5,7 @@ import type { BenchmarkRunner } from './benchmark-runner.js';
 import type { EventHub } from './event-hub.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import { applyVerdict } from './verdict.js';
 import type { Workspace } from './workspace.js';
 import type { EvaluationStore } from '../extension-points/store.js';
 
@@ -77,6 +78,7 @@ export class EvaluationRunner {
         message: failedOnes.map((b) => `${b.benchmark_id}: ${b.error?.message ?? 'failed'}`).join('; '),
       };
     } else if (e.status === 'cancelled') e.error = { code: 'cancelled', message: 'Cancelled on request.' };
+    applyVerdict(e);
 
     const ops: TrackingOp[] = [];
     if (this.deps.tracking.enabled) {
@@ -90,6 +92,7 @@ export class EvaluationRunner {
                 (Date.parse(e.finished_at) - Date.parse(e.started_at ?? e.created_at)) / 1000,
               'evaluation.benchmarks_completed': e.benchmarks.filter((b) => b.status === 'completed').length,
               'evaluation.benchmarks_failed': failedOnes.length,
+              ...(e.score !== undefined ? { 'evaluation.score': e.score } : {}),
             },
             timestamp: Date.now(),
           },

@@ -5,6 +5,7 @@ import type { BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from 
 import { benchmarkTask } from './benchmark-task.js';
 import type { CollectionCatalog } from './collection-catalog.js';
 import { now } from './live-evaluations.js';
+import { resolvePassCriterion } from './pass-criteria.js';
 import type { ModelResolver } from './model-resolver.js';
 import { closestNames, type ProviderRegistry } from './provider-registry.js';
 
@@ -50,9 +51,11 @@ export class RequestPreparer {
     const { model } = models.resolve(request.model);
     let specs: BenchmarkSpec[];
     let pointerOf: (i: number) => string;
+    let passThreshold = request.pass_threshold;
     if (hasCollection) {
       const collection = await collections.resolveForRequest(request.collection_id!);
       specs = structuredClone(collection.benchmarks);
+      passThreshold ??= collection.pass_threshold;
       pointerOf = () => '/collection_id';
     } else {
       specs = request.benchmarks!;
@@ -68,6 +71,8 @@ export class RequestPreparer {
       status: 'pending',
       progress: { fraction: 0 },
       attempts: 0,
+      ...(s.pass_criteria ? { pass_criteria: { ...s.pass_criteria } } : {}),
+      ...(s.weight !== undefined ? { weight: s.weight } : {}),
     }));
     benchmarks.forEach((b, i) => {
       const at = pointerOf(i);
@@ -100,6 +105,20 @@ export class RequestPreparer {
           });
         return;
       }
+      if (b.pass_criteria) {
+        const checked = resolvePassCriterion(
+          b.pass_criteria,
+          providers.benchmark(b.provider_id, b.benchmark_id)!,
+        );
+        if ('criterion' in checked) b.pass_criteria = checked.criterion;
+        else {
+          details.push({
+            pointer: hasCollection ? at : `${at}/pass_criteria${checked.pointer}`,
+            message: `${hasCollection ? `${b.benchmark_id}: ` : ''}${checked.message}`,
+          });
+          return;
+        }
+      }
       const first = seen.get(b.benchmark_id);
       if (first !== undefined) {
         details.push({
@@ -121,6 +140,7 @@ export class RequestPreparer {
       ...(request.collection_id ? { collection_id: request.collection_id } : {}),
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
+      ...(passThreshold !== undefined ? { pass_threshold: passThreshold } : {}),
       tracking: {
         tracker: this.deps.trackerName,
         state: this.deps.trackingEnabled ? 'pending' : 'disabled',
