@@ -28,6 +28,7 @@ export {
   TERMINAL_BENCHMARK_STATUSES,
   TERMINAL_EVALUATION_STATUSES,
 } from './types.js';
+export { compareEvaluations, DEFAULT_TOLERANCE } from './comparison.js';
 
 export { ProvidersToken } from './extension-points/provider.js';
 export type {

@@ -28,6 +28,7 @@ export type Evaluation = Schemas['Evaluation'];
 export type EvaluationList = Schemas['EvaluationList'];
 export type EvaluationEvent = Schemas['EvaluationEvent'];
 export type EvaluationLogs = Schemas['EvaluationLogs'];
+export type EvaluationComparison = Schemas['EvaluationComparison'];
 export type Benchmark = Schemas['Benchmark'];
 export type Provider = Schemas['Provider'];
 export type Collection = Schemas['Collection'];

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, loadConfig, type Evaluation } from '@evalhub/core';
-import { describeEvaluation, progressBar, scoresTable, table } from './cli-format.js';
+import { comparisonTable, describeEvaluation, progressBar, scoresTable, table } from './cli-format.js';
 import { gateExitCode, junitReport, verdictLine } from './cli-gate.js';
 import { MCP_USAGE, runMcpCommand } from './cli-mcp.js';
 import { HubClient, HubError, type EvaluationListQuery } from './client/hub-client.js';
@@ -24,6 +24,9 @@ Commands:
       --wait                 Follow it live; exit 0 when it passed its pass criteria (without
                              criteria: completed), 1 otherwise
       --junit FILE           With --wait: write a JUnit XML report (one test case per benchmark)
+  compare A B                Compare evaluation A with B (its baseline) metric by metric; exit 1
+                             when A regressed significantly
+      --tolerance X          Significance bound for metrics without a standard error (default 0.01)
       --idempotency-key KEY  Make retries safe (the same key returns the first evaluation)
                              (a full queue, 429, is retried as Retry-After says, for up to 10 minutes)
   list                       List evaluations, newest first
@@ -95,6 +98,7 @@ const OPTIONS = {
   host: { type: 'string' },
   wait: { type: 'boolean' },
   junit: { type: 'string' },
+  tolerance: { type: 'string' },
   'idempotency-key': { type: 'string' },
   status: { type: 'string' },
   experiment: { type: 'string' },
@@ -288,6 +292,20 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
           if (!v.json) o.err(`JUnit report: ${v.junit}`);
         }
         return gateExitCode(final);
+      }
+      case 'compare': {
+        if (rest.length !== 2) throw new UsageError("'evalhub compare' needs two evaluation ids: A B.");
+        const tolerance = v.tolerance === undefined ? undefined : Number(v.tolerance);
+        if (tolerance !== undefined && (!Number.isFinite(tolerance) || tolerance < 0))
+          throw new UsageError(`--tolerance must be a number >= 0, got '${v.tolerance}'.`);
+        const c = await client.compare(rest[0]!, rest[1]!, tolerance !== undefined ? { tolerance } : {});
+        if (v.json) o.out(JSON.stringify(c, null, 2));
+        else {
+          o.out(`A = ${c.evaluation_id}\nB = ${c.with}\n`);
+          o.out(c.rows.length ? comparisonTable(c) : 'No metric in common.');
+          o.out(`\n${c.regressions} regression${c.regressions === 1 ? '' : 's'}`);
+        }
+        return c.regressions > 0 ? 1 : 0;
       }
       case 'list': {
         const body = await client.list(listQuery(v));

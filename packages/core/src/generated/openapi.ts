@@ -61,6 +61,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/evaluations/{id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["EvaluationId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Compare an evaluation with another (its baseline), metric by metric
+         * @description Per metric of the benchmarks both ran: both values, the delta (this − with) and whether it is significant: beyond 1.96 combined standard errors when the engine reports <metric>_stderr for both (lm-eval does), else beyond tolerance. A significant change for the worse is a regression.
+         */
+        get: operations["compareEvaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evaluations/{id}/logs": {
         parameters: {
             query?: never;
@@ -629,6 +651,52 @@ export interface components {
             progress?: components["schemas"]["Progress"];
             line?: string;
             evaluation?: components["schemas"]["Evaluation"];
+        };
+        /**
+         * @example {
+         *       "evaluation_id": "7f0c…",
+         *       "with": "3b1e…",
+         *       "tolerance": 0.01,
+         *       "regressions": 1,
+         *       "rows": [
+         *         {
+         *           "benchmark_id": "arc_easy",
+         *           "metric": "acc",
+         *           "a": 0.74,
+         *           "b": 0.78,
+         *           "delta": -0.04,
+         *           "stderr": 0.0121,
+         *           "method": "stderr",
+         *           "significant": true,
+         *           "regression": true
+         *         }
+         *       ]
+         *     }
+         */
+        EvaluationComparison: {
+            /** @description The evaluation compared (a). */
+            evaluation_id: string;
+            /** @description The evaluation it is compared with (b, the baseline). */
+            with: string;
+            /** @description The significance bound for metrics without a standard error. */
+            tolerance: number;
+            /** @description How many rows are regressions. */
+            regressions: number;
+            rows: {
+                benchmark_id: string;
+                metric: string;
+                a: number;
+                b: number;
+                /** @description a − b. */
+                delta: number;
+                /** @description The combined standard error sqrt(se_a² + se_b²), when the engine reports <metric>_stderr for both. */
+                stderr?: number;
+                /** @enum {string} */
+                method: "stderr" | "tolerance";
+                significant: boolean;
+                /** @description Significant and worse: lower, or higher for a metric whose pass_criteria op is <=. */
+                regression: boolean;
+            }[];
         };
         EvaluationLogs: {
             benchmarks: {
@@ -1260,6 +1328,36 @@ export interface operations {
                         data?: string;
                         retry?: number;
                     };
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
+        };
+    };
+    compareEvaluations: {
+        parameters: {
+            query: {
+                /** @description The id of the evaluation to compare with (the baseline). */
+                with: string;
+                /** @description The difference that counts as significant for metrics without a standard error (default 0.01). */
+                tolerance?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["EvaluationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comparison. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationComparison"];
                 };
             };
             400: components["responses"]["Error"];
