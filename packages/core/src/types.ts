@@ -13,6 +13,7 @@ export type ModelSpec = Schemas['ModelSpec'];
 export type ModelConfiguration = Schemas['ModelConfiguration'];
 export type BenchmarkSpec = Schemas['BenchmarkSpec'];
 export type PassCriterion = Schemas['PassCriterion'];
+export type Baseline = Schemas['Baseline'];
 export type ExperimentConfig = Schemas['ExperimentConfig'];
 export type EvaluationStatus = Schemas['EvaluationStatus'];
 export type BenchmarkStatus = Schemas['BenchmarkStatus'];

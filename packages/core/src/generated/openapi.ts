@@ -448,6 +448,22 @@ export interface components {
             /** @description Per-benchmark timeout; defaults to the hub's configured value. */
             timeout_seconds?: number;
             pass_threshold?: components["schemas"]["PassThreshold"];
+            baseline?: components["schemas"]["Baseline"];
+        };
+        /**
+         * @description An earlier evaluation to compare this one with when it finishes (the result is baseline_comparison; see GET /api/v1/evaluations/{id}/compare).
+         * @example {
+         *       "evaluation_id": "3b1e5c9a-0f6d-4c1e-9a55-1f3f3f3f3f3f",
+         *       "fail_on_regression": true
+         *     }
+         */
+        Baseline: {
+            /** @description The id of an existing evaluation (400 if there is none). */
+            evaluation_id: string;
+            /** @description The difference that counts as significant for metrics without a standard error (default 0.01). */
+            tolerance?: number;
+            /** @description A significant regression against the baseline makes the evaluation not passed (default false: it is only reported). */
+            fail_on_regression?: boolean;
         };
         ModelSpec: {
             /** @description Model server kind or name (e.g. vllm); resolved to a URL from the hub's configured model servers unless url is given. */
@@ -620,12 +636,15 @@ export interface components {
             /** Format: date-time */
             finished_at?: string;
             pass_threshold?: components["schemas"]["PassThreshold"];
+            baseline?: components["schemas"]["Baseline"];
+            /** @description This evaluation compared with its baseline, once it finished (absent when the baseline no longer exists). */
+            baseline_comparison?: components["schemas"]["EvaluationComparison"];
             /**
              * @description The weighted mean of the benchmarks' primary scores (each benchmark's pass_criteria metric, else its primary_metric), by weight. Present once the evaluation finished when every benchmark of weight > 0 completed with a numeric primary score.
              * @example 0.71
              */
             score?: number;
-            /** @description The verdict: every benchmark passed and the score reached pass_threshold. Present once the evaluation finished, and only when it has pass criteria or a pass threshold (without them there is no verdict: look at status). */
+            /** @description The verdict: every benchmark passed, the score reached pass_threshold and (with baseline.fail_on_regression) nothing regressed against the baseline. Present once the evaluation finished, and only when it has pass criteria or a pass threshold (without them there is no verdict: look at status). */
             passed?: boolean;
             /**
              * @description The verdict in one line (present with passed).

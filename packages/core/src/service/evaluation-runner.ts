@@ -78,7 +78,10 @@ export class EvaluationRunner {
         message: failedOnes.map((b) => `${b.benchmark_id}: ${b.error?.message ?? 'failed'}`).join('; '),
       };
     } else if (e.status === 'cancelled') e.error = { code: 'cancelled', message: 'Cancelled on request.' };
-    applyVerdict(e);
+    const baseline = e.baseline
+      ? await this.deps.store.getEvaluation(e.baseline.evaluation_id).catch(() => undefined)
+      : undefined;
+    applyVerdict(e, baseline);
 
     const ops: TrackingOp[] = [];
     if (this.deps.tracking.enabled) {

@@ -78,6 +78,7 @@ export class EvaluationService {
       trackerName: outbox.trackerName,
       trackingEnabled: this.tracking.enabled,
       defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
+      findEvaluation: (id) => store.getEvaluation(id),
       ...(settings.defaultCollection ? { defaultCollection: settings.defaultCollection } : {}),
     });
     this.runner = new EvaluationRunner({

@@ -147,3 +147,40 @@ describe('pass criteria at the end of an evaluation', () => {
     expect(plain.score).toBe(1);
   });
 });
+
+describe('a baseline', () => {
+  it('refuses a baseline that does not exist, naming the field', async () => {
+    const err = await refusal({ model, benchmarks: [bench('ok', 1)], baseline: { evaluation_id: 'nope' } });
+    expect(err.details[0]!.pointer).toBe('/baseline/evaluation_id');
+    expect(err.details[0]!.message).toMatch(/no evaluation 'nope'/);
+  });
+
+  it("fails the verdict on a regression beyond the engine's stderr, not on a drop within it", async () => {
+    const h = await theHub();
+    const run = (score: number, score_stderr: number, baseline?: object) =>
+      h.evaluate({
+        model,
+        benchmarks: [
+          { benchmark_id: 'ok', provider_id: 'scripted', config: { metrics: { score, score_stderr } } },
+        ],
+        ...(baseline ? { baseline } : {}),
+      });
+    const base = await run(0.7803, 0.0085);
+    const regressed = await run(0.74, 0.009, { evaluation_id: base.id, fail_on_regression: true });
+    expect(regressed.baseline_comparison!.rows[0]).toMatchObject({
+      metric: 'score',
+      method: 'stderr',
+      regression: true,
+    });
+    expect(regressed.passed).toBe(false);
+    expect(regressed.verdict_reason).toBe(
+      `NOT PASSED: 1 of 1 benchmarks passed; score 0.74; 1 regression against ${base.id} (ok.score -0.0403)`,
+    );
+    const noisy = await run(0.765, 0.0086, { evaluation_id: base.id, fail_on_regression: true });
+    expect(noisy.baseline_comparison!.regressions).toBe(0);
+    expect(noisy.passed).toBe(true);
+    const reported = await run(0.74, 0.009, { evaluation_id: base.id });
+    expect(reported.baseline_comparison!.regressions).toBe(1);
+    expect(reported).not.toHaveProperty('passed');
+  });
+});

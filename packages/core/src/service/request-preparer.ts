@@ -16,6 +16,8 @@ export interface RequestPreparerDeps {
   trackerName: string;
   trackingEnabled: boolean;
   defaultTimeoutSeconds: number;
+  /** Finds an earlier evaluation (a request's `baseline`). */
+  findEvaluation: (id: string) => Promise<Evaluation | undefined>;
   /** Run by a request that names neither `benchmarks` nor `collection_id` (config `evaluation.default_collection`). */
   defaultCollection?: string;
 }
@@ -63,6 +65,12 @@ export class RequestPreparer {
     }
 
     const details: ErrorDetail[] = [];
+    if (request.baseline && !(await this.deps.findEvaluation(request.baseline.evaluation_id))) {
+      details.push({
+        pointer: '/baseline/evaluation_id',
+        message: `There is no evaluation '${request.baseline.evaluation_id}' to compare with: use the id of an earlier evaluation (GET /api/v1/evaluations).`,
+      });
+    }
     const seen = new Map<string, number>();
     const benchmarks: BenchmarkRun[] = specs.map((s) => ({
       benchmark_id: s.benchmark_id,
@@ -141,6 +149,7 @@ export class RequestPreparer {
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
       ...(passThreshold !== undefined ? { pass_threshold: passThreshold } : {}),
+      ...(request.baseline ? { baseline: { ...request.baseline } } : {}),
       tracking: {
         tracker: this.deps.trackerName,
         state: this.deps.trackingEnabled ? 'pending' : 'disabled',

@@ -1,3 +1,4 @@
+import { compareEvaluations, DEFAULT_TOLERANCE } from '../comparison.js';
 import type { BenchmarkRun, Evaluation, PassCriterion } from '../types.js';
 
 /**
@@ -33,8 +34,12 @@ export function weightedScore(benchmarks: readonly BenchmarkRun[]): number | und
 }
 
 /** Whether an evaluation asks for a verdict at all (without criteria it has a status only). */
-export function hasCriteria(e: Pick<Evaluation, 'benchmarks' | 'pass_threshold'>): boolean {
-  return e.pass_threshold !== undefined || e.benchmarks.some((b) => b.pass_criteria !== undefined);
+export function hasCriteria(e: Pick<Evaluation, 'benchmarks' | 'pass_threshold' | 'baseline'>): boolean {
+  return (
+    e.pass_threshold !== undefined ||
+    e.baseline?.fail_on_regression === true ||
+    e.benchmarks.some((b) => b.pass_criteria !== undefined)
+  );
 }
 
 const FAILING_OP: Record<PassCriterion['op'], string> = { '>=': '<', '<=': '>' };
@@ -70,11 +75,14 @@ export function benchmarkVerdict(b: BenchmarkRun): { passed: boolean; verdict_re
 /**
  * Sets `score` (when computable) on a finished evaluation and, when it has pass criteria or a pass
  * threshold, `passed` and `verdict_reason` on it and on each benchmark. Without criteria nothing
- * but the score is added.
+ * but the score is added. With a `baseline` (the earlier evaluation, when it still exists) the
+ * comparison is stored as `baseline_comparison`; with `fail_on_regression` a regression fails it.
  */
-export function applyVerdict(e: Evaluation): void {
+export function applyVerdict(e: Evaluation, baseline?: Evaluation): void {
   const score = weightedScore(e.benchmarks);
   if (score !== undefined) e.score = score;
+  if (e.baseline && baseline)
+    e.baseline_comparison = compareEvaluations(e, baseline, e.baseline.tolerance ?? DEFAULT_TOLERANCE);
   if (!hasCriteria(e)) return;
   const failing: string[] = [];
   for (const b of e.benchmarks) {
@@ -96,7 +104,23 @@ export function applyVerdict(e: Evaluation): void {
       parts.push(`score ${num(score)} ${scoreOk ? '>=' : '<'} pass_threshold ${num(e.pass_threshold)}`);
     }
   } else if (score !== undefined) parts.push(`score ${num(score)}`);
-  e.passed = failing.length === 0 && scoreOk;
+  let baselineOk = true;
+  if (e.baseline?.fail_on_regression) {
+    const c = e.baseline_comparison;
+    baselineOk = c !== undefined && c.regressions === 0;
+    if (!c) parts.push(`baseline ${e.baseline.evaluation_id} no longer exists`);
+    else if (c.regressions === 0) parts.push(`no regression against ${c.with}`);
+    else {
+      const worst = c.rows
+        .filter((r) => r.regression)
+        .slice(0, 5)
+        .map((r) => `${r.benchmark_id}.${r.metric} ${num(r.delta)}`);
+      parts.push(
+        `${c.regressions} regression${c.regressions === 1 ? '' : 's'} against ${c.with} (${worst.join(', ')})`,
+      );
+    }
+  }
+  e.passed = failing.length === 0 && scoreOk && baselineOk;
   e.verdict_reason =
     `${e.passed ? 'PASSED' : 'NOT PASSED'}: ${parts.join('; ')}` +
     (failing.length ? ` — ${failing.slice(0, 10).join('; ')}${failing.length > 10 ? '; …' : ''}` : '');
