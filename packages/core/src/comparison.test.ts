@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareEvaluations } from './comparison.js';
+import { compareEvaluations, comparisonMarkdown } from './comparison.js';
 import type { Evaluation } from './types.js';
 
 const evaluation = (
@@ -84,5 +84,14 @@ describe('compareEvaluations', () => {
       evaluation('b', { perplexity: 8 }, lower),
     );
     expect(c.rows[0]).toMatchObject({ delta: 1, regression: true });
+  });
+
+  it('renders as a Markdown table (the comparison.md artifact)', () => {
+    const md = comparisonMarkdown(
+      compareEvaluations(evaluation('cand', { acc: 0.74, acc_stderr: 0.009 }), baseline),
+    );
+    expect(md).toContain('| benchmark | metric | A | B | delta | significance |');
+    expect(md).toContain('| arc_easy | acc | 0.74 | 0.7803 | -0.0403 | **regression** (±0.0242637) |');
+    expect(md).toMatch(/^# Evaluation `cand` \(A\) against its baseline `base` \(B\)/);
   });
 });

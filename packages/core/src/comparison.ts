@@ -57,3 +57,24 @@ export function compareEvaluations(
     regressions: rows.filter((r) => r.regression).length,
   };
 }
+
+/** The comparison as a Markdown table (the `comparison.md` artifact of an evaluation with a baseline). */
+export function comparisonMarkdown(c: EvaluationComparison): string {
+  const n = (v: number): string => String(Number(v.toPrecision(6)));
+  const cell = (t: string): string => t.replace(/\|/g, '\\|');
+  const lines = [
+    `# Evaluation \`${c.evaluation_id}\` (A) against its baseline \`${c.with}\` (B)`,
+    '',
+    `${c.regressions} regression${c.regressions === 1 ? '' : 's'}. A difference is significant beyond 1.96 combined standard errors where the engine reports \`<metric>_stderr\`, else beyond the tolerance ${n(c.tolerance)}.`,
+    '',
+    '| benchmark | metric | A | B | delta | significance |',
+    '|---|---|---|---|---|---|',
+    ...c.rows.map(
+      (r) =>
+        `| ${cell(r.benchmark_id)} | ${cell(r.metric)} | ${n(r.a)} | ${n(r.b)} | ${r.delta > 0 ? '+' : ''}${n(r.delta)} | ${
+          r.regression ? '**regression**' : r.significant ? 'significant' : 'within noise'
+        }${r.stderr !== undefined ? ` (±${n(Z * r.stderr)})` : ''} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -17,8 +17,14 @@ const READ_RUN = `
 import json, sys
 from mlflow.tracking import MlflowClient
 want = json.load(sys.stdin)
-run = MlflowClient(tracking_uri=want["tracking_uri"]).get_run(want["run_id"])
-print(json.dumps({"tags": dict(run.data.tags), "metrics": dict(run.data.metrics)}))
+client = MlflowClient(tracking_uri=want["tracking_uri"])
+run = client.get_run(want["run_id"])
+names = [f.path for f in client.list_artifacts(want["run_id"])]
+comparison = None
+if "comparison.md" in names:
+    with open(client.download_artifacts(want["run_id"], "comparison.md"), encoding="utf-8") as f:
+        comparison = f.read()
+print(json.dumps({"tags": dict(run.data.tags), "metrics": dict(run.data.metrics), "comparison": comparison}))
 `;
 
 async function readRun(
@@ -34,10 +40,7 @@ async function readRun(
     );
     child.stdin!.end(JSON.stringify({ tracking_uri: trackingUri, run_id: runId }));
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as {
-    tags: Record<string, string>;
-    metrics: Record<string, number>;
-  };
+  return JSON.parse(out.trim().split('\n').pop()!) as ReadBack;
 }
 
 it('records the verdict: evaluation.score, evalhub.passed, evalhub.benchmark.<id>.passed, the description headline', async () => {
@@ -85,4 +88,15 @@ it('a user tag in the evalhub.* namespace is refused, so the verdict tags are al
     );
   expect(err?.status).toBe(400);
   expect(err?.details[0]!.pointer).toMatch(/^\/experiment\/tags/);
+});
+
+it('an evaluation with a baseline carries the comparison as the Markdown artifact comparison.md', async () => {
+  const base = await evaluateAndSync(t.hub, MULTI_PROVIDER);
+  const e = await evaluateAndSync(t.hub, { ...MULTI_PROVIDER, baseline: { evaluation_id: base.id } });
+  expect(e.baseline_comparison!.regressions).toBe(0);
+  const run = await readRun(e.tracking.run_id!);
+  expect(run.comparison).toContain(`against its baseline \`${base.id}\``);
+  expect(run.comparison).toMatch(/\| arc_easy \| acc \| 0\.780303 \| 0\.780303 \| 0 \| within noise \(±/);
+  const plain = await readRun(base.tracking.run_id!);
+  expect(plain.comparison).toBeNull();
 });

@@ -5,6 +5,7 @@ import type { BenchmarkRunner } from './benchmark-runner.js';
 import type { EventHub } from './event-hub.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import { comparisonMarkdown } from '../comparison.js';
 import { applyVerdict } from './verdict.js';
 import type { Workspace } from './workspace.js';
 import type { EvaluationStore } from '../extension-points/store.js';
@@ -104,8 +105,16 @@ export class EvaluationRunner {
           op: 'artifact',
           artifact: { name: 'summary.json', path: summaryPath, contentType: 'application/json' },
         },
-        { op: 'finish' },
       );
+      if (e.baseline_comparison) {
+        const path = await this.deps.workspace.writeArtifact(
+          e,
+          'comparison.md',
+          comparisonMarkdown(e.baseline_comparison),
+        );
+        ops.push({ op: 'artifact', artifact: { name: 'comparison.md', path, contentType: 'text/markdown' } });
+      }
+      ops.push({ op: 'finish' });
     }
     await state.withLock(e.id, async () => {
       await this.deps.store.saveEvaluation(e);
