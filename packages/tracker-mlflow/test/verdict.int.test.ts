@@ -27,9 +27,13 @@ if "comparison.md" in names:
 print(json.dumps({"tags": dict(run.data.tags), "metrics": dict(run.data.metrics), "comparison": comparison}))
 `;
 
-async function readRun(
-  runId: string,
-): Promise<{ tags: Record<string, string>; metrics: Record<string, number> }> {
+interface ReadBack {
+  tags: Record<string, string>;
+  metrics: Record<string, number>;
+  comparison: string | null;
+}
+
+async function readRun(runId: string): Promise<ReadBack> {
   const python = await resolvePython();
   const out = await new Promise<string>((ok, fail) => {
     const child = execFile(
