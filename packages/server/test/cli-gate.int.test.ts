@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,13 +6,12 @@ import type { Evaluation } from '@evalhub/core';
 import { parse, type TestSuites } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SERVER_PACKAGE_DIR } from '../src/app.js';
+import { runCli as run } from './support/cli.js';
 import { http, testServer, type TestServer } from './support/harness.js';
 
 // `evalhub run --wait` as a CI gate against a real hub with the real MLflow tracker; the JUnit
 // report is read by junit2json, a JUnit XML parser nobody here wrote.
 const trackingUri = inject('mlflowTrackingUri');
-const root = join(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'packages/server/src/cli.ts');
 
 let s: TestServer;
 let dir: string;
@@ -30,21 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.stop();
 });
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@evalhub/source', '--import', 'tsx', cli, ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const requestFile = (name: string, benchmarks: unknown[], extra: Record<string, unknown> = {}): string => {
   const p = join(dir, name);

@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evaluation, EvaluationComparison } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run } from './support/cli.js';
 import { http, testServer, type TestServer } from './support/harness.js';
 
 // GET /api/v1/evaluations/{id}/compare and `evalhub compare A B` against a real hub.
-const root = join(import.meta.dirname, '..', '..', '..');
-const cli = join(root, 'packages/server/src/cli.ts');
 
 let s: TestServer;
 let dir: string;
@@ -19,21 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await s?.stop();
 });
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@evalhub/source', '--import', 'tsx', cli, ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Runs arc_easy reporting these metrics (as lm-eval would: acc with acc_stderr) and returns the evaluation. */
 async function evaluation(name: string, metrics: Record<string, number>): Promise<Evaluation> {
