@@ -451,15 +451,24 @@ export interface components {
             baseline?: components["schemas"]["Baseline"];
         };
         /**
-         * @description An earlier evaluation to compare this one with when it finishes (the result is baseline_comparison; see GET /api/v1/evaluations/{id}/compare).
+         * @description An earlier evaluation to compare this one with when it finishes (the result is baseline_comparison; see GET /api/v1/evaluations/{id}/compare): evaluation_id, or latest_with_tags (exactly one of them in a request).
          * @example {
          *       "evaluation_id": "3b1e5c9a-0f6d-4c1e-9a55-1f3f3f3f3f3f",
          *       "fail_on_regression": true
          *     }
          */
         Baseline: {
-            /** @description The id of an existing evaluation (400 if there is none). */
-            evaluation_id: string;
+            /** @description The id of an existing evaluation (400 if there is none). On an evaluation: the baseline used, also when it was chosen by latest_with_tags. */
+            evaluation_id?: string;
+            /**
+             * @description The latest completed evaluation of this request's experiment whose experiment tags include all of these (resolved at submission; 400 if there is none).
+             * @example {
+             *       "release": "true"
+             *     }
+             */
+            latest_with_tags?: {
+                [key: string]: string;
+            };
             /** @description The difference that counts as significant for metrics without a standard error (default 0.01). */
             tolerance?: number;
             /** @description A significant regression against the baseline makes the evaluation not passed (default false: it is only reported). */

@@ -79,7 +79,7 @@ export class EvaluationRunner {
         message: failedOnes.map((b) => `${b.benchmark_id}: ${b.error?.message ?? 'failed'}`).join('; '),
       };
     } else if (e.status === 'cancelled') e.error = { code: 'cancelled', message: 'Cancelled on request.' };
-    const baseline = e.baseline
+    const baseline = e.baseline?.evaluation_id
       ? await this.deps.store.getEvaluation(e.baseline.evaluation_id).catch(() => undefined)
       : undefined;
     applyVerdict(e, baseline);

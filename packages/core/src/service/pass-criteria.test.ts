@@ -184,3 +184,44 @@ describe('a baseline', () => {
     expect(reported).not.toHaveProperty('passed');
   });
 });
+
+describe('a baseline chosen by tags', () => {
+  it("takes the latest completed evaluation of the request's experiment with those tags", async () => {
+    const h = await theHub();
+    const run = (score: number, tags: Record<string, string>, baseline?: object) =>
+      h.evaluate({
+        model,
+        benchmarks: [bench('ok', score)],
+        experiment: { name: 'releases', tags },
+        ...(baseline ? { baseline } : {}),
+      });
+    await run(0.9, { release: 'true' });
+    const latest = await run(0.8, { release: 'true' });
+    await run(0.1, { release: 'false' });
+    const e = await run(0.6, {}, { latest_with_tags: { release: 'true' }, fail_on_regression: true });
+    expect(e.baseline).toEqual({
+      latest_with_tags: { release: 'true' },
+      fail_on_regression: true,
+      evaluation_id: latest.id,
+    });
+    expect(e.baseline_comparison!.rows[0]).toMatchObject({
+      a: 0.6,
+      b: 0.8,
+      method: 'tolerance',
+      regression: true,
+    });
+    expect(e.passed).toBe(false);
+  });
+
+  it('refuses tags without an experiment, tags nothing has, and both or neither selector', async () => {
+    const tagged = { latest_with_tags: { release: 'never' } };
+    const pointers = async (body: object) =>
+      (await refusal({ model, benchmarks: [bench('ok', 1)], ...body })).details.map((d) => d.pointer);
+    expect(await pointers({ baseline: tagged })).toEqual(['/baseline/latest_with_tags']);
+    expect(await pointers({ baseline: tagged, experiment: { name: 'releases' } })).toEqual([
+      '/baseline/latest_with_tags',
+    ]);
+    expect(await pointers({ baseline: { fail_on_regression: true } })).toEqual(['/baseline']);
+    expect(await pointers({ baseline: { evaluation_id: 'x', ...tagged } })).toEqual(['/baseline']);
+  });
+});

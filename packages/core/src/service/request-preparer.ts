@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertValid } from '../contract/validator.js';
 import { ValidationError, type ErrorDetail } from '../errors.js';
-import type { BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from '../types.js';
+import type { Baseline, BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from '../types.js';
 import { benchmarkTask } from './benchmark-task.js';
 import type { CollectionCatalog } from './collection-catalog.js';
 import { now } from './live-evaluations.js';
@@ -18,6 +18,8 @@ export interface RequestPreparerDeps {
   defaultTimeoutSeconds: number;
   /** Finds an earlier evaluation (a request's `baseline`). */
   findEvaluation: (id: string) => Promise<Evaluation | undefined>;
+  /** The latest completed evaluation of an experiment whose experiment tags include `tags`. */
+  findLatest: (experiment: string, tags: Record<string, string>) => Promise<Evaluation | undefined>;
   /** Run by a request that names neither `benchmarks` nor `collection_id` (config `evaluation.default_collection`). */
   defaultCollection?: string;
 }
@@ -65,12 +67,7 @@ export class RequestPreparer {
     }
 
     const details: ErrorDetail[] = [];
-    if (request.baseline && !(await this.deps.findEvaluation(request.baseline.evaluation_id))) {
-      details.push({
-        pointer: '/baseline/evaluation_id',
-        message: `There is no evaluation '${request.baseline.evaluation_id}' to compare with: use the id of an earlier evaluation (GET /api/v1/evaluations).`,
-      });
-    }
+    const baseline = request.baseline ? await this.resolveBaseline(request, details) : undefined;
     const seen = new Map<string, number>();
     const benchmarks: BenchmarkRun[] = specs.map((s) => ({
       benchmark_id: s.benchmark_id,
@@ -149,7 +146,7 @@ export class RequestPreparer {
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
       ...(passThreshold !== undefined ? { pass_threshold: passThreshold } : {}),
-      ...(request.baseline ? { baseline: { ...request.baseline } } : {}),
+      ...(baseline ? { baseline } : {}),
       tracking: {
         tracker: this.deps.trackerName,
         state: this.deps.trackingEnabled ? 'pending' : 'disabled',
@@ -182,5 +179,42 @@ export class RequestPreparer {
       );
     }
     return evaluation;
+  }
+
+  /** The request's baseline with its evaluation id resolved, or undefined with the problem in `details`. */
+  private async resolveBaseline(
+    request: EvaluationRequest,
+    details: ErrorDetail[],
+  ): Promise<Baseline | undefined> {
+    const b = request.baseline!;
+    if ((b.evaluation_id === undefined) === (b.latest_with_tags === undefined)) {
+      details.push({
+        pointer: '/baseline',
+        message: "Name the baseline by 'evaluation_id' or by 'latest_with_tags' (one of them).",
+      });
+      return undefined;
+    }
+    if (b.evaluation_id !== undefined) {
+      if (await this.deps.findEvaluation(b.evaluation_id)) return { ...b };
+      details.push({
+        pointer: '/baseline/evaluation_id',
+        message: `There is no evaluation '${b.evaluation_id}' to compare with: use the id of an earlier evaluation (GET /api/v1/evaluations).`,
+      });
+      return undefined;
+    }
+    if (!request.experiment) {
+      details.push({
+        pointer: '/baseline/latest_with_tags',
+        message: "A baseline chosen by tags is looked up in the request's experiment: add 'experiment.name'.",
+      });
+      return undefined;
+    }
+    const latest = await this.deps.findLatest(request.experiment.name, b.latest_with_tags!);
+    if (latest) return { ...b, evaluation_id: latest.id };
+    details.push({
+      pointer: '/baseline/latest_with_tags',
+      message: `No completed evaluation of experiment '${request.experiment.name}' has the tags ${JSON.stringify(b.latest_with_tags)}.`,
+    });
+    return undefined;
   }
 }
