@@ -80,6 +80,8 @@ describe('comparing evaluations', () => {
     const none = await http(s.url, 'GET', `/api/v1/evaluations/${baseline.id}/compare`);
     expect(none.status).toBe(400);
     expect(none.body.error.details[0].pointer).toBe('/with');
+    const empty = await http(s.url, 'GET', `/api/v1/evaluations/${baseline.id}/compare?with=`);
+    expect(empty.status).toBe(400);
     const bad = await http(
       s.url,
       'GET',

@@ -42,7 +42,7 @@ export const evaluationRoutes: RouteModule = (router, { hub, metrics, json, stre
   router.get(`${API}/evaluations/:id/compare`, async (ctx) => {
     const q = new QueryReader(ctx.query);
     const other = q.string('with', { maxLength: 200 });
-    if (other === undefined && !q.details.length)
+    if ((other === undefined || other === '') && !q.details.length)
       q.details.push({
         pointer: '/with',
         message: 'Name the evaluation to compare with: ?with=<evaluation id>.',
