@@ -56,6 +56,7 @@ export {
   TERMINAL_EVALUATION_STATUSES,
 } from './types.js';
 export { openApiDocument, assertValid, compileSchema, toErrorDetails } from './contract/validator.js';
+export { compareEvaluations, DEFAULT_TOLERANCE } from './comparison.js';
 
 // ---- The hub: composition root, configuration and the evaluation service it runs
 export { createHub } from './hub.js';

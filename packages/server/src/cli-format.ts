@@ -1,4 +1,4 @@
-import type { Evaluation, EvaluationStatus } from '@evalhub/core';
+import type { Evaluation, EvaluationComparison, EvaluationStatus } from '@evalhub/core';
 
 /** Plain-text table with aligned columns (no colours, so it stays readable in CI logs). */
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
@@ -86,4 +86,24 @@ export function describeEvaluation(e: Evaluation): string {
     scoresTable(e),
   ];
   return lines.join('\n');
+}
+
+/** `evalhub compare A B`: one row per metric both ran, with the delta and its significance. */
+export function comparisonTable(c: EvaluationComparison): string {
+  const signed = (v: number): string => `${v > 0 ? '+' : ''}${formatMetric(v)}`;
+  return table(
+    ['benchmark', 'metric', 'A', 'B', 'delta', 'significance'],
+    c.rows.map((r) => [
+      r.benchmark_id,
+      r.metric,
+      formatMetric(r.a),
+      formatMetric(r.b),
+      signed(r.delta),
+      `${r.regression ? 'REGRESSION' : r.significant ? 'significant' : 'within noise'} (${
+        r.method === 'stderr'
+          ? `±${formatMetric(1.96 * r.stderr!)} from stderr`
+          : `tolerance ${formatMetric(c.tolerance)}`
+      })`,
+    ]),
+  );
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * `evalhub`: run the hub (`serve`) and script against a running one (`run`, `list`, `get`, `cancel`,
- * `providers`, `benchmarks`). Exit codes: 0 success (for `run --wait`: the evaluation completed),
- * 1 the evaluation failed, partially failed or was cancelled, 2 usage or HTTP errors.
+ * `providers`, `benchmarks`). Exit codes: 0 success (for `run --wait`: the evaluation passed, or
+ * completed when it has no pass criteria), 1 the evaluation did not pass, failed, partially failed
+ * or was cancelled, 2 usage or HTTP errors (docs/gating.md).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, loadConfig, type Evaluation } from '@evalhub/core';
-import { describeEvaluation, exitCodeFor, progressBar, scoresTable, table } from './cli-format.js';
+import { comparisonTable, describeEvaluation, progressBar, scoresTable, table } from './cli-format.js';
+import { gateExitCode, junitReport, verdictLine } from './cli-gate.js';
 import { MCP_USAGE, runMcpCommand } from './cli-mcp.js';
 import { HubClient, HubError, type EvaluationListQuery } from './client/hub-client.js';
 
@@ -19,7 +21,12 @@ Commands:
       --port N               Port (default: config server.port, EVALHUB_PORT or 8000)
       --host HOST            Interface (default: config server.host, EVALHUB_HOST or 0.0.0.0)
   run REQUEST.json           Submit an evaluation request ('-' reads stdin)
-      --wait                 Follow it live; exit 0 only when it completed, 1 otherwise
+      --wait                 Follow it live; exit 0 when it passed its pass criteria (without
+                             criteria: completed), 1 otherwise
+      --junit FILE           With --wait: write a JUnit XML report (one test case per benchmark)
+  compare A B                Compare evaluation A with B (its baseline) metric by metric; exit 1
+                             when A regressed significantly
+      --tolerance X          Significance bound for metrics without a standard error (default 0.01)
       --idempotency-key KEY  Make retries safe (the same key returns the first evaluation)
                              (a full queue, 429, is retried as Retry-After says, for up to 10 minutes)
   list                       List evaluations, newest first
@@ -90,6 +97,8 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   wait: { type: 'boolean' },
+  junit: { type: 'string' },
+  tolerance: { type: 'string' },
   'idempotency-key': { type: 'string' },
   status: { type: 'string' },
   experiment: { type: 'string' },
@@ -167,6 +176,8 @@ function printFinal(e: Evaluation, v: Values, o: Out): void {
   }
   o.out(`\nEvaluation ${e.id}: ${e.status}`);
   o.out(scoresTable(e));
+  const verdict = verdictLine(e);
+  if (verdict) o.out(`\n${verdict}`);
   if (e.error) o.out(`\n${e.error.message}`);
   if (e.tracking.links?.run) o.out(`\nMLflow run: ${e.tracking.links.run}`);
   else if (e.tracking.state === 'failed')
@@ -253,6 +264,8 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
       case 'run': {
         if (rest.length !== 1)
           throw new UsageError("'evalhub run' needs one request file (JSON), or '-' for stdin.");
+        if (v.junit !== undefined && !v.wait)
+          throw new UsageError('--junit needs --wait (the report is written when the evaluation finishes).');
         const body = readRequest(rest[0]!);
         const { status, body: evaluation } = await submitPatiently(client, body, v, o);
         if (!v.wait) {
@@ -269,7 +282,30 @@ export async function main(argv: string[], o: Out = io): Promise<number> {
           );
         const final = await waitFor(client, evaluation, v, o);
         printFinal(final, v, o);
-        return exitCodeFor(final.status);
+        if (v.junit !== undefined) {
+          try {
+            writeFileSync(v.junit, junitReport(final));
+          } catch (err) {
+            o.err(`Cannot write the JUnit report ${v.junit}: ${(err as Error).message}`);
+            return 2;
+          }
+          if (!v.json) o.err(`JUnit report: ${v.junit}`);
+        }
+        return gateExitCode(final);
+      }
+      case 'compare': {
+        if (rest.length !== 2) throw new UsageError("'evalhub compare' needs two evaluation ids: A B.");
+        const tolerance = v.tolerance === undefined ? undefined : Number(v.tolerance);
+        if (tolerance !== undefined && (!Number.isFinite(tolerance) || tolerance < 0))
+          throw new UsageError(`--tolerance must be a number >= 0, got '${v.tolerance}'.`);
+        const c = await client.compare(rest[0]!, rest[1]!, tolerance !== undefined ? { tolerance } : {});
+        if (v.json) o.out(JSON.stringify(c, null, 2));
+        else {
+          o.out(`A = ${c.evaluation_id}\nB = ${c.with}\n`);
+          o.out(c.rows.length ? comparisonTable(c) : 'No metric in common.');
+          o.out(`\n${c.regressions} regression${c.regressions === 1 ? '' : 's'}`);
+        }
+        return c.regressions > 0 ? 1 : 0;
       }
       case 'list': {
         const body = await client.list(listQuery(v));

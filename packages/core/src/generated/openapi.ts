@@ -61,6 +61,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/evaluations/{id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["EvaluationId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Compare an evaluation with another (its baseline), metric by metric
+         * @description Per metric of the benchmarks both ran: both values, the delta (this − with) and whether it is significant: beyond 1.96 combined standard errors when the engine reports <metric>_stderr for both (lm-eval does), else beyond tolerance. A significant change for the worse is a regression.
+         */
+        get: operations["compareEvaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/evaluations/{id}/logs": {
         parameters: {
             query?: never;
@@ -425,6 +447,32 @@ export interface components {
             experiment?: components["schemas"]["ExperimentConfig"];
             /** @description Per-benchmark timeout; defaults to the hub's configured value. */
             timeout_seconds?: number;
+            pass_threshold?: components["schemas"]["PassThreshold"];
+            baseline?: components["schemas"]["Baseline"];
+        };
+        /**
+         * @description An earlier evaluation to compare this one with when it finishes (the result is baseline_comparison; see GET /api/v1/evaluations/{id}/compare): evaluation_id, or latest_with_tags (exactly one of them in a request).
+         * @example {
+         *       "evaluation_id": "3b1e5c9a-0f6d-4c1e-9a55-1f3f3f3f3f3f",
+         *       "fail_on_regression": true
+         *     }
+         */
+        Baseline: {
+            /** @description The id of an existing evaluation (400 if there is none). On an evaluation: the baseline used, also when it was chosen by latest_with_tags. */
+            evaluation_id?: string;
+            /**
+             * @description The latest completed evaluation of this request's experiment whose experiment tags include all of these (resolved at submission; 400 if there is none).
+             * @example {
+             *       "release": "true"
+             *     }
+             */
+            latest_with_tags?: {
+                [key: string]: string;
+            };
+            /** @description The difference that counts as significant for metrics without a standard error (default 0.01). */
+            tolerance?: number;
+            /** @description A significant regression against the baseline makes the evaluation not passed (default false: it is only reported). */
+            fail_on_regression?: boolean;
         };
         ModelSpec: {
             /** @description Model server kind or name (e.g. vllm); resolved to a URL from the hub's configured model servers unless url is given. */
@@ -453,7 +501,37 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            pass_criteria?: components["schemas"]["PassCriterion"];
+            /**
+             * @description This benchmark's weight in the evaluation's score (the weighted mean of the benchmarks' primary scores); 0 leaves it out of the score. Default 1.
+             * @example 2
+             */
+            weight?: number;
         };
+        /**
+         * @description When this benchmark passes: its metric compared with a value. Named metrics are the benchmark's catalog metrics (GET /api/v1/benchmarks, field metrics); a completed benchmark whose result lacks the metric does not pass, a failed benchmark never passes.
+         * @example {
+         *       "metric": "acc",
+         *       "op": ">=",
+         *       "value": 0.7
+         *     }
+         */
+        PassCriterion: {
+            /** @description A metric of the benchmark's catalog entry (without the benchmark prefix, e.g. acc). Defaults to the benchmark's primary_metric; a benchmark without one needs it named. */
+            metric?: string;
+            /**
+             * @description '>=' when higher is better (the metric must reach value), '<=' when lower is better.
+             * @enum {string}
+             */
+            op: ">=" | "<=";
+            /** @description The threshold the metric is compared with. */
+            value: number;
+        };
+        /**
+         * @description The evaluation passes only if its score (the weighted mean of its benchmarks' primary scores) is at least this value, and every benchmark passes its own pass_criteria. On a request it replaces the collection's.
+         * @example 0.65
+         */
+        PassThreshold: number;
         ExperimentConfig: {
             /** @description Experiment name; the MLflow experiment is {prefix}_{name}. Not blank; no '/', control, bidirectional-override or unpaired surrogate characters. */
             name: string;
@@ -517,6 +595,17 @@ export interface components {
              * @enum {string}
              */
             cache?: "hit" | "partial";
+            /** @description The request's or collection's criterion, with metric filled in from the benchmark's primary_metric when it was left out. */
+            pass_criteria?: components["schemas"]["PassCriterion"];
+            /** @description This benchmark's weight in the score (default 1). */
+            weight?: number;
+            /** @description Whether this benchmark passed; present once the evaluation finished, when the evaluation has pass criteria or a pass threshold. A benchmark without its own criterion passes when it completed. */
+            passed?: boolean;
+            /**
+             * @description Why this benchmark passed or not, e.g. "acc = 0.82 >= 0.7" or "failed: timeout".
+             * @example acc = 0.82 >= 0.7
+             */
+            verdict_reason?: string;
         };
         /** @description Performance of the benchmark's model requests as the hub's model gateway saw them (tracked as {benchmark_id}.perf.* metrics). */
         BenchmarkPerf: {
@@ -579,6 +668,22 @@ export interface components {
             started_at?: string;
             /** Format: date-time */
             finished_at?: string;
+            pass_threshold?: components["schemas"]["PassThreshold"];
+            baseline?: components["schemas"]["Baseline"];
+            /** @description This evaluation compared with its baseline, once it finished (absent when the baseline no longer exists). */
+            baseline_comparison?: components["schemas"]["EvaluationComparison"];
+            /**
+             * @description The weighted mean of the benchmarks' primary scores (each benchmark's pass_criteria metric, else its primary_metric), by weight. Present once the evaluation finished when every benchmark of weight > 0 completed with a numeric primary score.
+             * @example 0.71
+             */
+            score?: number;
+            /** @description The verdict: every benchmark passed, the score reached pass_threshold and (with baseline.fail_on_regression) nothing regressed against the baseline. Present once the evaluation finished, and only when it has pass criteria or a pass threshold (without them there is no verdict: look at status). */
+            passed?: boolean;
+            /**
+             * @description The verdict in one line (present with passed).
+             * @example PASSED: 2 of 2 benchmarks passed; score 0.71 >= 0.65
+             */
+            verdict_reason?: string;
         };
         EvaluationList: {
             items: components["schemas"]["Evaluation"][];
@@ -598,6 +703,52 @@ export interface components {
             progress?: components["schemas"]["Progress"];
             line?: string;
             evaluation?: components["schemas"]["Evaluation"];
+        };
+        /**
+         * @example {
+         *       "evaluation_id": "7f0c…",
+         *       "with": "3b1e…",
+         *       "tolerance": 0.01,
+         *       "regressions": 1,
+         *       "rows": [
+         *         {
+         *           "benchmark_id": "arc_easy",
+         *           "metric": "acc",
+         *           "a": 0.74,
+         *           "b": 0.78,
+         *           "delta": -0.04,
+         *           "stderr": 0.0121,
+         *           "method": "stderr",
+         *           "significant": true,
+         *           "regression": true
+         *         }
+         *       ]
+         *     }
+         */
+        EvaluationComparison: {
+            /** @description The evaluation compared (a). */
+            evaluation_id: string;
+            /** @description The evaluation it is compared with (b, the baseline). */
+            with: string;
+            /** @description The significance bound for metrics without a standard error. */
+            tolerance: number;
+            /** @description How many rows are regressions. */
+            regressions: number;
+            rows: {
+                benchmark_id: string;
+                metric: string;
+                a: number;
+                b: number;
+                /** @description a − b. */
+                delta: number;
+                /** @description The combined standard error sqrt(se_a² + se_b²), when the engine reports <metric>_stderr for both. */
+                stderr?: number;
+                /** @enum {string} */
+                method: "stderr" | "tolerance";
+                significant: boolean;
+                /** @description Significant and worse: lower, or higher for a metric whose pass_criteria op is <=. */
+                regression: boolean;
+            }[];
         };
         EvaluationLogs: {
             benchmarks: {
@@ -640,12 +791,14 @@ export interface components {
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
         };
         CollectionUpdate: {
             eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
         };
         Collection: {
             eval_hub?: components["schemas"]["EvalHubCollectionExtension"];
@@ -653,6 +806,7 @@ export interface components {
             name: string;
             description?: string;
             benchmarks: components["schemas"]["BenchmarkSpec"][];
+            pass_threshold?: components["schemas"]["PassThreshold"];
             builtin: boolean;
             /** Format: date-time */
             created_at?: string;
@@ -1226,6 +1380,36 @@ export interface operations {
                         data?: string;
                         retry?: number;
                     };
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            431: components["responses"]["Error"];
+        };
+    };
+    compareEvaluations: {
+        parameters: {
+            query: {
+                /** @description The id of the evaluation to compare with (the baseline). */
+                with: string;
+                /** @description The difference that counts as significant for metrics without a standard error (default 0.01). */
+                tolerance?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["EvaluationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comparison. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationComparison"];
                 };
             };
             400: components["responses"]["Error"];

@@ -5,6 +5,8 @@ import type { BenchmarkRunner } from './benchmark-runner.js';
 import type { EventHub } from './event-hub.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type DocumentStore, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import { comparisonMarkdown } from '../comparison.js';
+import { applyVerdict } from './verdict.js';
 import type { Workspace } from './workspace.js';
 
 export interface EvaluationRunnerDeps {
@@ -78,6 +80,10 @@ export class EvaluationRunner {
         message: failedOnes.map((b) => `${b.benchmark_id}: ${b.error?.message ?? 'failed'}`).join('; '),
       };
     } else if (e.status === 'cancelled') e.error = { code: 'cancelled', message: 'Cancelled on request.' };
+    const baseline = e.baseline?.evaluation_id
+      ? await this.deps.store.getEvaluation(e.baseline.evaluation_id).catch(() => undefined)
+      : undefined;
+    applyVerdict(e, baseline);
 
     const ops: TrackingOp[] = [];
     if (this.deps.tracking.enabled) {
@@ -91,6 +97,7 @@ export class EvaluationRunner {
                 (Date.parse(e.finished_at) - Date.parse(e.started_at ?? e.created_at)) / 1000,
               'evaluation.benchmarks_completed': e.benchmarks.filter((b) => b.status === 'completed').length,
               'evaluation.benchmarks_failed': failedOnes.length,
+              ...(e.score !== undefined ? { 'evaluation.score': e.score } : {}),
             },
             timestamp: Date.now(),
           },
@@ -99,8 +106,16 @@ export class EvaluationRunner {
           op: 'artifact',
           artifact: { name: 'summary.json', path: summaryPath, contentType: 'application/json' },
         },
-        { op: 'finish' },
       );
+      if (e.baseline_comparison) {
+        const path = await this.deps.workspace.writeArtifact(
+          e,
+          'comparison.md',
+          comparisonMarkdown(e.baseline_comparison),
+        );
+        ops.push({ op: 'artifact', artifact: { name: 'comparison.md', path, contentType: 'text/markdown' } });
+      }
+      ops.push({ op: 'finish' });
     }
     await state.withLock(e.id, async () => {
       await this.deps.store.saveEvaluation(e);

@@ -104,6 +104,9 @@ export class EvaluationService {
       trackerName: outbox.trackerName,
       trackingEnabled: this.tracking.enabled,
       defaultTimeoutSeconds: settings.benchmarkTimeoutSeconds,
+      findEvaluation: (id) => store.getEvaluation(id),
+      findLatest: async (experiment, tags) =>
+        (await store.listEvaluations({ limit: 1, status: 'completed', experiment, tags })).items[0],
       ...(settings.defaultCollection ? { defaultCollection: settings.defaultCollection } : {}),
     });
     this.runner = new EvaluationRunner({

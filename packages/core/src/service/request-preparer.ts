@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { assertValid } from '../contract/validator.js';
 import { ValidationError, type ErrorDetail } from '../errors.js';
-import type { BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from '../types.js';
+import type { Baseline, BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from '../types.js';
 import { benchmarkTask } from './benchmark-task.js';
 import type { CollectionCatalog } from './collection-catalog.js';
 import { now } from './live-evaluations.js';
+import { resolvePassCriterion } from './pass-criteria.js';
 import type { ModelResolver } from './model-resolver.js';
 import { closestNames } from '../close-names.js';
 import type { ProviderRegistry } from './provider-registry.js';
@@ -16,6 +17,10 @@ export interface RequestPreparerDeps {
   trackerName: string;
   trackingEnabled: boolean;
   defaultTimeoutSeconds: number;
+  /** Finds an earlier evaluation (a request's `baseline`). */
+  findEvaluation: (id: string) => Promise<Evaluation | undefined>;
+  /** The latest completed evaluation of an experiment whose experiment tags include `tags`. */
+  findLatest: (experiment: string, tags: Record<string, string>) => Promise<Evaluation | undefined>;
   /** Run by a request that names neither `benchmarks` nor `collection_id` (config `evaluation.default_collection`). */
   defaultCollection?: string;
 }
@@ -51,9 +56,11 @@ export class RequestPreparer {
     const { model } = models.resolve(request.model);
     let specs: BenchmarkSpec[];
     let pointerOf: (i: number) => string;
+    let passThreshold = request.pass_threshold;
     if (hasCollection) {
       const collection = await collections.resolveForRequest(request.collection_id!);
       specs = structuredClone(collection.benchmarks);
+      passThreshold ??= collection.pass_threshold;
       pointerOf = () => '/collection_id';
     } else {
       specs = request.benchmarks!;
@@ -61,6 +68,7 @@ export class RequestPreparer {
     }
 
     const details: ErrorDetail[] = [];
+    const baseline = request.baseline ? await this.resolveBaseline(request, details) : undefined;
     const seen = new Map<string, number>();
     const benchmarks: BenchmarkRun[] = specs.map((s) => ({
       benchmark_id: s.benchmark_id,
@@ -69,6 +77,8 @@ export class RequestPreparer {
       status: 'pending',
       progress: { fraction: 0 },
       attempts: 0,
+      ...(s.pass_criteria ? { pass_criteria: { ...s.pass_criteria } } : {}),
+      ...(s.weight !== undefined ? { weight: s.weight } : {}),
     }));
     benchmarks.forEach((b, i) => {
       const at = pointerOf(i);
@@ -101,6 +111,20 @@ export class RequestPreparer {
           });
         return;
       }
+      if (b.pass_criteria) {
+        const checked = resolvePassCriterion(
+          b.pass_criteria,
+          providers.benchmark(b.provider_id, b.benchmark_id)!,
+        );
+        if ('criterion' in checked) b.pass_criteria = checked.criterion;
+        else {
+          details.push({
+            pointer: hasCollection ? at : `${at}/pass_criteria${checked.pointer}`,
+            message: `${hasCollection ? `${b.benchmark_id}: ` : ''}${checked.message}`,
+          });
+          return;
+        }
+      }
       const first = seen.get(b.benchmark_id);
       if (first !== undefined) {
         details.push({
@@ -122,6 +146,8 @@ export class RequestPreparer {
       ...(request.collection_id ? { collection_id: request.collection_id } : {}),
       benchmarks,
       ...(request.timeout_seconds ? { timeout_seconds: request.timeout_seconds } : {}),
+      ...(passThreshold !== undefined ? { pass_threshold: passThreshold } : {}),
+      ...(baseline ? { baseline } : {}),
       tracking: {
         tracker: this.deps.trackerName,
         state: this.deps.trackingEnabled ? 'pending' : 'disabled',
@@ -154,5 +180,42 @@ export class RequestPreparer {
       );
     }
     return evaluation;
+  }
+
+  /** The request's baseline with its evaluation id resolved, or undefined with the problem in `details`. */
+  private async resolveBaseline(
+    request: EvaluationRequest,
+    details: ErrorDetail[],
+  ): Promise<Baseline | undefined> {
+    const b = request.baseline!;
+    if ((b.evaluation_id === undefined) === (b.latest_with_tags === undefined)) {
+      details.push({
+        pointer: '/baseline',
+        message: "Name the baseline by 'evaluation_id' or by 'latest_with_tags' (one of them).",
+      });
+      return undefined;
+    }
+    if (b.evaluation_id !== undefined) {
+      if (await this.deps.findEvaluation(b.evaluation_id)) return { ...b };
+      details.push({
+        pointer: '/baseline/evaluation_id',
+        message: `There is no evaluation '${b.evaluation_id}' to compare with: use the id of an earlier evaluation (GET /api/v1/evaluations).`,
+      });
+      return undefined;
+    }
+    if (!request.experiment) {
+      details.push({
+        pointer: '/baseline/latest_with_tags',
+        message: "A baseline chosen by tags is looked up in the request's experiment: add 'experiment.name'.",
+      });
+      return undefined;
+    }
+    const latest = await this.deps.findLatest(request.experiment.name, b.latest_with_tags!);
+    if (latest) return { ...b, evaluation_id: latest.id };
+    details.push({
+      pointer: '/baseline/latest_with_tags',
+      message: `No completed evaluation of experiment '${request.experiment.name}' has the tags ${JSON.stringify(b.latest_with_tags)}.`,
+    });
+    return undefined;
   }
 }

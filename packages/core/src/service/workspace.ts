@@ -42,10 +42,15 @@ export class Workspace {
 
   /** Writes the evaluation's `summary.json` artifact and returns its path. */
   async writeSummary(e: Evaluation): Promise<string> {
+    return this.writeArtifact(e, 'summary.json', JSON.stringify(evaluationSummary(e), null, 2));
+  }
+
+  /** Writes one of the evaluation's own artifacts (not a benchmark's) and returns its path. */
+  async writeArtifact(e: Evaluation, name: string, content: string): Promise<string> {
     const dir = join(this.root(e.id), 'artifacts');
     await mkdir(dir, { recursive: true });
-    const path = join(dir, 'summary.json');
-    await writeFile(path, JSON.stringify(evaluationSummary(e), null, 2));
+    const path = join(dir, name);
+    await writeFile(path, content);
     return path;
   }
 }

@@ -20,6 +20,7 @@ export type EvaluationPage = Answer<Evaluations['get'], 200>;
 export type EvaluationListQuery = Query<Evaluations['get']>;
 export type EvaluationDocument = Answer<OneEvaluation['get'], 200>;
 export type EvaluationLogsDocument = Answer<ApiPaths['/api/v1/evaluations/{id}/logs']['get'], 200>;
+export type EvaluationComparisonDocument = Answer<ApiPaths['/api/v1/evaluations/{id}/compare']['get'], 200>;
 export type ProviderPage = Answer<ApiPaths['/api/v1/providers']['get'], 200>;
 export type BenchmarkPage = Answer<ApiPaths['/api/v1/benchmarks']['get'], 200>;
 export type BenchmarkQuery = Query<ApiPaths['/api/v1/benchmarks']['get']>;
@@ -156,6 +157,19 @@ export class HubClient {
   async logs(id: string, query: { benchmark?: string; tail?: number } = {}): Promise<EvaluationLogsDocument> {
     return (
       await this.json<EvaluationLogsDocument>(`/api/v1/evaluations/${seg(id)}/logs${queryString(query)}`)
+    ).body;
+  }
+
+  /** `a` compared with `b` (its baseline), metric by metric. */
+  async compare(
+    a: string,
+    b: string,
+    query: { tolerance?: number } = {},
+  ): Promise<EvaluationComparisonDocument> {
+    return (
+      await this.json<EvaluationComparisonDocument>(
+        `/api/v1/evaluations/${seg(a)}/compare${queryString({ with: b, ...query })}`,
+      )
     ).body;
   }
 

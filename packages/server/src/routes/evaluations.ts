@@ -1,3 +1,4 @@
+import { compareEvaluations, DEFAULT_TOLERANCE } from '@evalhub/core';
 import { HttpError } from '../http-error.js';
 import { parseListQuery, QueryReader } from '../query.js';
 import { formatEvent, parseLastEventId, write } from '../sse.js';
@@ -36,6 +37,28 @@ export const evaluationRoutes: RouteModule = (router, { hub, json, streams, hear
   });
   router.delete(`${API}/evaluations/:id`, async (ctx) => {
     ctx.body = await service.cancel(ctx.params.id!);
+  });
+  router.get(`${API}/evaluations/:id/compare`, async (ctx) => {
+    const q = new QueryReader(ctx.query);
+    const other = q.string('with', { maxLength: 200 });
+    if ((other === undefined || other === '') && !q.details.length)
+      q.details.push({
+        pointer: '/with',
+        message: 'Name the evaluation to compare with: ?with=<evaluation id>.',
+      });
+    const raw = q.string('tolerance');
+    const tolerance = raw === undefined ? DEFAULT_TOLERANCE : Number(raw);
+    if (
+      raw !== undefined &&
+      (raw.trim() === '' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1e6)
+    )
+      q.details.push({
+        pointer: '/tolerance',
+        message: `Must be a number from 0 to 1000000, got '${raw.slice(0, 50)}'.`,
+      });
+    q.done();
+    const [a, b] = await Promise.all([service.get(ctx.params.id!), service.get(other!)]);
+    ctx.body = compareEvaluations(a, b, tolerance);
   });
   router.get(`${API}/evaluations/:id/logs`, async (ctx) => {
     const q = new QueryReader(ctx.query);

@@ -121,4 +121,23 @@ describe('MLflow structure', () => {
     e.benchmarks[0]!.results!.metrics.faithfulness_nan_count = 0;
     expect(runDescription(e)).not.toContain('NaN');
   });
+  it('the verdict: evalhub.passed and per benchmark evalhub.benchmark.<id>.passed, the reason atop the description', () => {
+    const e = evaluation({
+      status: 'completed',
+      passed: false,
+      verdict_reason: 'NOT PASSED: 0 of 1 benchmarks passed — arc_easy: acc = 0.5 < 0.7 (needs acc >= 0.7)',
+    });
+    e.benchmarks[0]!.status = 'completed';
+    e.benchmarks[0]!.passed = false;
+    const t = finishTags(e);
+    expect(t['evalhub.passed']).toBe('false');
+    expect(t['evalhub.benchmark.arc_easy.passed']).toBe('false');
+    expect(runDescription(e).split('\n')[0]).toBe(`**${e.verdict_reason}**`);
+  });
+
+  it('no verdict tags and the usual headline without pass criteria', () => {
+    const e = evaluation({ status: 'completed' });
+    expect(Object.keys(finishTags(e)).filter((k) => k.endsWith('passed'))).toEqual([]);
+    expect(runDescription(e)).toMatch(/^Eval Hub evaluation `/);
+  });
 });

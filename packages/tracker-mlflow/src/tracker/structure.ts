@@ -140,12 +140,23 @@ export function finishTags(e: Evaluation, unstoredArtifacts: string[] = []): Rec
     'evalhub.partial_failure': String(e.status === 'partially_failed'),
   };
   if (failed.length) t['evalhub.failed_benchmarks'] = failed.map((b) => b.benchmark_id).join(',');
+  Object.assign(t, verdictTags(e));
   if (e.error) t['evalhub.error'] = `${e.error.code}: ${e.error.message}`;
   if (e.finished_at) t['evalhub.finished_at'] = e.finished_at;
   return t;
 }
 
-function toTags(t: Record<string, string>): KeyValue[] {
+/** The verdict (when the evaluation has pass criteria): `evalhub.passed`, `evalhub.benchmark.<id>.passed`. */
+export function verdictTags(e: Evaluation): Record<string, string> {
+  const t: Record<string, string> = {};
+  if (e.passed === undefined) return t;
+  t['evalhub.passed'] = String(e.passed);
+  for (const b of e.benchmarks)
+    if (b.passed !== undefined) t[`evalhub.benchmark.${b.benchmark_id}.passed`] = String(b.passed);
+  return t;
+}
+
+export function toTags(t: Record<string, string>): KeyValue[] {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(t))
     out.set(sanitizeKey(k), fitValue(v, MLFLOW_LIMITS.maxRunTagValueLength).value);
@@ -176,11 +187,12 @@ function fmt(v: number | string): string {
 }
 
 /**
- * The run description (markdown): what was evaluated (model, configuration, benchmarks), how it
+ * The run description (markdown): the verdict first (when the evaluation has pass criteria), what was evaluated (model, configuration, benchmarks), how it
  * ended, and — on failure — which benchmarks failed and why.
  */
 export function runDescription(e: Evaluation): string {
   const lines: string[] = [];
+  if (e.verdict_reason) lines.push(`**${e.verdict_reason}**`, '');
   const headline: Record<EvaluationStatus, string> = {
     pending: 'is queued',
     running: 'is running',
