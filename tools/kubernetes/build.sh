@@ -40,6 +40,13 @@ export GOFLAGS="-mod=mod -buildvcs=false"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 work="$cache_root/src"
 mkdir -p "$bin" "$work"
+# One build at a time per cache (two CI runs on one machine): the second waits, then finds the binaries.
+exec 9>"$cache_root/.build.lock"
+flock 9
+if have_all; then
+  echo "$bin"
+  exit 0
+fi
 log() { echo "[k8s-build $(date -u +%H:%M:%S)] $*" >&2; }
 
 # --- kube-apiserver, kube-controller-manager, kube-scheduler ---------------------------------------
