@@ -6,7 +6,7 @@ import type { Evaluation } from '@evalhub/core';
 import { parse, type TestSuites } from 'junit2json';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SERVER_PACKAGE_DIR } from '../src/app.js';
-import { runCli as run } from './support/cli.js';
+import { runCli as run } from './support/processes.js';
 import { http, testServer, type TestServer } from './support/harness.js';
 
 // `evalhub run --wait` as a CI gate against a real hub with the real MLflow tracker; the JUnit

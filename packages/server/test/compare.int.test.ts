@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evaluation, EvaluationComparison } from '@evalhub/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as run } from './support/cli.js';
+import { runCli as run } from './support/processes.js';
 import { http, testServer, type TestServer } from './support/harness.js';
 
 // GET /api/v1/evaluations/{id}/compare and `evalhub compare A B` against a real hub.
