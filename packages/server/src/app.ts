@@ -125,10 +125,17 @@ export interface StartServerOptions {
   host?: string;
   app?: AppOptions;
   /**
-   * Request handlers started per event-loop turn (default 8), so that new connections keep being
-   * accepted under load (see fairDispatch in http-server.ts). 0 starts each at once (Node's default).
+   * Request handlers started in an event-loop turn that accepted a connection (default 8), so that
+   * new connections keep being accepted under load (see fair-dispatch.ts). 0 starts each at once
+   * (Node's default).
    */
   requestsPerTurn?: number;
+  /**
+   * Connections the kernel holds completed but not yet accepted (default 4096, capped by
+   * net.core.somaxconn). Node's own default, 511, overflows when a thousand clients connect at once:
+   * the dropped handshakes are retried by the client after 1 s and 3 s.
+   */
+  backlog?: number;
 }
 
 export interface RunningServer {
@@ -171,7 +178,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: options.backlog ?? 4096 }, () => {
         server.off('error', reject);
         resolve();
       });

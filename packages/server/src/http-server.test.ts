@@ -1,26 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { fairDispatch, rawErrorResponse } from './http-server.js';
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-describe('fairDispatch', () => {
-  it('starts at most perTurn handlers per event-loop turn, in arrival order', async () => {
-    const started: number[] = [];
-    const dispatch = fairDispatch((req) => started.push(Number(req.url)), 2);
-    for (let i = 0; i < 5; i++) dispatch({ url: String(i) } as IncomingMessage, {} as ServerResponse);
-    expect(started).toEqual([]);
-    await turn();
-    expect(started).toEqual([0, 1]);
-    await turn();
-    expect(started).toEqual([0, 1, 2, 3]);
-    await turn();
-    expect(started).toEqual([0, 1, 2, 3, 4]);
-    dispatch({ url: '5' } as IncomingMessage, {} as ServerResponse);
-    await turn();
-    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
-  });
-});
+import { rawErrorResponse } from './http-server.js';
 
 describe('rawErrorResponse', () => {
   it('is a complete HTTP response with the JSON error body, closing the connection', () => {

@@ -8,12 +8,16 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { statusForCode, type CodeWhere } from '@evalhub/core';
+import { fairDispatch } from './fair-dispatch.js';
 import type { ErrorBodyJson } from './http-error.js';
 
 export interface HttpServerOptions {
   /** Time a client has to send the request headers; the body reader gives the body as long again. */
   requestTimeoutMs: number;
-  /** Request handlers started per event-loop turn (see `fairDispatch`). Default 8; 0 starts each at once. */
+  /**
+   * Request handlers started per event-loop turn while connections are being accepted (see
+   * `fairDispatch`). Default 8; 0 starts each at once.
+   */
   requestsPerTurn?: number;
   /** Idle time before a keep-alive connection is closed. Default 65 s (above common proxies' 60 s). */
   keepAliveTimeoutMs?: number;
@@ -69,6 +73,8 @@ export function createHttpServer(
   options: HttpServerOptions,
 ): Server {
   const timeout = options.requestTimeoutMs;
+  const perTurn = options.requestsPerTurn ?? 8;
+  const dispatch = perTurn > 0 ? fairDispatch(handle, perTurn) : undefined;
   const server = createServer(
     {
       headersTimeout: timeout,
@@ -79,8 +85,9 @@ export function createHttpServer(
       // How often Node checks the two timeouts above (default 30 s, far coarser than the timeout).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
     },
-    (options.requestsPerTurn ?? 8) > 0 ? fairDispatch(handle, options.requestsPerTurn ?? 8) : handle,
+    dispatch ?? handle,
   );
+  if (dispatch) server.on('connection', dispatch.accepted);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && (!inFlight || !inFlight.headersSent)) {
@@ -91,52 +98,4 @@ export function createHttpServer(
     socket.destroy();
   });
   return server;
-}
-
-/**
- * Starts at most `perTurn` request handlers per event-loop turn, the rest in later turns, in arrival
- * order.
- *
- * Why: since libuv 1.45 (Node 20) a listening socket accepts ONE connection per event-loop turn
- * (libuv#3696), and a turn also runs the handlers of every request read in it. Under load a turn
- * handles a request from every open connection, so a burst of n new connections (a client pool
- * opening, a load balancer reconnecting) waits n turns that each grow with the connections already
- * served: at 200 connections the last ones were accepted after about a second (the ~1 s tail of
- * issue 19; the kernel had completed their handshakes, so the clients had sent their requests and
- * were waiting), at 1,000 after many seconds. Bounding the handlers started per turn keeps turns short, so
- * connections are accepted at a steady pace whatever the load; the work itself is the same.
- */
-export function fairDispatch(
-  handle: (req: IncomingMessage, res: ServerResponse) => void,
-  perTurn: number,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  let queue: [IncomingMessage, ServerResponse][] = [];
-  let head = 0;
-  let scheduled = false;
-  const drain = (): void => {
-    const end = Math.min(queue.length, head + perTurn);
-    while (head < end) {
-      const [req, res] = queue[head]!;
-      head++;
-      handle(req, res);
-    }
-    if (head >= queue.length) {
-      queue = [];
-      head = 0;
-      scheduled = false;
-    } else {
-      if (head > 1024) {
-        queue = queue.slice(head);
-        head = 0;
-      }
-      setImmediate(drain);
-    }
-  };
-  return (req, res) => {
-    queue.push([req, res]);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(drain);
-    }
-  };
 }

@@ -8,6 +8,8 @@
  *                                           [--threads 2] [--clients wrk,undici] [--no-go]
  *
  *   --with-unfair also runs ours with fair dispatch off (requestsPerTurn 0: how the server was before).
+ *   --ours-args='--backlog 511' passes arguments to our server (serve-scripted.ts: --requests-per-turn,
+ *   --backlog), to measure a setting.
  *
  * Calls (each on an empty store but for what the POST scenario adds):
  * - ours: `GET /api/v1/evaluations?limit=20`, `GET /api/v1/evaluations/{id}`, `POST /api/v1/evaluations`
@@ -41,6 +43,8 @@ const { values } = parseArgs({
     'no-go': { type: 'boolean', default: false },
     /** Also measure our server with fair dispatch off (`requestsPerTurn: 0`, Node's default), as before the fix. */
     'with-unfair': { type: 'boolean', default: false },
+    /** Extra arguments for our server (packages/server/test/support/serve-scripted.ts), e.g. `--backlog 511`. */
+    'ours-args': { type: 'string', default: '' },
     'go-bin': { type: 'string', default: join(repoRoot, '.bench', 'go-evalhub', 'bin', 'eval-hub') },
     json: { type: 'boolean', default: false },
   },
@@ -93,9 +97,10 @@ async function send(url: string, method: string, path: string, body?: string): P
 }
 
 async function startOurs(requestsPerTurn?: number): Promise<Target> {
-  const { url, child } = await startScriptedServer(
-    requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : [],
-  );
+  const { url, child } = await startScriptedServer([
+    ...(requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : []),
+    ...values['ours-args'].split(' ').filter(Boolean),
+  ]);
   const body = JSON.stringify({
     model: { server: 'vllm', name: 'bench-model' },
     benchmarks: [{ benchmark_id: 'noop', provider_id: 'scripted' }],

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     'data-dir': { type: 'string' },
     'requests-per-turn': { type: 'string' },
+    backlog: { type: 'string' },
   },
 });
 const dir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'evalhub-serve-'));
@@ -48,6 +49,7 @@ const server = await startServer({
   ...(values['requests-per-turn'] !== undefined
     ? { requestsPerTurn: Number(values['requests-per-turn']) }
     : {}),
+  ...(values.backlog !== undefined ? { backlog: Number(values.backlog) } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: dir })}\n`);
 
