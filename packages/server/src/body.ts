@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { HttpError } from './http-error.js';
-import { findInvalidUtf8, findTooDeep, locateJsonError, MAX_JSON_DEPTH } from './json-text.js';
+import { findInvalidUtf8, findTooDeep, locateJsonError, MAX_JSON_DEPTH, pointerOfByte } from './json-text.js';
 
 export { locateJsonError, type JsonSyntaxProblem } from './json-text.js';
 
@@ -109,10 +109,12 @@ export async function readJsonBody(
   const bytes = await collect(req, limit, options.timeoutMs);
   if (!isUtf8(bytes)) {
     const at = findInvalidUtf8(bytes) ?? 0;
+    const pointer = pointerOfByte(bytes, at);
+    const where = pointer === '' ? '' : ` in ${pointer}`;
     throw new HttpError(
       'invalid_utf8',
-      `The body is not valid UTF-8: the byte at offset ${at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}) does not start or continue a character. Send JSON encoded as UTF-8.`,
-      [{ pointer: '', message: `Invalid UTF-8 at byte ${at}.` }],
+      `The body is not valid UTF-8${where}: the byte at offset ${at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}) does not start or continue a character. Send JSON encoded as UTF-8.`,
+      [{ pointer, message: `Invalid UTF-8 at byte ${at}.` }],
     );
   }
   const text = bytes.toString('utf8');

@@ -138,6 +138,9 @@ export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
   }
 }
 
+/** A key as a JSON pointer segment (RFC 6901). */
+const escape = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 /** Deepest nesting of arrays and objects a request body may have (a benchmark config needs a few). */
 export const MAX_JSON_DEPTH = 64;
 
@@ -147,7 +150,6 @@ export const MAX_JSON_DEPTH = 64;
  * the call stack here (or later, in structuredClone).
  */
 export function findTooDeep(value: unknown, maxDepth: number): string | undefined {
-  const escape = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
   const stack: { value: unknown; pointer: string; depth: number }[] = [{ value, pointer: '', depth: 1 }];
   while (stack.length > 0) {
     const top = stack.pop()!;
@@ -190,4 +192,48 @@ export function findInvalidUtf8(bytes: Uint8Array): number | undefined {
     i += need + 1;
   }
   return undefined;
+}
+
+/**
+ * The JSON pointer of the string (a value, or a key: then the member it names) that holds the
+ * invalid byte at offset `at`, or '' when the byte is outside any string or the body is not JSON.
+ * The byte is replaced by a character the rest of the body does not contain, the text parsed, and
+ * the first string holding that character wins.
+ */
+export function pointerOfByte(bytes: Buffer, at: number): string {
+  const before = bytes.subarray(0, at).toString('utf8');
+  const after = bytes.subarray(at + 1).toString('utf8');
+  // A private-use character (never meaningful in a request) the body does not contain: one pass.
+  const used = new Set<number>();
+  for (const part of [before, after])
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      if (c >= 0xe000 && c <= 0xf8ff) used.add(c);
+    }
+  let code = 0xe000;
+  while (used.has(code)) code++;
+  if (code > 0xf8ff) return '';
+  const mark = String.fromCharCode(code);
+  let value: unknown;
+  try {
+    value = JSON.parse(before + mark + after);
+  } catch {
+    return '';
+  }
+  const stack: { value: unknown; pointer: string }[] = [{ value, pointer: '' }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (typeof top.value === 'string' && top.value.includes(mark)) return top.pointer;
+    if (top.value === null || typeof top.value !== 'object') continue;
+    const entries = Array.isArray(top.value)
+      ? top.value.map((v, i) => [String(i), v] as const)
+      : Object.entries(top.value);
+    for (let k = entries.length - 1; k >= 0; k--) {
+      const [key, v] = entries[k]!;
+      const pointer = `${top.pointer}/${escape(key)}`;
+      if (key.includes(mark)) return pointer.replaceAll(mark, '\uFFFD');
+      stack.push({ value: v, pointer });
+    }
+  }
+  return '';
 }

@@ -147,7 +147,7 @@ describe('body parsing', () => {
     expect(r.body.error.message).toMatch(/64 levels/);
   });
 
-  it('400 for invalid UTF-8 in the body, naming the offset (was replaced by U+FFFD)', async () => {
+  it('400 for invalid UTF-8 in the body, naming the field and the offset (was replaced by U+FFFD)', async () => {
     const prefix = Buffer.from('{"model":{"server":"vllm","name":"m');
     const body = Buffer.concat([
       prefix,
@@ -161,6 +161,7 @@ describe('body parsing', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('invalid_utf8');
     expect(r.body.error.message).toContain(`offset ${prefix.length}`);
+    expect(r.body.error.details[0].pointer).toBe('/model/name');
     const listed = await http(s.url, 'GET', '/api/v1/evaluations');
     expect(listed.body.total).toBe(0);
   });
