@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mlflowTrackerPlugin } from './plugin.js';
+import { MlflowTracker } from './tracker/mlflow-tracker.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -55,5 +56,24 @@ describe('the MLflow tracker plugin reads its options as the spec says', () => {
       tracking_uri: 'http://from-env:5000',
       experiment_prefix: 'team',
     });
+  });
+});
+
+describe('max_concurrent_requests bounds the requests in flight and the evaluations the outbox delivers', () => {
+  const tracker = (files: Record<string, string> = {}) =>
+    new MlflowTracker({ options: hubOptions({}, files), hubVersion: 'test' });
+
+  it('defaults to 4, sized for a default mlflow server', async () => {
+    const t = tracker();
+    expect(t.concurrency).toBe(4);
+    expect(t.client.http.gate.limit).toBe(4);
+    await t.client.close();
+  });
+
+  it('takes the configured value from the mlflow: section', async () => {
+    const t = tracker({ 'evalhub.config.yaml': 'mlflow:\n  max_concurrent_requests: 2\n' });
+    expect(t.concurrency).toBe(2);
+    expect(t.client.http.gate.limit).toBe(2);
+    await t.client.close();
   });
 });
