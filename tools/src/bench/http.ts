@@ -6,7 +6,7 @@
  * connection per client). The server runs in its own process with a SQLite store in a temporary
  * folder and tracker `none` (packages/server/test/support/serve-scripted.ts).
  *
- *   node tools/dist/bench/http.js [--duration 10] [--concurrency 50,200] [--rate 1500] [--rate-clients 200] [--url http://…]
+ *   node tools/dist/bench/http.js [--duration 10] [--concurrency 50,200] [--rate 1500] [--rate-clients 200] [--requests-per-turn 8] [--url http://…]
  *
  * With --url it measures an already running server instead (reads only unless --post-body is given).
  *
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1500' },
     'rate-clients': { type: 'string', default: '200' },
     url: { type: 'string' },
+    /** Dispatch handlers as the server does by default (8 per event-loop turn) or N per turn; 0 = Node's default. */
+    'requests-per-turn': { type: 'string' },
     'post-path': { type: 'string', default: '/api/v1/evaluations' },
     'post-body': { type: 'string' },
     'get-path': { type: 'string', default: '/api/v1/evaluations/{id}' },
@@ -201,7 +203,9 @@ function report(name: string, stats: Stats): void {
 
 async function main(): Promise<void> {
   const external = values.url;
-  const server = external ? undefined : await startScriptedServer();
+  const serverArgs =
+    values['requests-per-turn'] !== undefined ? ['--requests-per-turn', values['requests-per-turn']] : [];
+  const server = external ? undefined : await startScriptedServer(serverArgs);
   const base = external ?? server!.url;
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);

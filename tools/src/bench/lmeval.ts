@@ -124,6 +124,11 @@ async function main(): Promise<void> {
         EVALHUB_PYTHON: python,
         EVALHUB_DATA_ROOT: dataRoot,
         EVALHUB_DATA_DIR: join(top, 'state'),
+        // The by-hand run repeats the hub's argv against the model server itself, so the hub runs
+        // lm-eval without the model gateway (whose per-benchmark URL is gone once the benchmark ends)
+        // and without its response cache (which would answer later rounds without the model).
+        EVALHUB_GATEWAY: 'false',
+        EVALHUB_CACHE: 'false',
       },
     }),
     plugins: [{ plugin: provider.plugin, options: { concurrency } }],
