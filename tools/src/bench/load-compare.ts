@@ -7,7 +7,8 @@
  *   npx tsx tools/src/bench/load-compare.ts [--duration 8] [--warmup 2] [--connections 50,200,1000]
  *                                           [--threads 2] [--clients wrk,undici] [--no-go]
  *
- *   --with-unfair also runs ours with fair dispatch off (requestsPerTurn 0: how the server was before).
+ *   --with-unfair also runs ours with Node's defaults (fair dispatch off, listen backlog 511: how the
+ *   server was before issue 19).
  *   --ours-args='--backlog 511' passes arguments to our server (serve-scripted.ts: --requests-per-turn,
  *   --backlog), to measure a setting.
  *
@@ -41,7 +42,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: 'wrk,undici' },
     calls: { type: 'string', default: 'list,get,post' },
     'no-go': { type: 'boolean', default: false },
-    /** Also measure our server with fair dispatch off (`requestsPerTurn: 0`, Node's default), as before the fix. */
+    /** Also measure our server with Node's defaults (`requestsPerTurn: 0`, backlog 511), as before the fix. */
     'with-unfair': { type: 'boolean', default: false },
     /** Extra arguments for our server (packages/server/test/support/serve-scripted.ts), e.g. `--backlog 511`. */
     'ours-args': { type: 'string', default: '' },
@@ -99,6 +100,7 @@ async function send(url: string, method: string, path: string, body?: string): P
 async function startOurs(requestsPerTurn?: number): Promise<Target> {
   const { url, child } = await startScriptedServer([
     ...(requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : []),
+    ...(requestsPerTurn === 0 ? ['--backlog', '511'] : []),
     ...values['ours-args'].split(' ').filter(Boolean),
   ]);
   const body = JSON.stringify({
