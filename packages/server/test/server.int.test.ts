@@ -549,6 +549,23 @@ describe('evaluations', () => {
 });
 
 describe('collections', () => {
+  it('creates a collection once when the same POST arrives 20 times at once: one 201, the others 409', async () => {
+    const input = {
+      id: 'raced',
+      name: 'Raced',
+      benchmarks: [{ benchmark_id: 'ok', provider_id: 'scripted' }],
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        http(s.url, 'POST', '/api/v1/collections', { json: { ...input, name: `Raced ${n}` } }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
+    const winner = answers.find((a) => a.status === 201)!.body.name as string;
+    expect((await http(s.url, 'GET', '/api/v1/collections/raced')).body.name).toBe(winner);
+    expect((await http(s.url, 'DELETE', '/api/v1/collections/raced')).status).toBe(204);
+  });
+
   it('creates, reads, replaces and deletes user collections; built-in ones are read-only', async () => {
     const list = await http(s.url, 'GET', '/api/v1/collections');
     expect(list.body.items[0]).toMatchObject({

@@ -187,6 +187,18 @@ export class PostgresStore implements EvaluationStore {
     );
     return rows[0] ? parse<Collection>(rows[0].doc) : undefined;
   }
+  createCollection(collection: Collection): Promise<boolean> {
+    return this.writes.run(
+      async (client) =>
+        ((
+          await client.query(
+            'INSERT INTO collections (id, doc) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+            [collection.id, JSON.stringify(collection)],
+          )
+        ).rowCount ?? 0) > 0,
+      { singleStatement: true },
+    );
+  }
   putCollection(collection: Collection): Promise<void> {
     return this.writes.run(
       async (client) => {

@@ -56,6 +56,12 @@ export interface EvaluationStore {
 
   listCollections(): Promise<Collection[]>;
   getCollection(id: string): Promise<Collection | undefined>;
+  /**
+   * Stores a new collection; resolves false, storing nothing, when one with its id exists. Atomic:
+   * of two creates of one id at once (two requests, two replicas) exactly one resolves true.
+   */
+  createCollection(collection: Collection): Promise<boolean>;
+  /** Stores the collection, replacing the one with its id. */
   putCollection(collection: Collection): Promise<void>;
   deleteCollection(id: string): Promise<boolean>;
 

@@ -36,12 +36,12 @@ export class CollectionCatalog {
 
   async create(body: unknown): Promise<Collection> {
     const input = assertValid<CollectionInput>('CollectionInput', body);
-    if (await this.find(input.id)) {
-      throw new ConflictError(
+    const exists = (): ConflictError =>
+      new ConflictError(
         'collection_exists',
         `Collection '${input.id}' already exists. Use PUT /api/v1/collections/${input.id} to change it.`,
       );
-    }
+    if (this.builtin.has(input.id)) throw exists();
     const now = new Date().toISOString();
     const c: Collection = {
       ...input,
@@ -50,7 +50,8 @@ export class CollectionCatalog {
       created_at: now,
       updated_at: now,
     };
-    await this.store.putCollection(c);
+    // One atomic insert, not a lookup and a write: of two creates of one id, the second is a 409.
+    if (!(await this.store.createCollection(c))) throw exists();
     return c;
   }
 

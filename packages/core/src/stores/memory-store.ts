@@ -85,6 +85,11 @@ export class MemoryStore implements EvaluationStore {
     const c = this.collections.get(id);
     return c ? clone(c) : undefined;
   }
+  async createCollection(collection: Collection): Promise<boolean> {
+    if (this.collections.has(collection.id)) return false;
+    this.collections.set(collection.id, clone(collection));
+    return true;
+  }
   async putCollection(collection: Collection): Promise<void> {
     this.collections.set(collection.id, clone(collection));
   }

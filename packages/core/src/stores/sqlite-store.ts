@@ -169,6 +169,9 @@ export class SqliteStore implements EvaluationStore {
       ),
       collections: db.prepare<[], { doc: string }>('SELECT doc FROM collections ORDER BY id'),
       collection: db.prepare<[string], { doc: string }>('SELECT doc FROM collections WHERE id = ?'),
+      createCollection: db.prepare(
+        'INSERT INTO collections (id, doc) VALUES (?, ?) ON CONFLICT(id) DO NOTHING',
+      ),
       putCollection: db.prepare(
         'INSERT INTO collections (id, doc) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET doc = excluded.doc',
       ),
@@ -315,6 +318,11 @@ export class SqliteStore implements EvaluationStore {
   async getCollection(id: string): Promise<Collection | undefined> {
     const r = this.stmts.collection.get(id);
     return r ? (JSON.parse(r.doc) as Collection) : undefined;
+  }
+  createCollection(collection: Collection): Promise<boolean> {
+    return this.writes.run(
+      () => this.stmts.createCollection.run(collection.id, JSON.stringify(collection)).changes > 0,
+    );
   }
   putCollection(collection: Collection): Promise<void> {
     return this.writes.run(() => {

@@ -141,7 +141,15 @@ export function describeStoreConformance(api: StoreConformanceApi, name: string,
 
     it('stores user collections and lists unfinished evaluations', async () => {
       const s = await make();
-      await s.putCollection({ id: 'c', name: 'C', benchmarks: [], builtin: false });
+      const c = { id: 'c', name: 'C', benchmarks: [], builtin: false };
+      // Of creates of one id at once, exactly one stores it; the others change nothing.
+      const created = await Promise.all([1, 2, 3].map((n) => s.createCollection({ ...c, name: `C${n}` })));
+      expect(created.filter(Boolean).length).toBe(1);
+      const winner = `C${created.indexOf(true) + 1}`;
+      expect((await s.getCollection('c'))?.name).toBe(winner);
+      expect(await s.createCollection({ ...c, name: 'later' })).toBe(false);
+      expect((await s.getCollection('c'))?.name).toBe(winner);
+      await s.putCollection({ ...c, name: 'C' });
       expect((await s.getCollection('c'))?.name).toBe('C');
       expect(await s.deleteCollection('c')).toBe(true);
       expect(await s.deleteCollection('c')).toBe(false);
