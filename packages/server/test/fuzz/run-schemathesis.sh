@@ -57,6 +57,11 @@ echo "Fuzzing $URL (max $MAX_EXAMPLES examples per operation)" >&2
 # and schema-violating ones refused (the document says what the server enforces). The hooks module
 # tells schemathesis what the document cannot: how a valid opaque cursor looks; schemathesis.toml
 # lists the two operations whose 400s for schema-valid input come from rules OpenAPI cannot state.
+# ensure_resource_availability (ST302, "created resource not found") is excluded: its per-operation
+# switch in schemathesis.toml is not honoured in the stateful phase (CI saw ST302 for
+# POST /api/v1/collections, then DELETE, twice in one day), and the collections of both APIs share
+# one store, so another scenario may delete what this one created (see schemathesis.toml). That an
+# evaluation or collection is readable right after its 201/202 is asserted by server.int.test.ts.
 PYTHONPATH="$ROOT/packages/server/test/fuzz${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=evalhub_hooks \
 "$VENV/bin/schemathesis" --config-file "$ROOT/packages/server/test/fuzz/schemathesis.toml" run "$URL/openapi.json" \
   --url "$URL" \
@@ -64,5 +69,6 @@ PYTHONPATH="$ROOT/packages/server/test/fuzz${PYTHONPATH:+:$PYTHONPATH}" SCHEMATH
   --max-examples "$MAX_EXAMPLES" \
   --max-response-time 10 \
   --workers 2 \
+  --exclude-checks ensure_resource_availability \
   "$@" 2>&1 |
   sed -E -e 's/^=+ (.*) in ([0-9.]+s) =+$/schemathesis finished after \2: \1/' -e 's/^=+ (.*) =+$/-- \1 --/'
