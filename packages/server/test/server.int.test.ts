@@ -657,6 +657,9 @@ describe('metrics', () => {
   it('exports the event-loop delay since the previous scrape (p50, p99, max)', async () => {
     // Block the loop for a known time: the next scrape must report at least that as its maximum.
     await http(s.url, 'GET', '/metrics');
+    // A scrape resets the sampler, whose next tick (every 5 ms) only notes the time: a stall before
+    // that tick is not measured (CI saw a maximum of 0). A 20 ms timer fires after that tick.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const until = performance.now() + 60;
     while (performance.now() < until);
     const r = await http(s.url, 'GET', '/metrics');
