@@ -376,6 +376,11 @@ describe('evaluations', () => {
     expect(byStatus.body.total).toBe(5);
     const none = await http(s.url, 'GET', '/api/v1/evaluations?status=running&experiment=pagination');
     expect(none.body).toEqual({ items: [], total: 0 });
+    // Found by API fuzzing: a tag key holding U+0000 failed the SQLite query (500) once rows existed.
+    for (const query of ['tag=a%00b:x&tag=batch:p1', 'tag=batch:p1%00', 'model=m%00']) {
+      const nul = await http(s.url, 'GET', `/api/v1/evaluations?${query}`);
+      expect([query, nul.status, nul.body]).toEqual([query, 200, { items: [], total: 0 }]);
+    }
   });
 
   it('Idempotency-Key: a retry returns the first evaluation with 200 and starts nothing new', async () => {

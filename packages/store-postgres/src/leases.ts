@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { Database } from './database.js';
 import type { GroupCommit } from './group-commit.js';
 import { appendOps, evaluationColumns } from './rows.js';
+import { storableText } from './text.js';
 
 interface LeaseRow {
   id: string;
@@ -112,6 +113,7 @@ export class PostgresLeases implements EvaluationLeases {
   }
 
   async current(evaluationId: string): Promise<EvaluationLease | undefined> {
+    if (!storableText(evaluationId)) return undefined;
     const { rows } = await this.db.query<LeaseRow>(
       `SELECT id, lease_owner, lease_token, lease_expires_at FROM evaluations
        WHERE id = $1 AND lease_owner IS NOT NULL AND lease_expires_at > clock_timestamp()`,

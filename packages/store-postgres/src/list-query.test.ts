@@ -11,19 +11,25 @@ describe('the list query', () => {
       provider: 'ragas',
       tags: { team: "o'brien" },
     });
-    expect(sql.count.text).toBe(
+    expect(sql?.count.text).toBe(
       'SELECT count(*)::int AS n FROM evaluations WHERE status = $1 AND providers @> ARRAY[$2]::text[] AND tags @> $3::jsonb',
     );
-    expect(sql.page.text).toBe(
+    expect(sql?.page.text).toBe(
       'SELECT ordinal, doc FROM evaluations WHERE status = $1 AND providers @> ARRAY[$2]::text[] AND tags @> $3::jsonb AND ordinal < $4 ORDER BY ordinal DESC LIMIT $5',
     );
-    expect(sql.page.values).toEqual(['failed', 'ragas', '{"team":"o\'brien"}', 42, 21]);
+    expect(sql?.page.values).toEqual(['failed', 'ragas', '{"team":"o\'brien"}', 42, 21]);
   });
 
   it('uses OFFSET only without a cursor', () => {
-    expect(buildListSql({ limit: 5, offset: 10 }).page).toEqual({
+    expect(buildListSql({ limit: 5, offset: 10 })?.page).toEqual({
       text: 'SELECT ordinal, doc FROM evaluations ORDER BY ordinal DESC LIMIT $1 OFFSET $2',
       values: [6, 10],
     });
+  });
+
+  it('builds no query for a filter holding U+0000, which no row can hold', () => {
+    for (const q of [{ model: 'a\u0000' }, { tags: { 'k\u0000': 'v' } }, { tags: { k: '\u0000' } }]) {
+      expect(buildListSql({ limit: 5, ...q })).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { decodeCursor, type EvaluationQuery } from '@evalhub/core';
+import { storableText } from './text.js';
 
 export interface ListSql {
   /** `SELECT count(*)` over the filter. */
@@ -12,8 +13,11 @@ export interface ListSql {
  * indexes serves: status / experiment / model by b-tree (ending in ordinal, so a page is read in
  * order), the provider by array containment (GIN), tags by JSON containment (GIN, jsonb_path_ops).
  * Pagination is keyset on ordinal (`ordinal < cursor`), or OFFSET when no cursor is given.
+ * `undefined` when a filter holds text no row can hold (see storableText): nothing matches.
  */
-export function buildListSql(q: EvaluationQuery): ListSql {
+export function buildListSql(q: EvaluationQuery): ListSql | undefined {
+  const filters = [q.experiment, q.model, q.provider, ...Object.entries(q.tags ?? {}).flat()];
+  if (!filters.every((f) => f === undefined || storableText(f))) return undefined;
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (v: unknown): string => {

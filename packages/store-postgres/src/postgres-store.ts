@@ -17,6 +17,7 @@ import { GroupCommit } from './group-commit.js';
 import { PostgresLeases } from './leases.js';
 import { buildListSql } from './list-query.js';
 import { appendOps, evaluationColumns } from './rows.js';
+import { storableText } from './text.js';
 import { migrate, type MigrationResult } from './migrator.js';
 import { resolveOptions, type PostgresStoreOptions, type ResolvedPostgresOptions } from './options.js';
 import { PostgresReplicaEvents } from './replica-events.js';
@@ -125,6 +126,7 @@ export class PostgresStore implements EvaluationStore {
   }
 
   async getEvaluation(id: string): Promise<Evaluation | undefined> {
+    if (!storableText(id)) return undefined;
     const { rows } = await this.db.query<{ doc: string }>(
       'SELECT doc::text AS doc FROM evaluations WHERE id = $1',
       [id],
@@ -151,6 +153,7 @@ export class PostgresStore implements EvaluationStore {
 
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {
     const sql = buildListSql(q);
+    if (!sql) return { items: [], total: 0 };
     const [count, page] = await Promise.all([
       this.db.query<{ n: number }>(sql.count.text, sql.count.values),
       this.db.query<{ ordinal: string; doc: string }>(
@@ -181,6 +184,7 @@ export class PostgresStore implements EvaluationStore {
     return rows.map((r) => parse<Collection>(r.doc));
   }
   async getCollection(id: string): Promise<Collection | undefined> {
+    if (!storableText(id)) return undefined;
     const { rows } = await this.db.query<{ doc: string }>(
       'SELECT doc::text AS doc FROM collections WHERE id = $1',
       [id],
@@ -211,6 +215,7 @@ export class PostgresStore implements EvaluationStore {
     );
   }
   deleteCollection(id: string): Promise<boolean> {
+    if (!storableText(id)) return Promise.resolve(false);
     return this.writes.run(
       async (client) =>
         ((await client.query('DELETE FROM collections WHERE id = $1', [id])).rowCount ?? 0) > 0,
@@ -221,6 +226,7 @@ export class PostgresStore implements EvaluationStore {
     return this.writes.run((client) => appendOps(client, evaluationId, ops), { singleStatement: true });
   }
   async pendingTrackingOps(evaluationId?: string): Promise<StoredTrackingOp[]> {
+    if (evaluationId !== undefined && !storableText(evaluationId)) return [];
     const { rows } =
       evaluationId === undefined
         ? await this.db.query<OpRow>(

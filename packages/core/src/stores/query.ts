@@ -26,7 +26,10 @@ export function matchesQuery(e: Evaluation, q: EvaluationQuery): boolean {
   if (q.model && e.model.name !== q.model) return false;
   if (q.provider && !e.benchmarks.some((b) => b.provider_id === q.provider)) return false;
   if (q.tags) {
-    for (const [k, v] of Object.entries(q.tags)) if (e.experiment?.tags?.[k] !== v) return false;
+    for (const [k, v] of Object.entries(q.tags)) {
+      const tags = e.experiment?.tags ?? {};
+      if (!Object.hasOwn(tags, k) || tags[k] !== v) return false;
+    }
   }
   return true;
 }

@@ -267,9 +267,13 @@ export class SqliteStore implements EvaluationStore {
       where.push("providers LIKE ? ESCAPE '\\'");
       params.push(`%,${q.provider.replace(/[\\%_]/g, '\\$&')},%`);
     }
+    // Keys compared as values, not spelled into a JSON path: a path cannot hold every key (U+0000,
+    // backslashes), and a key's characters are then never syntax.
     for (const [k, v] of Object.entries(q.tags ?? {})) {
-      where.push('json_extract(doc, ?) = ?');
-      params.push(`$.experiment.tags."${k.replace(/"/g, '\\"')}"`, v);
+      where.push(
+        "EXISTS (SELECT 1 FROM json_each(doc, '$.experiment.tags') AS t WHERE t.key = ? AND t.type = 'text' AND t.value = ?)",
+      );
+      params.push(k, v);
     }
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (

@@ -1,4 +1,4 @@
-import type { EvaluationStore } from '../extension-points/store.js';
+import type { EvaluationQuery, EvaluationStore } from '../extension-points/store.js';
 import type { Evaluation } from '../types.js';
 import { sampleEvaluation } from './conformance.js';
 
@@ -92,6 +92,37 @@ export function describeStoreConformance(api: StoreConformanceApi, name: string,
         12,
       );
       expect((await s.listEvaluations({ limit: 50, provider: 'conf%' })).total).toBe(0);
+      await s.close();
+    });
+
+    it('answers lookups and filters of any string: U+0000, quotes and path syntax match only themselves', async () => {
+      const s = await make();
+      const odd = { 'a"b': 'q', 'back\\slash': 'b', '$.x[0]': 'p' };
+      await s.createEvaluation(
+        evaluation(1, {
+          experiment: { name: 'early', tags: { ...evaluation(1).experiment!.tags, ...odd } },
+        }),
+      );
+      for (const [k, v] of Object.entries(odd)) {
+        expect((await s.listEvaluations({ limit: 5, tags: { [k]: v } })).total).toBe(1);
+      }
+      // No stored value holds U+0000 (the API refuses control characters), so filtering on one matches
+      // nothing; it must not fail the query (PostgreSQL text cannot carry it, a JSON path cannot spell it).
+      const nul = 'a\u0000b';
+      const queries: Omit<EvaluationQuery, 'limit'>[] = [
+        { tags: { [nul]: 'odd' } },
+        { tags: { parity: nul } },
+        { tags: { 'a"b': 'q', '"': '' } },
+        { model: nul },
+        { experiment: nul },
+        { provider: nul },
+      ];
+      for (const q of queries) {
+        expect(await s.listEvaluations({ limit: 5, ...q })).toEqual({ items: [], total: 0 });
+      }
+      expect(await s.getEvaluation(nul)).toBeUndefined();
+      expect(await s.getCollection(nul)).toBeUndefined();
+      expect(await s.deleteCollection(nul)).toBe(false);
       await s.close();
     });
 
