@@ -11,6 +11,9 @@ python="${PYTHON:-python3}"
 spec="$(grep -E '^llama-cpp-python' "$req" | head -n1)"
 version="${spec##*==}"
 mkdir -p "$wheels"
+# One build at a time per cache (two CI runs on one machine): the second waits, then finds the wheel.
+exec 9>"$wheels/.llama-cpp-python.lock"
+flock 9
 start=$(date +%s)
 if ls "$wheels"/llama_cpp_python-"$version"-*.whl >/dev/null 2>&1; then
   echo "Reusing cached wheel $(ls "$wheels"/llama_cpp_python-"$version"-*.whl)" >&2
