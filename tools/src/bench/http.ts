@@ -7,6 +7,11 @@
  * folder and tracker `none` (packages/server/test/support/serve-scripted.ts).
  *
  *   node tools/dist/bench/http.js [--duration 10] [--concurrency 50,200] [--rate 1500] [--rate-clients 200] [--requests-per-turn 8] [--url http://…]
+ *   node tools/dist/bench/http.js --store postgres [--replicas 2]   # on PostgreSQL (a server started for the run)
+ *
+ * `--store postgres` runs the server on @evalhub/store-postgres against EVALHUB_DATABASE_URL or a
+ * PostgreSQL server started for the run (tools/src/postgres/launcher.ts); `--replicas N` starts N such servers on that one database and spreads the clients' requests
+ * over them (undici's BalancedPool), as a load balancer in front of a replica set would.
  *
  * With --url it measures an already running server instead (reads only unless --post-body is given).
  *
@@ -21,7 +26,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
+import { BalancedPool, Pool, type Dispatcher } from 'undici';
+import { startPostgres, type PostgresServer } from '../postgres/launcher.js';
 import { startScriptedServer } from './scripted-server.js';
 
 const { values } = parseArgs({
@@ -40,6 +46,8 @@ const { values } = parseArgs({
     'list-path': { type: 'string', default: '/api/v1/evaluations?limit=20' },
     'id-field': { type: 'string', default: 'id' },
     json: { type: 'boolean', default: false },
+    store: { type: 'string', default: 'sqlite' },
+    replicas: { type: 'string', default: '1' },
   },
 });
 
@@ -75,7 +83,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-type Call = (pool: Pool, i: number) => Promise<{ ok: boolean; body?: string }>;
+type Call = (pool: Dispatcher, i: number) => Promise<{ ok: boolean; body?: string }>;
 
 function summarise(
   scenario: string,
@@ -100,7 +108,7 @@ function summarise(
   };
 }
 
-async function succeeded(call: Call, pool: Pool, i: number): Promise<boolean> {
+async function succeeded(call: Call, pool: Dispatcher, i: number): Promise<boolean> {
   try {
     return (await call(pool, i)).ok;
   } catch {
@@ -110,7 +118,7 @@ async function succeeded(call: Call, pool: Pool, i: number): Promise<boolean> {
 
 /** Closed loop: `concurrency` clients, each sending its next request when the previous one returns. */
 async function measure(
-  pool: Pool,
+  pool: Dispatcher,
   scenario: string,
   concurrency: number,
   seconds: number,
@@ -138,7 +146,7 @@ async function measure(
  * turn. Latency runs from the due time, so queueing behind a slow answer is counted.
  */
 async function measureAtRate(
-  pool: Pool,
+  pool: Dispatcher,
   scenario: string,
   clients: number,
   rate: number,
@@ -173,7 +181,7 @@ async function measureAtRate(
  * Waits until the hub has no pending or running evaluation, so that one scenario's backlog never
  * slows the next, and so that POST throughput is read next to the rate evaluations really finish at.
  */
-async function drain(pool: Pool, stats: Stats): Promise<void> {
+async function drain(pool: Dispatcher, stats: Stats): Promise<void> {
   const t0 = performance.now();
   const count = async (status: string): Promise<number> => {
     const r = await pool.request({ method: 'GET', path: `/api/v1/evaluations?status=${status}&limit=1` });
@@ -205,8 +213,29 @@ async function main(): Promise<void> {
   const external = values.url;
   const serverArgs =
     values['requests-per-turn'] !== undefined ? ['--requests-per-turn', values['requests-per-turn']] : [];
-  const server = external ? undefined : await startScriptedServer(serverArgs);
-  const base = external ?? server!.url;
+  const replicas = Number(values.replicas);
+  if (!(replicas >= 1) || (replicas > 1 && values.store !== 'postgres'))
+    throw new Error(
+      '--replicas N needs N >= 1, and --store postgres for N > 1 (replicas share one database).',
+    );
+  let postgres: PostgresServer | undefined;
+  const storeEnv: Record<string, string> = {};
+  if (!external && values.store === 'postgres') {
+    if (!process.env.EVALHUB_DATABASE_URL) postgres = await startPostgres();
+    const url = process.env.EVALHUB_DATABASE_URL ?? postgres!.url;
+    Object.assign(storeEnv, { EVALHUB_STORE: 'postgres', EVALHUB_DATABASE_URL: url });
+  }
+  const servers = external
+    ? []
+    : await Promise.all(Array.from({ length: replicas }, () => startScriptedServer(serverArgs, storeEnv)));
+  const base = external ?? servers[0]!.url;
+  const dispatcher = (connections: number): Dispatcher =>
+    servers.length > 1
+      ? new BalancedPool(
+          servers.map((s) => s.url),
+          { connections: Math.ceil(connections / servers.length), pipelining: 1, keepAliveTimeout: 60_000 },
+        )
+      : new Pool(base, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);
   const levels = values.concurrency.split(',').filter(Boolean).map(Number);
@@ -252,7 +281,7 @@ async function main(): Promise<void> {
   const results: Stats[] = [];
   try {
     for (const concurrency of levels) {
-      const pool = new Pool(base, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+      const pool = dispatcher(concurrency);
       try {
         const scenarios: [string, Call][] = [];
         if (postBody !== undefined) scenarios.push(['POST /evaluations', post]);
@@ -281,7 +310,7 @@ async function main(): Promise<void> {
     const rates = values.rate.split(',').filter(Boolean).map(Number);
     const clients = Number(values['rate-clients']);
     for (const rate of rates) {
-      const pool = new Pool(base, { connections: clients, pipelining: 1, keepAliveTimeout: 60_000 });
+      const pool = dispatcher(clients);
       try {
         const scenarios: [string, Call][] = [];
         if (postBody !== undefined) scenarios.push(['POST /evaluations', post]);
@@ -301,14 +330,17 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (server) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => server.child.once('close', r));
-    }
+    await Promise.all(
+      servers.map(async (server) => {
+        server.child.kill('SIGTERM');
+        await new Promise((r) => server.child.once('close', r));
+      }),
+    );
+    await postgres?.stop();
   }
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ base: external ?? 'evalhub (local, sqlite, tracker none)', duration, results }, null, 2)}\n`,
+      `${JSON.stringify({ base: external ?? `evalhub (local, ${values.store} × ${replicas}, tracker none)`, duration, results }, null, 2)}\n`,
     );
 }
 

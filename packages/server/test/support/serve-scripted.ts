@@ -1,6 +1,6 @@
 /**
  * Starts the Eval Hub server with scripted providers (no evaluation engine), a SQLite store in a
- * temporary folder and tracker `none`; prints `{"url": ...}` on one stdout line once listening.
+ * temporary folder (or the PostgreSQL store: EVALHUB_STORE / EVALHUB_DATABASE_URL) and tracker `none`; prints `{"url": ...}` on one stdout line once listening.
  * Used by the API fuzzing script and the HTTP benchmark. Stops on SIGTERM/SIGINT.
  *
  *   node --conditions=@evalhub/source --import tsx packages/server/test/support/serve-scripted.ts [--port 0] [--log-level warn]
@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createHub, createLogger, loadConfig } from '@evalhub/core';
 import { startServer } from '../../src/app.js';
@@ -35,10 +36,15 @@ const config = loadConfig({
     EVALHUB_MAX_CONCURRENT_EVALUATIONS: '64',
     // The HTTP benchmark measures how fast submissions are accepted, so nothing is refused for queueing.
     EVALHUB_MAX_QUEUED_EVALUATIONS: '1000000',
+    // `EVALHUB_STORE=postgres EVALHUB_DATABASE_URL=…` in the environment: several of these processes
+    // on one database are replicas (the HTTP benchmark's --replicas).
+    ...pick(process.env, 'EVALHUB_STORE', 'EVALHUB_DATABASE_URL'),
   },
 });
 const hub = await createHub({
   config,
+  // Store plugins (e.g. @evalhub/store-postgres) resolve from the repository, not the temp folder.
+  resolveFrom: [fileURLToPath(new URL('../../../..', import.meta.url))],
   providers: specProviders(),
   logger: createLogger({ level: values['log-level'] }),
 });
@@ -64,3 +70,7 @@ const stop = async (): Promise<void> => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+
+function pick(env: NodeJS.ProcessEnv, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])));
+}
