@@ -1,4 +1,4 @@
-import { encodeCursor } from '@evalhub/core';
+import { encodeCursor, type EvaluationQuery } from '@evalhub/core';
 import { describe, expect, it } from 'vitest';
 import { buildListSql } from './list-query.js';
 
@@ -28,7 +28,12 @@ describe('the list query', () => {
   });
 
   it('builds no query for a filter holding U+0000, which no row can hold', () => {
-    for (const q of [{ model: 'a\u0000' }, { tags: { 'k\u0000': 'v' } }, { tags: { k: '\u0000' } }]) {
+    const queries: Omit<EvaluationQuery, 'limit'>[] = [
+      { model: 'a\u0000' },
+      { tags: { 'k\u0000': 'v' } },
+      { tags: { k: '\u0000' } },
+    ];
+    for (const q of queries) {
       expect(buildListSql({ limit: 5, ...q })).toBeUndefined();
     }
   });
