@@ -36,6 +36,12 @@ export interface PostgresStoreOptions {
   connect_timeout_ms?: number;
   /** Server-side limit of one statement. Default 30 000. */
   statement_timeout_ms?: number;
+  /**
+   * The database ends a session left idle inside a transaction this long (0: never). A replica frozen
+   * mid-write (SIGSTOP, a paused VM, a stalled node) would otherwise keep its row locks, and with them
+   * its evaluations, from every other replica for as long as it is frozen. Default 5 000.
+   */
+  idle_in_transaction_timeout_ms?: number;
   /** How long a store call waits out an unreachable database (a restart, a fail-over) before failing. Default 15 000. */
   retry_window_ms?: number;
   /** Replica events: how often a replica also polls (the fallback when a notification is missed). Default 1 000. */
@@ -71,6 +77,7 @@ export const optionsSchema: Record<string, unknown> = {
     application_name: str,
     connect_timeout_ms: ms,
     statement_timeout_ms: ms,
+    idle_in_transaction_timeout_ms: { type: 'integer', minimum: 0 },
     retry_window_ms: { type: 'integer', minimum: 0 },
     events_poll_ms: ms,
     events_listen: { type: 'boolean' },
@@ -175,6 +182,7 @@ export function resolveOptions(o: PostgresStoreOptions, baseDir: string): Resolv
       application_name: m.application_name ?? 'evalhub',
       connectionTimeoutMillis: m.connect_timeout_ms ?? 10_000,
       statement_timeout: m.statement_timeout_ms ?? 30_000,
+      idle_in_transaction_session_timeout: m.idle_in_transaction_timeout_ms ?? 5_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       // Every connection works in the hub's schema.

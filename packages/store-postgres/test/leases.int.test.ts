@@ -1,5 +1,6 @@
 import { LeaseLostError, isEvalHubError, type EvaluationLease } from '@evalhub/core';
 import { conformanceEvaluation } from '@evalhub/core/testing';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PostgresStore } from '../src/postgres-store.js';
 import { freshSchema, openStore } from './harness.js';
@@ -143,6 +144,36 @@ describe('leases on PostgreSQL', () => {
     expect(await b!.leases.claim('b', { leaseMs: 60_000, limit: 1 })).toMatchObject([
       { owner: 'b', token: 2 },
     ]);
+  });
+
+  it('does not let a replica frozen inside a write keep its evaluation: the database ends the session', async () => {
+    const schema = freshSchema('lease');
+    const [a, b] = await Promise.all([
+      openStore({ schema, idle_in_transaction_timeout_ms: 500 }),
+      openStore({ schema }),
+    ]);
+    opened.push(a, b);
+    await a.createEvaluation(conformanceEvaluation(1, { status: 'running' }));
+    await a.leases.claim('a', { leaseMs: 300, limit: 1 });
+    // A connection of replica a, as its pool opens them, stops between two statements of a leased
+    // write (the process got SIGSTOP): its share lock on the row would outlive the lease.
+    const frozen = new pg.Client(a.resolved.pool);
+    const errors: Error[] = [];
+    frozen.on('error', (err) => errors.push(err));
+    await frozen.connect();
+    await frozen.query('BEGIN');
+    await frozen.query('SELECT 1 FROM evaluations WHERE id = $1 FOR SHARE', ['e001']);
+    await untilExpired(b, 'e001');
+    let taken: EvaluationLease[] = [];
+    const deadline = Date.now() + 30_000;
+    while (taken.length === 0 && Date.now() < deadline) {
+      taken = await b.leases.claim('b', { leaseMs: 60_000, limit: 1 });
+      if (taken.length === 0) await new Promise((ok) => setTimeout(ok, 50));
+    }
+    expect(taken).toMatchObject([{ evaluationId: 'e001', owner: 'b', token: 2 }]);
+    // Its session was ended by the server, which said why.
+    expect(errors[0]).toMatchObject({ code: '25P03' });
+    await frozen.end().catch(() => undefined);
   });
 
   it('gives the outbox of a finished evaluation to one owner, who alone completes its ops', async () => {
