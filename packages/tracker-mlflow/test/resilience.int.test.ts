@@ -154,3 +154,45 @@ describe('MLflow answering 503', () => {
     );
   });
 });
+
+describe('MLflow refusing the closing log-batch', () => {
+  it('keeps the run RUNNING until its last metrics are stored: FINISHED means complete', async () => {
+    let refuseClosing = true;
+    let refusedClosing = 0;
+    const net = await faultyNetwork(trackingUri, (_n, path, body) => {
+      if (refuseClosing && path.includes('/runs/log-batch') && body.includes('evaluation.duration_seconds')) {
+        refusedClosing++;
+        return 'refuse';
+      }
+      return 'pass';
+    });
+    cleanup.push(net.close);
+    const h = await startHub(net.uri, { http_request_max_retries: 1 });
+    cleanup.push(() => h.close());
+    const done = await h.hub.evaluate({
+      model: { server: 'vllm', name: 'acme/closing' },
+      benchmarks: [
+        { benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config: { num_fewshot: 0 } },
+      ],
+      experiment: { name: `closing-${randomUUID().slice(0, 8)}` },
+    });
+    // The client's retry and at least one of the outbox's: the finish has been tried and failed.
+    await waitFor('the closing batch to be refused twice', async () =>
+      refusedClosing >= 3 ? true : undefined,
+    );
+    const pending = await h.hub.service.get(done.id);
+    expect(pending.tracking.state).toBe('pending');
+    const mlflow = new MlflowClient({ trackingUri });
+    cleanup.push(() => mlflow.close());
+    const open = await mlflow.getRun(pending.tracking.run_id!);
+    expect(open.info.status).toBe('RUNNING');
+    expect(open.data.metrics.map((m) => m.key)).not.toContain('evaluation.duration_seconds');
+
+    refuseClosing = false;
+    const synced = await trackingSettled(h.hub, done.id);
+    expect(synced.tracking.state).toBe('synced');
+    const closed = await mlflow.getRun(pending.tracking.run_id!);
+    expect(closed.info.status).toBe('FINISHED');
+    expect(closed.data.metrics.map((m) => m.key)).toContain('evaluation.duration_seconds');
+  });
+});

@@ -41,7 +41,8 @@ export interface NetworkOptions {
 
 export async function faultyNetwork(
   upstreamUri: string,
-  decide: (n: number, path: string) => Fault = () => 'pass',
+  /** `n` counts requests from 1; `body` is the request body as sent. */
+  decide: (n: number, path: string, body: Buffer) => Fault = () => 'pass',
   options: NetworkOptions = {},
 ): Promise<FaultyNetwork> {
   let n = 0;
@@ -64,7 +65,7 @@ export async function faultyNetwork(
           res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '0' }).end('service unavailable');
       };
       seen.push(`${method} ${path}`);
-      const fault = decide(++n, path);
+      const fault = decide(++n, path, Buffer.concat(chunks));
       if (fault === 'refuse') return unavailable();
       const headers = { ...req.headers };
       delete headers.host;

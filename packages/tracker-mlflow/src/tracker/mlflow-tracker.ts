@@ -383,15 +383,14 @@ class MlflowRun implements TrackerRun {
           endTime: Number.isFinite(end) ? end : Date.now(),
         }),
       ).then(() => undefined);
-    // The closing tags travel with the last params/metrics in one log-batch; the status update goes
-    // alongside. Both are idempotent, so a replay after a partial failure simply redoes both.
+    // The closing tags travel with the last params/metrics in one log-batch, and the status changes
+    // only once that batch is stored: whoever sees FINISHED (a CI job polling the run) finds every
+    // metric. Both calls are idempotent, so a replay after a partial failure simply redoes them.
     const unstored = (last?.tags?.[ARTIFACTS_NOT_STORED_TAG] ?? '').split(', ').filter((name) => name !== '');
-    await Promise.all([
-      this.log({
-        ...(last ?? { timestamp: Date.now() }),
-        tags: { ...(last?.tags ?? {}), ...finishTags(e, unstored) },
-      }),
-      update(),
-    ]);
+    await this.log({
+      ...(last ?? { timestamp: Date.now() }),
+      tags: { ...(last?.tags ?? {}), ...finishTags(e, unstored) },
+    });
+    await update();
   }
 }
