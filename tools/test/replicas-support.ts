@@ -23,6 +23,8 @@ export interface ClusterOptions {
   experimentPrefix: string;
   /** Default `mlflow`. */
   tracker?: 'mlflow' | 'none';
+  /** More of the config's `evaluation` section (concurrency, queue bound). */
+  evaluation?: Record<string, unknown>;
 }
 
 /** Writes one config per replica (same database, MLflow and datasets; own data folder). */
@@ -59,7 +61,7 @@ async function writeConfig(o: ClusterOptions, name: string): Promise<{ config: s
         slow: `${inject('fixtureModelUrl')}/_/latency=150/v1`,
         hang: `${inject('fixtureModelUrl')}/_/hang/v1`,
       },
-      evaluation: { lease_ms: o.leaseMs },
+      evaluation: { ...o.evaluation, lease_ms: o.leaseMs },
     }),
     { mode: 0o600 },
   );

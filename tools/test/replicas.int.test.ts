@@ -246,6 +246,38 @@ describe('several hub processes on one PostgreSQL database', () => {
     expect(again.status).toBe(409);
   });
 
+  it('the queue bound (429) holds across replicas: what waits on any of them counts', async () => {
+    const { replicas } = await cluster(2, {
+      tracker: 'none',
+      evaluation: { max_concurrent_evaluations: 1, max_queued_evaluations: 2 },
+    });
+    const [a, b] = replicas as [Replica, Replica];
+    // Each replica's one slot runs an evaluation whose model never answers.
+    const running = [
+      await submitAndWaitForEngine(a, arcRequest('bound', 'hang')),
+      await submitAndWaitForEngine(b, arcRequest('bound', 'hang')),
+    ];
+    const post = (r: Replica) =>
+      api<Evaluation & { error?: { code: string } }>(r, 'POST', '/api/v1/evaluations', quickRequest('bound'));
+    const queued = [await post(a), await post(b)];
+    expect(queued.map((r) => [r.status, r.body.status])).toEqual([
+      [202, 'pending'],
+      [202, 'pending'],
+    ]);
+    // Two wait, one submitted through each replica: both replicas are full.
+    for (const r of [a, b]) {
+      const refused = await post(r);
+      expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+      expect(refused.body.error?.code).toBe('queue_full');
+    }
+    const list = await api<{ total: number }>(a, 'GET', '/api/v1/evaluations?limit=1');
+    expect(list.body.total).toBe(4);
+    // A place freed through one replica is a place on the other.
+    expect((await api(b, 'DELETE', `/api/v1/evaluations/${queued[0]!.body.id}`)).status).toBe(200);
+    expect((await post(a)).status).toBe(202);
+    for (const id of running) expect((await api(b, 'DELETE', `/api/v1/evaluations/${id}`)).status).toBe(200);
+  });
+
   it('100 concurrent POSTs over three replicas, half reusing idempotency keys: exactly the expected evaluations, each run once', async () => {
     const { replicas } = await cluster(3, { tracker: 'none' });
     // Requests i and i + 50 share a key and go to different replicas, all at once.

@@ -134,6 +134,10 @@ export class EvaluationService {
       ...(settings.maxQueuedEvaluations !== undefined
         ? { maxQueuedEvaluations: settings.maxQueuedEvaluations }
         : {}),
+      // Replicas queue in the store: every stored evaluation not yet started waits, on any replica.
+      ...(replicas
+        ? { countWaiting: async () => (await store.listEvaluations({ limit: 1, status: 'pending' })).total }
+        : {}),
       run: async (id) => {
         const live = this.live.get(id);
         try {
@@ -166,7 +170,7 @@ export class EvaluationService {
     if (!this.accepting)
       throw new ConflictError('hub_shutting_down', 'The hub is shutting down; submit again in a moment.');
     const evaluation = await this.preparer.prepare(body);
-    const release = this.scheduler.admit();
+    const release = await this.scheduler.admit();
     let result: Awaited<ReturnType<EvaluationStore['createEvaluation']>>;
     try {
       result = await this.store.createEvaluation(evaluation, options.idempotencyKey);

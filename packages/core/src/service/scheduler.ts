@@ -7,6 +7,11 @@ export interface SchedulerOptions {
   maxConcurrentEvaluations: number;
   /** Evaluations waiting for a slot before submissions are refused; unbounded when absent. */
   maxQueuedEvaluations?: number;
+  /**
+   * How many evaluations wait, when that is not this process's queue: several replicas on one store
+   * queue in the store (stored and not yet started), so the bound is counted there. Default: the queue.
+   */
+  countWaiting?: () => Promise<number>;
   /** Runs one evaluation to its end; the scheduler starts the next when it settles. */
   run(id: string): Promise<void>;
   /** Called when `run` rejects (it should not). */
@@ -16,7 +21,8 @@ export interface SchedulerOptions {
 /**
  * Admission and queueing: evaluations wait in submission order and at most
  * `maxConcurrentEvaluations` run at once. A submission beyond `maxQueuedEvaluations` waiting ones is
- * refused (429) before anything is stored.
+ * refused (429) before anything is stored. The waiting ones are this process's queue, or what
+ * `countWaiting` finds (the replicas' shared queue), plus the submissions being stored here.
  */
 export class Scheduler {
   private readonly queue: string[] = [];
@@ -29,19 +35,28 @@ export class Scheduler {
   constructor(private readonly o: SchedulerOptions) {}
 
   /**
-   * Reserves a place for a submission while it is being stored; throws QueueFullError when there is
-   * none. Call the returned function once the submission is queued (or was not stored).
+   * Reserves a place for a submission while it is being stored; rejects with QueueFullError when
+   * there is none. Call the returned function once the submission is queued (or was not stored).
    */
-  admit(): () => void {
-    const limit = this.o.maxQueuedEvaluations;
-    if (limit !== undefined && this.queue.length + this.admitting >= limit)
-      throw new QueueFullError(limit, QUEUE_FULL_RETRY_AFTER_SECONDS);
+  async admit(): Promise<() => void> {
+    // Counted at once, so that submissions admitted here together see each other.
     this.admitting++;
     let released = false;
-    return () => {
+    const release = (): void => {
       if (!released) this.admitting--;
       released = true;
     };
+    const limit = this.o.maxQueuedEvaluations;
+    if (limit === undefined) return release;
+    try {
+      const waiting = this.o.countWaiting ? await this.o.countWaiting() : this.queue.length;
+      if (waiting + this.admitting - 1 >= limit)
+        throw new QueueFullError(limit, QUEUE_FULL_RETRY_AFTER_SECONDS);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
   }
 
   enqueue(id: string): void {
