@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Evaluation } from '@evalhub/core';
+import type { Evaluation, EvaluationLogs } from '@evalhub/core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { restartPostgres } from '../src/postgres/launcher.js';
 import {
@@ -73,6 +73,14 @@ async function cluster(
 const get = async (r: Replica, id: string): Promise<Evaluation> =>
   (await api<Evaluation>(r, 'GET', `/api/v1/evaluations/${id}`)).body;
 
+/** The first benchmark's log lines as replica `r` answers for them. */
+const logLines = async (r: Replica, id: string): Promise<string[]> =>
+  (await api<EvaluationLogs>(r, 'GET', `/api/v1/evaluations/${id}/logs?tail=10000`)).body.benchmarks[0]!
+    .lines;
+
+/** How many runs of lm-eval a log shows (the provider writes this line before each). */
+const lmEvalStarts = (lines: string[]): number => lines.filter((l) => l.startsWith('Running lm-eval')).length;
+
 /** Submits to `to` and waits until `to` runs its engine; returns the evaluation id. */
 async function submitAndWaitForEngine(to: Replica, body: unknown): Promise<string> {
   const submitted = await api<Evaluation>(to, 'POST', '/api/v1/evaluations', body);
@@ -101,10 +109,14 @@ async function expectOneFinishedRun(e: Evaluation, prefix: string): Promise<void
 }
 
 describe('several hub processes on one PostgreSQL database', () => {
-  it('SIGKILL of the replica running an evaluation: another finishes it, one FINISHED MLflow run', async () => {
+  it('SIGKILL of the replica running an evaluation: another finishes it, one FINISHED MLflow run, every replica shows both attempts’ log', async () => {
     const { replicas, options } = await cluster(3);
     const [a, b, c] = replicas as [Replica, Replica, Replica];
     const id = await submitAndWaitForEngine(a, arcRequest('takeover', 'slow'));
+    // The log of the attempt running on A, read through a replica without its file.
+    await until(`${b.name} to show the log of ${a.name}`, async () =>
+      lmEvalStarts(await logLines(b, id)) === 1 ? true : undefined,
+    );
     const killedAt = Date.now();
     await a.stop('SIGKILL');
     // The engine dies with its hub (watchdog); another replica claims the evaluation once the
@@ -129,8 +141,10 @@ describe('several hub processes on one PostgreSQL database', () => {
       return e.tracking.state === 'synced' ? e : undefined;
     });
     expect(synced.tracking.pending_operations).toBe(0);
-    // Any replica answers with the same document.
+    // Any replica answers with the same document, and with the log of both attempts: the one the
+    // dead replica ran, then the taker's.
     expect(await get(taker, id)).toEqual(synced);
+    for (const r of [taker, other]) expect(lmEvalStarts(await logLines(r, id)), r.name).toBe(2);
   });
 
   it('SIGTERM (a rolling restart): the leases are released, another replica resumes at once without counting an attempt', async () => {

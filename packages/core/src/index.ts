@@ -139,6 +139,8 @@ export type {
   EvaluationPage,
   EvaluationQuery,
   EvaluationStore,
+  LogTail,
+  LogTails,
   ReplicaEvent,
   ReplicaEvents,
   StoredTrackingOp,

@@ -16,6 +16,7 @@ import { Database } from './database.js';
 import { GroupCommit } from './group-commit.js';
 import { PostgresLeases } from './leases.js';
 import { buildListSql } from './list-query.js';
+import { PostgresLogTails } from './log-tails.js';
 import { appendOps, evaluationColumns } from './rows.js';
 import { storableText } from './text.js';
 import { migrate, type MigrationResult } from './migrator.js';
@@ -43,13 +44,14 @@ const parse = <T>(text: string): T => JSON.parse(text) as T;
 /**
  * The EvaluationStore on PostgreSQL, for one hub or several replicas sharing a database: the same
  * semantics as the SQLite store (idempotency keys, newest-first keyset pagination, filters, the
- * tracking outbox in order), plus work ownership by lease (`leases`) and messages between replicas
- * (`events`). Create it with `PostgresStore.open()`, which applies the migrations.
+ * tracking outbox in order), plus work ownership by lease (`leases`), messages between replicas
+ * (`events`) and the benchmarks' log tails (`logTails`). Create it with `PostgresStore.open()`, which applies the migrations.
  */
 export class PostgresStore implements EvaluationStore {
   readonly name = 'postgres';
   readonly leases: PostgresLeases;
   readonly events: PostgresReplicaEvents;
+  readonly logTails: PostgresLogTails;
   private readonly writes: GroupCommit;
   /** Saves queued and not yet started, by evaluation id: a later save joins the first. */
   private readonly saves = new LatestSaves();
@@ -62,6 +64,7 @@ export class PostgresStore implements EvaluationStore {
   ) {
     this.writes = new GroupCommit(db);
     this.leases = new PostgresLeases(db, this.writes);
+    this.logTails = new PostgresLogTails(db, this.writes);
     this.events = new PostgresReplicaEvents(db, {
       pollMs: resolved.eventsPollMs,
       retentionMs: resolved.eventsRetentionMs,

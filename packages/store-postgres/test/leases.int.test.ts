@@ -2,6 +2,7 @@ import { LeaseLostError, isEvalHubError, type EvaluationLease } from '@evalhub/c
 import { conformanceEvaluation } from '@evalhub/core/testing';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../src/migrator.js';
 import type { PostgresStore } from '../src/postgres-store.js';
 import { freshSchema, openStore } from './harness.js';
 
@@ -204,9 +205,13 @@ describe('migrations on PostgreSQL', () => {
   it('are applied once when several replicas start together', async () => {
     const stores = await replicas(4);
     const applied = stores.map((s) => s.migration.applied);
-    expect(applied.filter((a) => a.length > 0)).toEqual([[1]]);
-    const { rows } = await stores[0]!.db.query<{ version: number }>('SELECT version FROM schema_migrations');
-    expect(rows).toEqual([{ version: 1 }]);
-    expect(stores.every((s) => s.migration.version === 1)).toBe(true);
+    const versions = readMigrations().map((m) => m.version);
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    expect(applied.filter((a) => a.length > 0)).toEqual([versions]);
+    const { rows } = await stores[0]!.db.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
+    expect(rows.map((r) => r.version)).toEqual(versions);
+    expect(stores.every((s) => s.migration.version === versions.at(-1))).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ describe('the PostgreSQL store when the database restarts', () => {
     const healthy = await a.health();
     expect(healthy.ok).toBe(true);
     expect(healthy.detail).toMatch(
-      /^evalhub@127\.0\.0\.1:\d+\/evalhub \(schema restart_.*\), schema v1, pool \d+ open/,
+      /^evalhub@127\.0\.0\.1:\d+\/evalhub \(schema restart_.*\), schema v\d+, pool \d+ open/,
     );
     expect(healthy.detail).not.toContain(server.password);
     const events: unknown[] = [];

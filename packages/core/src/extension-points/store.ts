@@ -78,6 +78,32 @@ export interface EvaluationStore {
   readonly leases?: EvaluationLeases;
   /** Messages between the replicas sharing this store; absent on single-process stores. */
   readonly events?: ReplicaEvents;
+  /**
+   * Bounded tails of the benchmarks' execution logs, on stores whose replicas do not share a disk:
+   * any replica then answers for a log another one wrote. Absent where the log files are enough.
+   */
+  readonly logTails?: LogTails;
+}
+
+/**
+ * The tail of one benchmark attempt's log as one replica wrote it: a segment. An attempt run again
+ * elsewhere (a take-over, a rolling restart) is a new segment of the same attempt.
+ */
+export interface LogTail {
+  evaluationId: string;
+  benchmarkIndex: number;
+  attempt: number;
+  /** Unique per writer and run of an attempt; a later put of one segment replaces its lines. */
+  segment: string;
+  /** Its last lines, oldest first (bounded by the writer); a U+0000 in a line is stored as U+FFFD. */
+  lines: string[];
+}
+
+export interface LogTails {
+  /** Stores or replaces the segment; a no-op when the evaluation no longer exists. */
+  put(tail: LogTail): Promise<void>;
+  /** The evaluation's segments, by benchmark index, then in the order they were first put. */
+  list(evaluationId: string): Promise<LogTail[]>;
 }
 
 /** One hub replica's ownership of one evaluation, for a limited time. */

@@ -6,6 +6,7 @@ import type { GatewayRoute, ModelGateway } from '../gateway/model-gateway.js';
 import type { Logger } from '../logging.js';
 import type { BenchmarkRun } from '../types.js';
 import { releaseRoute, routeBenchmark } from './benchmark-gateway.js';
+import type { AttemptLog, BenchmarkLogs } from './benchmark-logs.js';
 import { benchmarkTask } from './benchmark-task.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
 import { now, type AbortReason, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
@@ -20,6 +21,7 @@ export interface BenchmarkRunnerDeps {
   runtime: Runtime;
   models: ModelResolver;
   workspace: Workspace;
+  logs: BenchmarkLogs;
   live: LiveEvaluations;
   tracking: EvaluationTracking;
   logger: Logger;
@@ -73,7 +75,9 @@ export class BenchmarkRunner {
     const t0 = performance.now();
     let ctx: ManagedRunContext | undefined;
     let route: GatewayRoute | undefined;
+    let attemptLog: AttemptLog | undefined;
     try {
+      attemptLog = await this.deps.logs.attempt(e, index, attemptsBefore + 1);
       route = await routeBenchmark(this.deps.gateway, provider, e, index);
       // the gateway adds the key itself: the provider (and its engine) never gets it
       if (route) delete task.modelApiKey;
@@ -160,6 +164,7 @@ export class BenchmarkRunner {
       clearTimeout(timer);
       live.abort.signal.removeEventListener('abort', onEvaluationAbort);
       await ctx?.flushLog();
+      await attemptLog?.close();
     }
     await this.attachLog(b, paths.logFile, ctx, artifacts);
     await state.persist(live);

@@ -17,6 +17,7 @@ import {
   type EvaluationEvent,
   type EvaluationLogs,
 } from '../types.js';
+import { BenchmarkLogs } from './benchmark-logs.js';
 import { BenchmarkRunner } from './benchmark-runner.js';
 import { CollectionCatalog } from './collection-catalog.js';
 import { EvaluationRunner } from './evaluation-runner.js';
@@ -33,7 +34,6 @@ import { Scheduler } from './scheduler.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 import { evaluationParams } from './tracking-data.js';
 import { TrackingOutbox } from './tracking-outbox.js';
-import { tailFile } from '../files/tail-file.js';
 import { Workspace } from './workspace.js';
 
 export interface SubmitOptions {
@@ -55,6 +55,7 @@ export class EvaluationService {
   private readonly scheduler: Scheduler;
   private readonly runner: EvaluationRunner;
   private readonly workspace: Workspace;
+  private readonly benchmarkLogs: BenchmarkLogs;
   private readonly tracking: EvaluationTracking;
   /** Present on a store with leases: this process is one of several replicas sharing the work. */
   private readonly replicas: ReplicaWork | undefined;
@@ -91,6 +92,11 @@ export class EvaluationService {
       ? new LiveEvaluations(replicas.documents, events, (id, event) => replicas.published(id, event))
       : new LiveEvaluations(store, events);
     this.workspace = new Workspace(settings.dataDir);
+    this.benchmarkLogs = new BenchmarkLogs({
+      workspace: this.workspace,
+      logger,
+      ...(store.logTails ? { tails: store.logTails } : {}),
+    });
     outbox.connect({
       getEvaluation: (id) => this.get(id).catch(() => undefined),
       updateTracking: (id, patch) => this.live.updateTracking(id, patch),
@@ -122,6 +128,7 @@ export class EvaluationService {
         runtime,
         models,
         workspace: this.workspace,
+        logs: this.benchmarkLogs,
         live: this.live,
         tracking: this.tracking,
         logger,
@@ -270,29 +277,9 @@ export class EvaluationService {
     yield* this.events.subscribe(id, afterSeq, signal);
   }
 
-  /** Tail of each benchmark's execution log. */
+  /** Tail of each benchmark's execution log (every attempt, wherever it ran). */
   async logs(id: string, options: { benchmark?: string; tail?: number } = {}): Promise<EvaluationLogs> {
-    const e = await this.get(id);
-    const tail = options.tail ?? 200;
-    const selected = e.benchmarks
-      .map((b, i) => ({ b, i }))
-      .filter(({ b }) => !options.benchmark || b.benchmark_id === options.benchmark);
-    if (options.benchmark && selected.length === 0) {
-      throw new NotFoundError(
-        'Benchmark',
-        options.benchmark,
-        `Benchmarks of this evaluation: ${e.benchmarks.map((b) => b.benchmark_id).join(', ')}.`,
-      );
-    }
-    return {
-      benchmarks: await Promise.all(
-        selected.map(async ({ b, i }) => ({
-          benchmark_id: b.benchmark_id,
-          provider_id: b.provider_id,
-          lines: await tailFile(this.workspace.logFile(id, i, b.benchmark_id), tail),
-        })),
-      ),
-    };
+    return this.benchmarkLogs.read(await this.get(id), options);
   }
 
   // ---------------------------------------------------------------- control

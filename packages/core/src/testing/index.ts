@@ -8,8 +8,13 @@ export { ScriptedProvider } from './scripted-provider.js';
 export type { ScriptedBehaviour } from './scripted-provider.js';
 export { RecordingTracker } from './recording-tracker.js';
 export type { RecordedRun } from './recording-tracker.js';
-export { describeStoreConformance, conformanceEvaluation } from './store-conformance.js';
+export {
+  describeLogTailsConformance,
+  describeStoreConformance,
+  conformanceEvaluation,
+} from './store-conformance.js';
 export type { StoreConformanceApi, StoreConformanceMatchers, StoreFactory } from './store-conformance.js';
+export { MemoryLogTails } from './memory-log-tails.js';
 export { verifyPlugin } from './verify-plugin.js';
 export type { VerifyPluginOptions, VerifiedPlugin } from './verify-plugin.js';
 export { createTestPluginContext } from './plugin-context.js';

@@ -191,3 +191,42 @@ export function describeStoreConformance(api: StoreConformanceApi, name: string,
     });
   });
 }
+
+/**
+ * The LogTails part of the suite, for stores that offer `logTails` (replicas without a shared
+ * disk). Call it beside describeStoreConformance with a factory of such stores.
+ */
+export function describeLogTailsConformance(
+  api: StoreConformanceApi,
+  name: string,
+  make: StoreFactory,
+): void {
+  const { describe, it, expect } = api;
+  describe(`${name}: log tails`, () => {
+    it('keeps each segment’s newest lines, in the order the segments began, per benchmark', async () => {
+      const s = await make();
+      const tails = s.logTails!;
+      await s.createEvaluation(conformanceEvaluation(1, { status: 'running' }));
+      const put = (benchmarkIndex: number, attempt: number, segment: string, lines: string[]) =>
+        tails.put({ evaluationId: 'e001', benchmarkIndex, attempt, segment, lines });
+      await put(0, 1, 'first', ['a1']);
+      await put(1, 1, 'other-benchmark', ['b1']);
+      await put(0, 2, 'second', ['a2']);
+      // A later put of a segment replaces its lines and keeps its place.
+      await put(0, 1, 'first', ['a1', 'a1 again', 'a\u0000null']);
+      await put(0, 3, 'empty', []);
+      const listed = await tails.list('e001');
+      expect(listed.map((t) => [t.benchmarkIndex, t.attempt, t.segment, t.lines])).toEqual([
+        [0, 1, 'first', ['a1', 'a1 again', 'a\uFFFDnull']],
+        [0, 2, 'second', ['a2']],
+        [0, 3, 'empty', []],
+        [1, 1, 'other-benchmark', ['b1']],
+      ]);
+      // Nothing is stored for an evaluation that does not exist, and nothing is read for one.
+      await tails.put({ evaluationId: 'gone', benchmarkIndex: 0, attempt: 1, segment: 'x', lines: ['x'] });
+      expect(await tails.list('gone')).toEqual([]);
+      expect(await tails.list('\u0000')).toEqual([]);
+      await s.close();
+    });
+  });
+}
