@@ -31,6 +31,7 @@ import { DEFAULT_LEASE_MS } from './lease-keeper.js';
 import { ReplicaWork } from './replica-work.js';
 import { RequestPreparer } from './request-preparer.js';
 import { Scheduler } from './scheduler.js';
+import { sharedCall } from './shared-call.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 import { evaluationParams } from './tracking-data.js';
 import { TrackingOutbox } from './tracking-outbox.js';
@@ -142,8 +143,13 @@ export class EvaluationService {
         ? { maxQueuedEvaluations: settings.maxQueuedEvaluations }
         : {}),
       // Replicas queue in the store: every stored evaluation not yet started waits, on any replica.
+      // Concurrent submissions share one count (a burst costs two queries, not one each).
       ...(replicas
-        ? { countWaiting: async () => (await store.listEvaluations({ limit: 1, status: 'pending' })).total }
+        ? {
+            countWaiting: sharedCall(
+              async () => (await store.listEvaluations({ limit: 1, status: 'pending' })).total,
+            ),
+          }
         : {}),
       run: async (id) => {
         const live = this.live.get(id);
