@@ -4,7 +4,13 @@ import { aggregateStatus } from '../types.js';
 import type { BenchmarkRunner } from './benchmark-runner.js';
 import type { EventHub } from './event-hub.js';
 import type { EvaluationTracking } from './evaluation-tracking.js';
-import { now, type DocumentStore, type LiveEvaluation, type LiveEvaluations } from './live-evaluations.js';
+import {
+  now,
+  type AbortReason,
+  type DocumentStore,
+  type LiveEvaluation,
+  type LiveEvaluations,
+} from './live-evaluations.js';
 import { comparisonMarkdown } from '../comparison.js';
 import { applyVerdict } from './verdict.js';
 import type { Workspace } from './workspace.js';
@@ -61,6 +67,27 @@ export class EvaluationRunner {
       }
     }
     await this.finish(live);
+  }
+
+  /**
+   * Cancels an evaluation this process owns: benchmarks not started are cancelled, running ones
+   * aborted (their run records them). One still waiting in the queue (`queued`, just taken out of
+   * it) is closed here; a running one closes when its run ends.
+   */
+  async cancel(live: LiveEvaluation, queued: boolean): Promise<void> {
+    const { live: state } = this.deps;
+    live.cancelRequested = true;
+    for (const [i, b] of live.evaluation.benchmarks.entries()) {
+      if (b.status === 'pending')
+        state.setBenchmark(live, i, {
+          status: 'cancelled',
+          finished_at: now(),
+          error: { code: 'cancelled', message: 'Cancelled before it started.' },
+        });
+    }
+    live.abort.abort('cancel' satisfies AbortReason);
+    if (queued) await this.finish(live);
+    else await state.persist(live);
   }
 
   /** Closes an evaluation whose benchmarks have all ended: stored, published, tracked, released. */

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { ConflictError, describeError, hasErrorCode, NotFoundError } from '../errors.js';
+import { ConflictError, describeError, NotFoundError } from '../errors.js';
 import { RuntimeToken, type Runtime } from '../extension-points/runtime.js';
 import {
   StoreToken,
@@ -23,15 +23,15 @@ import { CollectionCatalog } from './collection-catalog.js';
 import { EvaluationRunner } from './evaluation-runner.js';
 import { EvaluationTracking } from './evaluation-tracking.js';
 import { EventHub } from './event-hub.js';
-import { LiveEvaluations, now, type AbortReason } from './live-evaluations.js';
+import { LiveEvaluations, type AbortReason } from './live-evaluations.js';
 import { ModelResolver } from './model-resolver.js';
 import { ProviderRegistry } from './provider-registry.js';
-import { prepareResume } from './recovery.js';
+import { recoverUnfinished } from './recovery.js';
 import { DEFAULT_LEASE_MS } from './lease-keeper.js';
 import { ReplicaWork } from './replica-work.js';
 import { RequestPreparer } from './request-preparer.js';
-import { Scheduler } from './scheduler.js';
-import { sharedCall } from './shared-call.js';
+import { evaluationScheduler } from './evaluation-scheduler.js';
+import type { Scheduler } from './scheduler.js';
 import { LoggerToken, ServiceSettingsToken, type ServiceSettings } from './tokens.js';
 import { evaluationParams } from './tracking-data.js';
 import { TrackingOutbox } from './tracking-outbox.js';
@@ -137,33 +137,13 @@ export class EvaluationService {
         ...(settings.modelGateway ? { gateway } : {}),
       }),
     });
-    this.scheduler = new Scheduler({
-      maxConcurrentEvaluations: settings.maxConcurrentEvaluations,
-      ...(settings.maxQueuedEvaluations !== undefined
-        ? { maxQueuedEvaluations: settings.maxQueuedEvaluations }
-        : {}),
-      // Replicas queue in the store: every stored evaluation not yet started waits, on any replica.
-      // Concurrent submissions share one count (a burst costs two queries, not one each).
-      ...(replicas
-        ? {
-            countWaiting: sharedCall(
-              async () => (await store.listEvaluations({ limit: 1, status: 'pending' })).total,
-            ),
-          }
-        : {}),
-      run: async (id) => {
-        const live = this.live.get(id);
-        try {
-          if (live) await this.runner.run(live);
-        } catch (err) {
-          // The lease moved to another replica: this one has already stopped the evaluation.
-          if (!(replicas && hasErrorCode(err, 'lease_lost'))) throw err;
-        } finally {
-          replicas?.afterRun(id);
-        }
-      },
-      onCrash: (id, err) =>
-        this.logger.error({ evaluation_id: id, err: describeError(err) }, 'evaluation crashed'),
+    this.scheduler = evaluationScheduler({
+      settings,
+      store,
+      live: this.live,
+      runner: this.runner,
+      logger,
+      ...(replicas ? { replicas } : {}),
     });
     replicas?.attach({ live: this.live, scheduler: this.scheduler, runner: this.runner, outbox });
   }
@@ -309,18 +289,7 @@ export class EvaluationService {
         `Evaluation '${id}' has already finished (${live.evaluation.status}).`,
       );
     }
-    live.cancelRequested = true;
-    for (const [i, b] of live.evaluation.benchmarks.entries()) {
-      if (b.status === 'pending')
-        this.live.setBenchmark(live, i, {
-          status: 'cancelled',
-          finished_at: now(),
-          error: { code: 'cancelled', message: 'Cancelled before it started.' },
-        });
-    }
-    live.abort.abort('cancel' satisfies AbortReason);
-    if (this.scheduler.remove(id)) await this.runner.finish(live);
-    else await this.live.persist(live);
+    await this.runner.cancel(live, this.scheduler.remove(id));
     return structuredClone(live.evaluation);
   }
 
@@ -338,22 +307,14 @@ export class EvaluationService {
     const reaped = (await this.runtime.recover?.(isLive))?.reaped ?? 0;
     if (reaped > 0) this.logger.warn({ reaped }, 'ended processes a previous hub left running');
     if (this.replicas) return { resumed: await this.replicas.start(), failed: 0, trackingReplays: 0 };
-    const resume: string[] = [];
-    let failed = 0;
-    for (const e of await this.store.listUnfinished()) {
-      if (this.live.has(e.id)) continue;
-      const stillToRun = prepareResume(e, this.providers, {
-        maxAttempts: this.settings.maxAttempts,
-        resumable: this.runtime.resumable === true,
-      });
-      this.logger.info({ evaluation_id: e.id, resume: stillToRun }, 'recovering an unfinished evaluation');
-      const live = this.live.add(e);
-      if (stillToRun) resume.push(e.id);
-      else {
-        failed++;
-        await this.runner.finish(live);
-      }
-    }
+    const { resume, failed } = await recoverUnfinished({
+      store: this.store,
+      live: this.live,
+      runner: this.runner,
+      providers: this.providers,
+      logger: this.logger,
+      options: { maxAttempts: this.settings.maxAttempts, resumable: this.runtime.resumable === true },
+    });
     const trackingReplays = await this.tracking.outbox.recover();
     for (const id of resume) this.scheduler.enqueue(id);
     return { resumed: resume.length, failed, trackingReplays };

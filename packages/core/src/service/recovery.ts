@@ -1,5 +1,8 @@
+import type { EvaluationStore } from '../extension-points/store.js';
+import type { Logger } from '../logging.js';
 import type { Evaluation } from '../types.js';
-import { now } from './live-evaluations.js';
+import type { EvaluationRunner } from './evaluation-runner.js';
+import { now, type LiveEvaluations } from './live-evaluations.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 export interface ResumeOptions {
@@ -48,4 +51,35 @@ export function prepareResume(e: Evaluation, providers: ProviderRegistry, option
     }
   }
   return e.benchmarks.some((b) => b.status === 'pending');
+}
+
+export interface RecoveryDeps {
+  store: Pick<EvaluationStore, 'listUnfinished'>;
+  live: LiveEvaluations;
+  runner: Pick<EvaluationRunner, 'finish'>;
+  providers: ProviderRegistry;
+  logger: Logger;
+  options: ResumeOptions;
+}
+
+/**
+ * The start of a hub that is the only one on its store: every evaluation left unfinished becomes
+ * live here (`prepareResume`); those with nothing left to run are closed at once. Returns the ones
+ * to queue again, in the store's order, and how many were closed as failed.
+ */
+export async function recoverUnfinished(d: RecoveryDeps): Promise<{ resume: string[]; failed: number }> {
+  const resume: string[] = [];
+  let failed = 0;
+  for (const e of await d.store.listUnfinished()) {
+    if (d.live.has(e.id)) continue;
+    const stillToRun = prepareResume(e, d.providers, d.options);
+    d.logger.info({ evaluation_id: e.id, resume: stillToRun }, 'recovering an unfinished evaluation');
+    const live = d.live.add(e);
+    if (stillToRun) resume.push(e.id);
+    else {
+      failed++;
+      await d.runner.finish(live);
+    }
+  }
+  return { resume, failed };
 }
