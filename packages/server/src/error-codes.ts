@@ -70,7 +70,7 @@ export const SERVER_ERROR_CODES = defineErrorCodes({
     kind: 'request',
     status: 409,
     meaning: '`hard_delete=true` with a store that cannot delete evaluations',
-    fix: 'cancel instead (no `hard_delete`), or use the SQLite or memory store',
+    fix: 'cancel instead (no `hard_delete`), or use a store that can delete (memory, SQLite, PostgreSQL)',
   },
 });
 

@@ -154,6 +154,15 @@ export class PostgresStore implements EvaluationStore {
     );
   }
 
+  /** Removes the evaluation with its idempotency key (its row), tracking ops and log tails (cascade). */
+  deleteEvaluation(id: string): Promise<boolean> {
+    if (!storableText(id)) return Promise.resolve(false);
+    return this.writes.run(async (client) => {
+      await client.query('DELETE FROM tracking_ops WHERE evaluation_id = $1', [id]);
+      return ((await client.query('DELETE FROM evaluations WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    });
+  }
+
   async listEvaluations(q: EvaluationQuery): Promise<EvaluationPage> {
     const sql = buildListSql(q);
     if (!sql) return { items: [], total: 0 };

@@ -170,6 +170,26 @@ export function describeStoreConformance(api: StoreConformanceApi, name: string,
       await s.close();
     });
 
+    it('deletes an evaluation with its idempotency key and tracking ops, where the store can', async () => {
+      const s = await make();
+      // Optional in the interface: a store without it is not asked (eval-hub's hard_delete is refused).
+      if (s.deleteEvaluation) {
+        await s.createEvaluation(evaluation(1), 'key-1');
+        await s.createEvaluation(evaluation(2));
+        await s.appendTrackingOps('e001', [{ op: 'finish' }]);
+        await s.appendTrackingOps('e002', [{ op: 'finish' }]);
+        expect(await s.deleteEvaluation('e001')).toBe(true);
+        expect(await s.deleteEvaluation('e001')).toBe(false);
+        expect(await s.deleteEvaluation('\u0000')).toBe(false);
+        expect(await s.getEvaluation('e001')).toBeUndefined();
+        expect((await s.pendingTrackingOps()).map((o) => o.evaluationId)).toEqual(['e002']);
+        // The key is free again: it creates a new evaluation.
+        expect((await s.createEvaluation(evaluation(3), 'key-1')).created).toBe(true);
+        expect((await s.listEvaluations({ limit: 10 })).items.map((e) => e.id)).toEqual(['e003', 'e002']);
+      }
+      await s.close();
+    });
+
     it('stores user collections and lists unfinished evaluations', async () => {
       const s = await make();
       const c = { id: 'c', name: 'C', benchmarks: [], builtin: false };
