@@ -178,6 +178,65 @@ describe('eval-hub-compatible API', () => {
     expect((await http(s.url, 'DELETE', `/api/v1/evaluations/collections/${id}`)).status).toBe(204);
   });
 
+  it('gets one provider, replaces a collection whole, and tails logs by tail_lines', async () => {
+    const provider = await http(s.url, 'GET', '/api/v1/evaluations/providers/lm_evaluation_harness');
+    expect(provider.status).toBe(200);
+    expect(provider.body.resource.id).toBe('lm_evaluation_harness');
+    expect(provider.body.benchmarks.map((b: { id: string }) => b.id)).toContain('arc_easy');
+    expect(provider.body.benchmarks.every((b: { category?: string }) => Boolean(b.category))).toBe(true);
+    const unknown = await http(s.url, 'GET', '/api/v1/evaluations/providers/lm_eval');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toContain('lm_evaluation_harness');
+
+    const created = await http(s.url, 'POST', '/api/v1/evaluations/collections', {
+      json: {
+        name: 'Before',
+        category: 'reasoning',
+        description: 'to be replaced',
+        benchmarks: [{ id: 'arc_easy', provider_id: 'lm_evaluation_harness', weight: 2 }],
+      },
+    });
+    const cid = created.body.resource.id as string;
+    const replaced = await http(s.url, 'PUT', `/api/v1/evaluations/collections/${cid}`, {
+      json: {
+        name: 'After',
+        category: 'language',
+        benchmarks: [{ id: 'hellaswag', provider_id: 'lm_evaluation_harness', weight: 5 }],
+      },
+    });
+    expect(replaced.status).toBe(200);
+    const read = (await http(s.url, 'GET', `/api/v1/evaluations/collections/${cid}`)).body;
+    expect(read).toMatchObject({ name: 'After', category: 'language' });
+    expect(read.description ?? '').toBe(''); // a PUT replaces: what it leaves out is gone
+    expect(read.benchmarks).toMatchObject([{ id: 'hellaswag', weight: 5 }]);
+    expect((await http(s.url, 'DELETE', `/api/v1/evaluations/collections/${cid}`)).status).toBe(204);
+
+    const logged = await http(s.url, 'POST', '/api/v1/evaluations/jobs', {
+      json: job('tail-me', { steps: 5 }),
+    });
+    const id = logged.body.resource.id as string;
+    await s.hub.service.wait(id);
+    const lines = async (path: string): Promise<string[]> => {
+      const res = await fetch(`${s.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      return (await res.text()).trimEnd().split('\n');
+    };
+    const whole = await lines(`/api/v1/evaluations/jobs/${id}/logs`);
+    expect(whole[0]).toMatch(/^=== benchmark_index=0 benchmark_id=arc_easy /);
+    expect(whole.filter((l) => /^step \d\/5$/.test(l))).toHaveLength(5);
+    const last = await lines(`/api/v1/evaluations/jobs/${id}/logs?tail_lines=1`);
+    expect(last).toHaveLength(2); // the header and the benchmark's last line
+    expect(last[1]).toBe(whole.at(-1));
+    const one = await lines(`/api/v1/evaluations/jobs/${id}/benchmarks/0/logs?tail_lines=2`);
+    expect(one.slice(1)).toEqual(whole.slice(-2));
+    const badTail = await http(s.url, 'GET', `/api/v1/evaluations/jobs/${id}/logs?tail_lines=0`);
+    expect(badTail.status).toBe(400);
+    const badIndex = await http(s.url, 'GET', `/api/v1/evaluations/jobs/${id}/benchmarks/7/logs`);
+    expect(badIndex.status).toBe(404);
+    expect(badIndex.body.message).toContain('0 to 0');
+  });
+
   it("serves eval-hub's health and the same routes under /eval-hub", async () => {
     const health = await http(s.url, 'GET', '/eval-hub/api/v1/health');
     expect(health.status).toBe(200);

@@ -41,7 +41,15 @@ async function exercise(client: Client): Promise<void> {
   const providers = parse(await client.callTool({ name: 'discover_providers', arguments: {} }));
   expect(providers.map((p: { id: string }) => p.id)).toContain('lm_evaluation_harness');
 
-  const submit = async (score: number): Promise<string> => {
+  const rag = parse(await client.callTool({ name: 'list_benchmarks', arguments: { category: 'rag' } })) as {
+    id: string;
+    category: string;
+  }[];
+  expect(rag.map((b) => b.id).sort()).toEqual(['answer_relevancy', 'faithfulness']);
+  const collections = parse(await client.callTool({ name: 'list_collections', arguments: {} }));
+  expect(Array.isArray(collections)).toBe(true);
+
+  const submit = async (score: number, extra: Record<string, unknown> = {}): Promise<string> => {
     const r = await client.callTool({
       name: 'submit_evaluation',
       arguments: {
@@ -50,7 +58,7 @@ async function exercise(client: Client): Promise<void> {
           {
             benchmark_id: 'arc_easy',
             provider_id: 'lm_evaluation_harness',
-            config: { metrics: { acc: score } },
+            config: { metrics: { acc: score }, ...extra },
           },
         ],
         experiment: { name: 'mcp', tags: { via: 'mcp' } },
@@ -82,6 +90,18 @@ async function exercise(client: Client): Promise<void> {
     await client.callTool({ name: 'compare_evaluations', arguments: { evaluation_a: a, evaluation_b: b } }),
   );
   expect(cmp.metrics).toContainEqual({ metric: 'arc_easy.acc', a: 0.25, b: 0.75, delta: 0.5 });
+
+  // Cancel one that would run for a minute: the tool answers at once, the evaluation ends cancelled.
+  const slow = await submit(0.5, { durationMs: 60_000 });
+  const cancelled = (await client.callTool({
+    name: 'cancel_evaluation',
+    arguments: { evaluation_id: slow },
+  })) as ToolResult;
+  expect(cancelled.isError, JSON.stringify(cancelled)).toBeFalsy();
+  expect((await s.hub.service.wait(slow)).status).toBe('cancelled');
+  expect(
+    parse(await client.callTool({ name: 'get_evaluation', arguments: { evaluation_id: slow } })).status,
+  ).toBe('cancelled');
 
   const bad = (await client.callTool({
     name: 'submit_evaluation',

@@ -46,4 +46,17 @@ describe.each([
     expect(await store.getCollection('healthcare')).toBeUndefined();
     await store.close();
   });
+
+  it('replaces a collection whole: fields the replacement leaves out are gone, its creation time stays', async () => {
+    const store = makeStore();
+    const catalog = new CollectionCatalog(store, [builtin]);
+    const created = await catalog.create({ ...input('Before'), description: 'old text' });
+    const { id: _id, ...body } = input('After');
+    const replaced = await catalog.replace('nightly', body);
+    expect(replaced).toMatchObject({ id: 'nightly', name: 'After', builtin: false });
+    expect(replaced.description).toBeUndefined();
+    expect(replaced.created_at).toBe(created.created_at);
+    expect(await catalog.get('nightly')).toEqual(replaced);
+    await store.close();
+  });
 });

@@ -60,7 +60,14 @@ export class CollectionCatalog {
     if (this.builtin.has(id)) throw this.readOnly(id);
     const existing = await this.store.getCollection(id);
     if (!existing) throw new NotFoundError('Collection', id, 'Create it with POST /api/v1/collections.');
-    const c: Collection = { ...existing, ...input, id, builtin: false, updated_at: new Date().toISOString() };
+    // A replacement: what the body leaves out (a description, eval-hub's fields) is gone afterwards.
+    const c: Collection = {
+      ...input,
+      id,
+      builtin: false,
+      ...(existing.created_at ? { created_at: existing.created_at } : {}),
+      updated_at: new Date().toISOString(),
+    };
     await this.store.putCollection(c);
     return c;
   }
