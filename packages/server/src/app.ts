@@ -9,6 +9,7 @@ import { mountEvalHubCompat } from './compat/router.js';
 import { createMcpRouter } from './mcp/http.js';
 import { readJsonBody } from './body.js';
 import { cors } from './cors.js';
+import { addAcceptHandles } from './accept-handles.js';
 import { createHttpServer } from './http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { pluginHandlers, requestContext, requireApiKey } from './middleware.js';
@@ -136,6 +137,12 @@ export interface StartServerOptions {
    * the dropped handshakes are retried by the client after 1 s and 3 s.
    */
   backlog?: number;
+  /**
+   * Extra listening handles on the server's socket (default 7), so that 8 connections are accepted
+   * per event-loop turn instead of Node's one: a thousand clients connecting at once no longer wait
+   * seconds in the accept queue (see accept-handles.ts). 0 keeps Node's single handle.
+   */
+  acceptHandles?: number;
 }
 
 export interface RunningServer {
@@ -187,6 +194,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (ownsHub) await hub.close();
     throw err;
   }
+  const accept = await addAcceptHandles(server, options.acceptHandles ?? 7);
+  if (accept.count < (options.acceptHandles ?? 7))
+    hub.logger.warn(
+      { acceptHandles: accept.count },
+      'Could not add every extra accept handle; connections are accepted more slowly under load.',
+    );
   const address = server.address() as AddressInfo;
   const urlHost =
     host === '0.0.0.0' || host === '::' || host === ''
@@ -204,7 +217,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     app,
     close(closeOptions = {}) {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = Promise.all([
+          new Promise<void>((resolve) => server.close(() => resolve())),
+          accept.close(),
+        ]);
         app.evalhub.closeStreams();
         server.closeIdleConnections();
         // Keep-alive connections become idle as their last responses finish (event streams included).

@@ -7,10 +7,10 @@
  *   npx tsx tools/src/bench/load-compare.ts [--duration 8] [--warmup 2] [--connections 50,200,1000]
  *                                           [--threads 2] [--clients wrk,undici] [--no-go]
  *
- *   --with-unfair also runs ours with Node's defaults (fair dispatch off, listen backlog 511: how the
- *   server was before issue 19).
+ *   --with-unfair also runs ours with Node's defaults (fair dispatch off, listen backlog 511, one
+ *   accept handle: how the server was before issue 19).
  *   --ours-args='--backlog 511' passes arguments to our server (serve-scripted.ts: --requests-per-turn,
- *   --backlog), to measure a setting.
+ *   --backlog, --accept-handles), to measure a setting.
  *
  * Calls (each on an empty store but for what the POST scenario adds):
  * - ours: `GET /api/v1/evaluations?limit=20`, `GET /api/v1/evaluations/{id}`, `POST /api/v1/evaluations`
@@ -100,7 +100,7 @@ async function send(url: string, method: string, path: string, body?: string): P
 async function startOurs(requestsPerTurn?: number): Promise<Target> {
   const { url, child } = await startScriptedServer([
     ...(requestsPerTurn !== undefined ? ['--requests-per-turn', String(requestsPerTurn)] : []),
-    ...(requestsPerTurn === 0 ? ['--backlog', '511'] : []),
+    ...(requestsPerTurn === 0 ? ['--backlog', '511', '--accept-handles', '0'] : []),
     ...values['ours-args'].split(' ').filter(Boolean),
   ]);
   const body = JSON.stringify({

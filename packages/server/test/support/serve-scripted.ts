@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     'requests-per-turn': { type: 'string' },
     backlog: { type: 'string' },
+    'accept-handles': { type: 'string' },
   },
 });
 const dir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'evalhub-serve-'));
@@ -56,6 +57,7 @@ const server = await startServer({
     ? { requestsPerTurn: Number(values['requests-per-turn']) }
     : {}),
   ...(values.backlog !== undefined ? { backlog: Number(values.backlog) } : {}),
+  ...(values['accept-handles'] !== undefined ? { acceptHandles: Number(values['accept-handles']) } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url, dataDir: dir })}\n`);
 
