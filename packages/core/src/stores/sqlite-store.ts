@@ -9,8 +9,10 @@ import type {
   TrackingOp,
 } from '../extension-points/store.js';
 import type { Collection, Evaluation } from '../types.js';
+import { GroupCommit } from './group-commit.js';
 import { LatestSaves } from './latest-saves.js';
 import { decodeCursor, encodeCursor } from './query.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
@@ -23,95 +25,9 @@ export interface SqliteStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
-const SCHEMA_VERSION = 1;
-
-const MIGRATIONS: Record<number, string> = {
-  1: `
-    CREATE TABLE evaluations (
-      ordinal INTEGER PRIMARY KEY AUTOINCREMENT,
-      id TEXT NOT NULL UNIQUE,
-      status TEXT NOT NULL,
-      experiment TEXT,
-      model TEXT NOT NULL,
-      providers TEXT NOT NULL,
-      idempotency_key TEXT UNIQUE,
-      doc TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
-    );
-    CREATE INDEX evaluations_status ON evaluations(status, ordinal);
-    CREATE INDEX evaluations_experiment ON evaluations(experiment, ordinal);
-    CREATE INDEX evaluations_model ON evaluations(model, ordinal);
-    CREATE TABLE collections (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-    CREATE TABLE tracking_ops (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      evaluation_id TEXT NOT NULL,
-      op TEXT NOT NULL
-    );
-    CREATE INDEX tracking_ops_evaluation ON tracking_ops(evaluation_id, seq);
-  `,
-};
-
 interface EvalRow {
   ordinal: number;
   doc: string;
-}
-
-interface QueuedWrite {
-  write: () => unknown;
-  resolve: (value: unknown) => void;
-  reject: (reason: unknown) => void;
-}
-
-/**
- * Group commit: the writes issued during one turn of the event loop share one transaction, which
- * commits before any of their promises resolves (so an awaited write is as durable as before). Under
- * load this turns many small commits — each appending the same B-tree pages to the WAL again — into
- * one. A batch that fails is rolled back and its writes are retried one by one, so only the failing
- * write rejects.
- */
-class GroupCommit {
-  private queue: QueuedWrite[] = [];
-  private scheduled = false;
-
-  constructor(private readonly db: Database.Database) {}
-
-  run<T>(write: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  /** Commits everything queued; also called synchronously before the database closes. */
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    if (batch.length > 1) {
-      const results: unknown[] = [];
-      try {
-        this.db.transaction(() => {
-          for (const w of batch) results.push(w.write());
-        })();
-        batch.forEach((w, i) => w.resolve(results[i]));
-        return;
-      } catch {
-        // Rolled back as a whole: fall through and commit each write on its own.
-      }
-    }
-    for (const w of batch) {
-      try {
-        w.resolve(this.db.transaction(w.write)());
-      } catch (err) {
-        w.reject(err);
-      }
-    }
-  }
 }
 
 /**
