@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config/config.js';
 import { createHub, type Hub } from './hub.js';
-import { ProvidersToken } from './extension-points/provider.js';
 import { StoreToken } from './extension-points/store.js';
 import { TrackerToken } from './extension-points/tracker.js';
 import { ModelGateway } from './gateway/model-gateway.js';
@@ -40,7 +39,6 @@ describe('createHub', () => {
     expect(result.status).toBe('completed');
     expect(result.benchmarks[0]!.results!.metrics).toEqual({ score: 0.5 });
     // The extension points are in the hub's container under their tokens.
-    expect(h.container.resolveAll(ProvidersToken).map((p) => p.describe().id)).toEqual(['scripted']);
     expect(h.container.resolve(TrackerToken).name).toBe('none');
     expect(h.container.resolve(StoreToken).name).toBe('sqlite');
   });

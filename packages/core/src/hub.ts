@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { loadConfig, pluginOptionsFor, type HubConfig } from './config/config.js';
 import { isEvalHubError, PluginError } from './errors.js';
-import { ProvidersToken, type EvaluationProvider } from './extension-points/provider.js';
+import type { EvaluationProvider } from './extension-points/provider.js';
 import { RuntimeToken, type Runtime } from './extension-points/runtime.js';
 import { StoreToken, type EvaluationStore } from './extension-points/store.js';
 import { TrackerToken, type Tracker } from './extension-points/tracker.js';
@@ -27,6 +27,15 @@ import { JsonlTracker } from './trackers/jsonl-tracker.js';
 import { NoneTracker } from './trackers/none-tracker.js';
 import type { ComponentHealth, Evaluation, Health } from './types.js';
 import { CORE_VERSION } from './version.js';
+
+/** The trackers built into core, by the name `tracker` takes in the config; any other name is a plugin. */
+const BUILTIN_TRACKERS: Record<string, (options: Record<string, unknown>) => Tracker> = {
+  none: () => new NoneTracker(),
+  jsonl: (options) => new JsonlTracker({ path: String(options.path) }),
+};
+
+const builtinTracker = (name: string): ((options: Record<string, unknown>) => Tracker) | undefined =>
+  Object.hasOwn(BUILTIN_TRACKERS, name) ? BUILTIN_TRACKERS[name] : undefined;
 
 export type PluginInput = Plugin<unknown> | { plugin: Plugin<unknown>; options?: Record<string, unknown> };
 
@@ -85,7 +94,7 @@ export interface Hub {
 
 /**
  * Builds a hub from config and plugins: the composition root. Wires a child DI container with the
- * store, runtime, tracker and providers, and returns the EvaluationService with everything around it.
+ * store, runtime, tracker and provider registry, and returns the EvaluationService with everything around it.
  */
 export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   const config = options.config ?? loadConfig();
@@ -161,9 +170,8 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
       else await load(config.runtime.name, config.runtime.options, 'runtime');
     }
     if (!tracker) {
-      if (config.tracker.name === 'none') tracker = new NoneTracker();
-      else if (config.tracker.name === 'jsonl')
-        tracker = new JsonlTracker({ path: String(config.tracker.options.path) });
+      const builtin = builtinTracker(config.tracker.name);
+      if (builtin) tracker = builtin(config.tracker.options);
       else {
         try {
           await load(config.tracker.name, config.tracker.options, 'tracker');
@@ -233,7 +241,6 @@ export async function createHub(options: CreateHubOptions = {}): Promise<Hub> {
   container.register(LoggerToken, { useValue: logger });
   container.register(ServiceSettingsToken, { useValue: settings });
   container.register(ProviderRegistry, { useValue: providers });
-  for (const p of providers.providers()) container.register(ProvidersToken, { useValue: p });
   container.register(ModelResolver, {
     useValue: new ModelResolver(config.modelServers, new ModelUrlPolicy(config.modelUrlAllowedHosts)),
   });

@@ -85,7 +85,6 @@ export { resolvePluginOptions } from './plugins/plugin-options.js';
 export type { PluginOptionSources } from './plugins/plugin-options.js';
 
 // ---- Extension point: evaluation providers, and the RunContext they run in
-export { ProvidersToken } from './extension-points/provider.js';
 export type {
   ArtifactSpec,
   BenchmarkDescriptor,

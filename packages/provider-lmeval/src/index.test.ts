@@ -2,28 +2,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isPlugin, silentLogger } from '@evalhub/core';
-import type { EvaluationProvider, PluginContext } from '@evalhub/core';
+import { isPlugin } from '@evalhub/core';
+import type { HubInfo } from '@evalhub/core';
+import { createTestPluginContext } from '@evalhub/core/testing';
 import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
 import { benchmarkConfigSchema } from './options.js';
 
-function context(hub: Partial<PluginContext['hub']> = {}): {
-  ctx: PluginContext;
-  providers: EvaluationProvider[];
-} {
-  const providers: EvaluationProvider[] = [];
-  const ctx: PluginContext = {
-    logger: silentLogger(),
-    hub: { version: '0.1.0', dataDir: '/state', configDir: '/etc/evalhub', dataRoot: '/data', ...hub },
-    addProvider: (p) => providers.push(p),
-    setTracker: () => undefined,
-    setStore: () => undefined,
-    setRuntime: () => undefined,
-    addHttpHandler: () => undefined,
-    onClose: () => undefined,
-  };
-  return { ctx, providers };
-}
+// The hub facts the plugin sees (createTestPluginContext records the provider it adds).
+const HUB = { version: '0.1.0', dataDir: '/state', configDir: '/etc/evalhub', dataRoot: '/data' };
+const context = (hub: Partial<HubInfo> = {}) =>
+  createTestPluginContext({ kind: 'provider', hub: { ...HUB, ...hub } });
 
 describe('plugin manifest', () => {
   it('is a branded provider plugin with an options schema', () => {
@@ -47,7 +35,8 @@ describe('plugin manifest', () => {
   });
 
   it('registers one provider with the hub defaults, options winning', async () => {
-    const { ctx, providers } = context({ python: '/venv/bin/python' });
+    const ctx = context({ python: '/venv/bin/python' });
+    const { providers } = ctx;
     await plugin.register(ctx, {});
     expect(providers).toHaveLength(1);
     const provider = providers[0] as LmEvalProvider;
@@ -58,7 +47,7 @@ describe('plugin manifest', () => {
     });
 
     const second = context({ python: '/venv/bin/python' });
-    await plugin.register(second.ctx, { python: 'python3' });
+    await plugin.register(second, { python: 'python3' });
     expect(await (second.providers[0] as LmEvalProvider).health()).toMatchObject({ ok: true });
   });
 });

@@ -102,7 +102,7 @@ export function toErrorDetails(
         message = !at.endsWith('/tags')
           ? `Key '${String(p.propertyName)}' is not valid.`
           : /^(mlflow|evalhub)\./.test(String(p.propertyName))
-            ? `Tag key '${String(p.propertyName)}' is in the reserved '${String(p.propertyName).split('.')[0]}.' namespace (set by MLflow and the hub itself); rename the tag.`
+            ? `Tag key '${String(p.propertyName)}' is in the reserved '${String(p.propertyName).split('.')[0]}.' namespace (reserved for the tracker and the hub); rename the tag.`
             : `Tag key '${String(p.propertyName)}' is not valid: ${TAG_KEY_HELP}.`;
         break;
       case 'type':

@@ -1,4 +1,3 @@
-import type { InjectionToken } from 'tsyringe';
 import type { Logger } from '../logging.js';
 import type { Benchmark, BenchmarkSpec, ExperimentConfig, Progress, ResolvedModel } from '../types.js';
 import type { ExecRequest, ExecResult } from './runtime.js';
@@ -106,5 +105,3 @@ export interface EvaluationProvider {
   /** Optional readiness probe (e.g. Python tools importable), shown on the health endpoint. */
   health?(): Promise<{ ok: boolean; detail?: string }>;
 }
-
-export const ProvidersToken: InjectionToken<EvaluationProvider> = Symbol.for('evalhub.provider');

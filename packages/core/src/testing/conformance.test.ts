@@ -41,7 +41,7 @@ describe('conformance kit', () => {
         'provider id uses letters, digits, _ - .',
         'provider has a name',
         "benchmark 'x' is well formed",
-        'metrics are numbers with MLflow-valid names',
+        'metrics are numbers with tracker-valid names',
         'run() rejects when already cancelled',
       ]),
     );

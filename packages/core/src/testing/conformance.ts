@@ -62,7 +62,7 @@ export interface VerifyProviderOptions {
 /**
  * The provider conformance kit: checks the descriptor (ids, metrics, primary metric), request-time
  * validation, and — with `run` — a real run through core's RunContext and Runtime: metric names and
- * values MLflow accepts, and prompt refusal of an already-cancelled run. Throws ConformanceError
+ * values a tracker accepts, and prompt refusal of an already-cancelled run. Throws ConformanceError
  * listing every failed check.
  */
 export async function verifyProvider(
@@ -91,7 +91,7 @@ export async function verifyProvider(
       assert(Array.isArray(b.metrics) && b.metrics.length > 0, 'metrics must list at least one metric');
       assert(
         b.metrics.every((m) => KEY.test(m)),
-        'metric names must be valid MLflow keys',
+        'metric names must be valid tracker keys',
       );
       assert(
         !b.primary_metric || b.metrics.includes(b.primary_metric),
@@ -156,11 +156,11 @@ export async function verifyProvider(
       });
       if (outcome) {
         const o = outcome;
-        await c.check('metrics are numbers with MLflow-valid names', () => {
+        await c.check('metrics are numbers with tracker-valid names', () => {
           const entries = Object.entries(o.metrics);
           assert(entries.length > 0, 'no metrics');
           for (const [k, v] of entries) {
-            assert(KEY.test(k), `metric name '${k}' is not a valid MLflow key`);
+            assert(KEY.test(k), `metric name '${k}' is not a valid tracker key`);
             assert(typeof v === 'number', `metric '${k}' is not a number`);
           }
         });

@@ -13,7 +13,7 @@ export type {
   SearchExperimentsInput,
 } from './client.js';
 export { MlflowError } from './errors.js';
-export { optionsFromEnv, MlflowConfigError, DEFAULT_TRACKING_URI } from './options.js';
+export { optionsFromEnv, DEFAULT_TRACKING_URI } from './options.js';
 export type { MlflowClientOptions, MlflowTlsOptions, ClientLogger } from './options.js';
 export {
   DEFAULT_RETRY_POLICY,

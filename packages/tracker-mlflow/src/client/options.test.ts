@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MlflowConfigError, optionsFromEnv } from './options.js';
+import { ConfigError } from '@evalhub/core';
+import { optionsFromEnv } from './options.js';
 
 describe('optionsFromEnv', () => {
   it('defaults the tracking URI', () => {
@@ -37,6 +38,6 @@ describe('optionsFromEnv', () => {
   it('refuses a CA bundle together with insecure TLS', () => {
     expect(() =>
       optionsFromEnv({ MLFLOW_TRACKING_SERVER_CERT_PATH: '/ca.pem', MLFLOW_TRACKING_INSECURE_TLS: '1' }),
-    ).toThrow(MlflowConfigError);
+    ).toThrow(ConfigError);
   });
 });

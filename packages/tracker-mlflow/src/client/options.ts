@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { KeyPolicy } from './batch.js';
 import type { RetryPolicy } from './retry.js';
-import { resolvePluginOptions } from '@evalhub/core';
+import { ConfigError, hasErrorCode, resolvePluginOptions } from '@evalhub/core';
 import { clientOptionsFrom, mlflowSettingsManifest, type MlflowTrackerOptions } from '../tracker/options.js';
 
 /** Minimal structured logger (pino-compatible subset). The client never logs bodies or credentials. */
@@ -44,10 +44,6 @@ export interface MlflowClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export class MlflowConfigError extends Error {
-  override readonly name = 'MlflowConfigError';
-}
-
 export { DEFAULT_TRACKING_URI } from './defaults.js';
 
 /**
@@ -66,16 +62,19 @@ export { DEFAULT_TRACKING_URI } from './defaults.js';
  * | MLFLOW_WORKSPACE | workspace |
  * | MLFLOW_HTTP_REQUEST_MAX_RETRIES | retry.maxAttempts = value + 1 |
  * | MLFLOW_HTTP_REQUEST_TIMEOUT (seconds) | timeoutMs |
+ *
+ * Throws core's ConfigError (`config_invalid`) naming the variable that is wrong.
  */
 export function optionsFromEnv(env: Record<string, string | undefined>): MlflowClientOptions {
   let o: MlflowTrackerOptions;
   try {
     o = resolvePluginOptions(mlflowSettingsManifest, { env }) as MlflowTrackerOptions;
   } catch (err) {
-    throw new MlflowConfigError((err as Error).message, { cause: err });
+    if (hasErrorCode(err, 'config_invalid')) throw err;
+    throw new ConfigError((err as Error).message, { cause: err });
   }
   if (o.server_cert_path && o.insecure_tls) {
-    throw new MlflowConfigError(
+    throw new ConfigError(
       'MLFLOW_TRACKING_SERVER_CERT_PATH and MLFLOW_TRACKING_INSECURE_TLS cannot both be set: trust a CA or skip verification, not both',
     );
   }
