@@ -19,6 +19,18 @@ async function listening(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+function get(port: number): Promise<string> {
+  return new Promise((resolve, reject) =>
+    request({ port, host: '127.0.0.1', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end(),
+  );
+}
+
 /** The most connections the server accepted in one event-loop turn, after `n` clients queued up. */
 async function acceptsPerTurn(port: number, n: number): Promise<number> {
   let turn = 0;
@@ -58,22 +70,28 @@ describe('addAcceptHandles', () => {
   it('serves the connections the extra handles accept, and stops listening once closed', async () => {
     const port = await listening();
     extra = await addAcceptHandles(server!, 2);
-    const get = (): Promise<string> =>
-      new Promise((resolve, reject) =>
-        request({ port, host: '127.0.0.1', agent: false }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve(body));
-        })
-          .on('error', reject)
-          .end(),
-      );
-    expect(await Promise.all(Array.from({ length: 20 }, get))).toEqual(Array(20).fill('ok'));
+    expect(await Promise.all(Array.from({ length: 20 }, () => get(port)))).toEqual(Array(20).fill('ok'));
     await extra.close();
     extra = undefined;
     await new Promise((resolve) => server!.close(resolve));
     server = undefined;
-    await expect(get()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(get(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('loses no connection that arrives while the handles are being added', async () => {
+    const port = await listening();
+    const adding = addAcceptHandles(server!, 3);
+    const answers: Promise<string>[] = [];
+    let done = false;
+    void adding.then(() => (done = true));
+    // Clients keep connecting for the whole set-up (the helper process lives through it).
+    while (!done) {
+      answers.push(get(port));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    extra = await adding;
+    expect(answers.length).toBeGreaterThan(0);
+    expect(await Promise.all(answers)).toEqual(Array(answers.length).fill('ok'));
   });
 
   it('keeps the one handle when asked for none', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Server as NetServer, Socket } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 /** Extra listening handles on a server's socket; `close()` stops them and waits for their connections. */
 export interface AcceptHandles {
@@ -8,7 +8,8 @@ export interface AcceptHandles {
   close(): Promise<void>;
 }
 
-// The helper process: sends every handle it is given straight back.
+// The helper process: sends every handle it is given straight back. It receives the raw TCP handle
+// (not a net.Server), which it never listens on, so it cannot accept a connection meant for the hub.
 const ECHO = "process.on('message', (m, h) => process.send(m, h));";
 
 /**
@@ -63,7 +64,10 @@ function echoed(helper: ReturnType<typeof spawn>, server: NetServer, timeoutMs: 
   return new Promise<NetServer>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('the accept-handle helper did not answer')), timeoutMs);
     const onMessage = (_m: unknown, handle: unknown): void => {
-      if (handle) done(undefined, handle as NetServer);
+      if (!handle) return;
+      const copy = createServer();
+      copy.once('error', (err) => done(err));
+      copy.listen(handle as never, () => done(undefined, copy));
     };
     const onExit = (): void => done(new Error('the accept-handle helper exited'));
     function done(err?: Error, handle?: NetServer): void {
@@ -77,7 +81,10 @@ function echoed(helper: ReturnType<typeof spawn>, server: NetServer, timeoutMs: 
     helper.on('message', onMessage);
     helper.once('exit', onExit);
     helper.once('error', onExit);
-    helper.send('handle', server, (err) => {
+    // The native handle: sent as a net.Server, the helper would listen on it (Node's own conversion)
+    // and could take a connection while it lives.
+    const native = (server as unknown as { _handle: unknown })._handle;
+    helper.send('handle', native as NetServer, (err) => {
       if (err) done(err);
     });
   });
