@@ -35,7 +35,11 @@ export interface ExecRequest {
   outputs?: readonly string[];
   /** What the command needs, e.g. `{ requests: { cpu: '2', memory: '8Gi' }, limits: { 'nvidia.com/gpu': '1' } }`. */
   resources?: ExecResources;
-  /** Seconds the command may run; a remote runtime sets its own deadline from it. */
+  /**
+   * Seconds the command may run; a remote runtime sets its own deadline from it (a Kubernetes Job's
+   * `activeDeadlineSeconds`). Core sets it to the benchmark's timeout, or to the provider's when that
+   * is shorter; the local runtime ignores it, since core aborts the command at the timeout itself.
+   */
   timeoutSeconds?: number;
   /** Container image to run the command in, where a runtime runs containers (a provider's own image). */
   image?: string;

@@ -96,6 +96,7 @@ export class BenchmarkRunner {
           benchmarkId: b.benchmark_id,
           providerId: b.provider_id,
         },
+        timeoutSeconds: task.timeoutMs / 1000,
         logger: log,
         onProgress: (progress) => {
           b.progress = { ...progress, fraction: Math.min(1, Math.max(0, progress.fraction)) };

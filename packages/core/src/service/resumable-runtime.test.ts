@@ -26,7 +26,12 @@ class RemoteRuntime implements Runtime {
   readonly name = 'remote';
   readonly resumable = true;
   readonly cluster = new Map<string, { labels: ExecLabels; done: Promise<ExecResult>; finish: () => void }>();
-  readonly execs: { labels: ExecLabels | undefined; reattached: boolean; aborted?: unknown }[] = [];
+  readonly execs: {
+    labels: ExecLabels | undefined;
+    timeoutSeconds: number | undefined;
+    reattached: boolean;
+    aborted?: unknown;
+  }[] = [];
   readonly recoverCalls: Record<string, boolean>[] = [];
 
   async exec(request: ExecRequest): Promise<ExecResult> {
@@ -34,6 +39,7 @@ class RemoteRuntime implements Runtime {
     const key = `${labels.evaluationId}/${labels.benchmarkIndex}/${labels.attempt}`;
     const call: RemoteRuntime['execs'][number] = {
       labels: request.labels,
+      timeoutSeconds: request.timeoutSeconds,
       reattached: this.cluster.has(key),
     };
     this.execs.push(call);
@@ -149,5 +155,23 @@ describe('a resumable runtime (commands outlive the hub, like Kubernetes Jobs)',
     const final = await second.service.wait(evaluation.id);
     expect(final.status).toBe('completed');
     expect(final.benchmarks[0]!.attempts).toBe(1);
+  });
+
+  it("gets the benchmark's timeout with every exec (a Kubernetes Job's deadline comes from it)", async () => {
+    const dir = mkdtempSync(join(tempRoot, 'timeout-'));
+    const runtime = new RemoteRuntime();
+    const h = await makeHub(dir, runtime);
+    const { evaluation } = await h.service.submit({ ...request, timeout_seconds: 1234 });
+    await untilExecs(runtime, 1);
+    expect(runtime.execs[0]!.timeoutSeconds).toBe(1234);
+    runtime.cluster.get(`${evaluation.id}/0/1`)!.finish();
+    expect((await h.service.wait(evaluation.id)).status).toBe('completed');
+
+    // without one in the request: the hub's default benchmark timeout (24 h)
+    const { evaluation: second } = await h.service.submit(request);
+    await untilExecs(runtime, 2);
+    expect(runtime.execs[1]!.timeoutSeconds).toBe(24 * 3600);
+    runtime.cluster.get(`${second.id}/0/1`)!.finish();
+    expect((await h.service.wait(second.id)).status).toBe('completed');
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging.js';
+import type { ExecRequest, ExecResult, Runtime } from '../extension-points/runtime.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { artifactInfo, createRunContext, type ProducedArtifact } from './run-context.js';
 
@@ -35,5 +36,35 @@ describe('RunContext artifacts', () => {
       { name: 'arc_easy/results.json', size: 9, content_type: 'application/json' },
       { name: 'arc_easy/notes.txt', size: 5 },
     ]);
+  });
+});
+
+describe('RunContext exec', () => {
+  it("gives the runtime the benchmark's timeout, or the provider's when it is shorter", async () => {
+    const seen: (number | undefined)[] = [];
+    const runtime: Runtime = {
+      name: 'recording',
+      exec: async (request: ExecRequest): Promise<ExecResult> => {
+        seen.push(request.timeoutSeconds);
+        return { exitCode: 0, signal: null, aborted: false, durationMs: 0 };
+      },
+    };
+    const options = {
+      runtime,
+      signal: new AbortController().signal,
+      workDir: join(dir, 'work'),
+      artifactDir: join(dir, 'artifacts'),
+      artifactPrefix: 'arc_easy',
+      logFile: join(dir, 'exec.log'),
+      logger: silentLogger(),
+    };
+    const ctx = await createRunContext({ ...options, timeoutSeconds: 600 });
+    await ctx.exec({ command: 'true', args: [] });
+    await ctx.exec({ command: 'true', args: [], timeoutSeconds: 30 });
+    await ctx.exec({ command: 'true', args: [], timeoutSeconds: 900 });
+    const without = await createRunContext(options);
+    await without.exec({ command: 'true', args: [] });
+    await without.exec({ command: 'true', args: [], timeoutSeconds: 30 });
+    expect(seen).toEqual([600, 30, 600, undefined, 30]);
   });
 });

@@ -19,6 +19,11 @@ export interface RunContextOptions {
   logFile: string;
   /** Whose work the commands are: given to the runtime with every `exec` (see ExecRequest.labels). */
   labels?: ExecLabels;
+  /**
+   * The benchmark's timeout: given to the runtime with every `exec` (ExecRequest.timeoutSeconds), so
+   * a remote runtime sets its own deadline from it; a provider's shorter timeout wins.
+   */
+  timeoutSeconds?: number;
   logger: Logger;
   /** The model gateway's route for this benchmark (RunContext.gateway), when it is routed. */
   gateway?: { baseUrl: string; concurrency: number };
@@ -117,10 +122,15 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
     },
     exec: async (request) => {
       await logged;
+      const timeoutSeconds =
+        options.timeoutSeconds === undefined
+          ? request.timeoutSeconds
+          : Math.min(request.timeoutSeconds ?? Infinity, options.timeoutSeconds);
       return options.runtime.exec({
         ...request,
         logFile: request.logFile ?? ensureLogDir(),
         ...(options.labels ? { labels: options.labels } : {}),
+        ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
         signal: options.signal,
       });
     },
