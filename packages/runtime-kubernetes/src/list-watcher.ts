@@ -38,6 +38,10 @@ export class ListWatcher<T extends KubernetesObject> {
   private syncWaiters: (() => void)[] = [];
   /** Number of re-lists after errors (for tests and metrics). */
   resyncs = 0;
+  /** Lists issued so far (the first is 1); a list numbered above a count read earlier was issued after that read. */
+  listsStarted = 0;
+  /** Number of the list whose result the cache last took (0 before the first). */
+  listApplied = 0;
 
   constructor(private readonly o: ListWatcherOptions<T>) {
     this.retryDelay = o.retryMs?.first ?? 500;
@@ -77,6 +81,7 @@ export class ListWatcher<T extends KubernetesObject> {
   private async relist(resync: boolean): Promise<void> {
     if (this.stopped) return;
     let list: Awaited<ReturnType<ListWatcherOptions<T>['list']>>;
+    const number = ++this.listsStarted;
     try {
       this.o.onRequest?.();
       list = await this.o.list();
@@ -101,6 +106,7 @@ export class ListWatcher<T extends KubernetesObject> {
       this.o.onEvent('DELETED', old);
     }
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
+    this.listApplied = number;
     if (resync) this.resyncs++;
     this.synced = true;
     for (const w of this.syncWaiters.splice(0)) w();
@@ -111,40 +117,47 @@ export class ListWatcher<T extends KubernetesObject> {
   private async watch(): Promise<void> {
     if (this.stopped) return;
     let failed = false;
+    let controller: AbortController | undefined;
     this.o.onRequest?.();
-    const controller = await this.o.watch.watch(
-      this.o.path,
-      {
-        labelSelector: this.o.labelSelector,
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: this.o.timeoutSeconds,
-      },
-      (type: string, object: T & { code?: number }) => {
-        if (type === 'ERROR') {
-          // 410 Gone: the resourceVersion is too old; re-list
-          failed = true;
-          this.controller?.abort();
-          return;
-        }
-        const rv = object.metadata?.resourceVersion;
-        if (rv) this.resourceVersion = rv;
-        if (type === 'BOOKMARK') return;
-        const name = object.metadata?.name ?? '';
-        if (type === 'DELETED') this.cache.delete(name);
-        else this.cache.set(name, object);
-        this.o.onEvent(type as WatchEventType, object);
-      },
-      (err: unknown) => {
-        if (this.stopped) return;
-        if (err || failed) {
-          this.retry(err ?? new Error('watch expired (410 Gone)'));
-          return;
-        }
-        this.retryDelay = this.o.retryMs?.first ?? 500;
-        void this.watch();
-      },
-    );
+    try {
+      controller = await this.o.watch.watch(
+        this.o.path,
+        {
+          labelSelector: this.o.labelSelector,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: this.o.timeoutSeconds,
+        },
+        (type: string, object: T & { code?: number }) => {
+          if (type === 'ERROR') {
+            // 410 Gone: the resourceVersion is too old; re-list
+            failed = true;
+            (controller ?? this.controller)?.abort();
+            return;
+          }
+          const rv = object.metadata?.resourceVersion;
+          if (rv) this.resourceVersion = rv;
+          if (type === 'BOOKMARK') return;
+          const name = object.metadata?.name ?? '';
+          if (type === 'DELETED') this.cache.delete(name);
+          else this.cache.set(name, object);
+          this.o.onEvent(type as WatchEventType, object);
+        },
+        (err: unknown) => {
+          if (this.stopped) return;
+          if (err || failed) {
+            this.retry(err ?? new Error('watch expired (410 Gone)'));
+            return;
+          }
+          this.retryDelay = this.o.retryMs?.first ?? 500;
+          void this.watch();
+        },
+      );
+    } catch (err) {
+      // the request was never made (e.g. the token file is unreadable), so no `done` follows
+      this.retry(err);
+      return;
+    }
     if (this.stopped) controller.abort();
     else this.controller = controller;
   }

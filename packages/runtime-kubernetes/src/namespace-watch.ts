@@ -27,7 +27,13 @@ export class NamespaceWatch {
   readonly pods: ListWatcher<V1Pod>;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly podsByJob = new Map<string, Map<string, V1Pod>>();
-  private readonly seenJobs = new Set<string>();
+  /**
+   * The Jobs subscribers follow (see `expect`): whether the Job was seen in the cache, and how many
+   * Job lists had been issued when it was expected. Only a Job seen and then gone (a DELETED event,
+   * or missing from a re-list), or missing from a list issued after it was expected (it was created
+   * and deleted while the watch was down), counts as deleted: one merely not listed yet does not.
+   */
+  private readonly expected = new Map<string, { seen: boolean; listsBefore: number }>();
 
   constructor(o: {
     namespace: string;
@@ -38,6 +44,8 @@ export class NamespaceWatch {
     logger: Logger;
     timeoutSeconds: number;
     onRequest?: () => void;
+    /** First and largest delays before a re-list after an error (default 0.5 s, 30 s). */
+    retryMs?: { first: number; max: number };
   }) {
     const common = {
       watch: o.watch,
@@ -45,6 +53,7 @@ export class NamespaceWatch {
       timeoutSeconds: o.timeoutSeconds,
       logger: o.logger,
       ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+      ...(o.retryMs ? { retryMs: o.retryMs } : {}),
     };
     this.jobs = new ListWatcher<V1Job>({
       ...common,
@@ -52,7 +61,8 @@ export class NamespaceWatch {
       list: () => o.batch.listNamespacedJob({ namespace: o.namespace, labelSelector: o.labelSelector }),
       onEvent: (type, job) => {
         const name = job.metadata?.name ?? '';
-        if (type !== 'DELETED') this.seenJobs.add(name);
+        const expected = this.expected.get(name);
+        if (expected && type !== 'DELETED') expected.seen = true;
         this.notify(name);
       },
       onSynced: () => this.notifyAll(),
@@ -105,12 +115,28 @@ export class NamespaceWatch {
     const pods = [...(this.podsByJob.get(jobName)?.values() ?? [])].sort((a, b) =>
       String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')),
     );
-    return { job, pods, deleted: !job && this.seenJobs.has(jobName) };
+    return { job, pods, deleted: !job && this.isGone(jobName) };
   }
 
-  /** Marks a Job as known (created by us) so that its disappearance counts as a deletion. */
+  /**
+   * Marks a Job as existing on the cluster (created or found by us) so that its disappearance counts
+   * as a deletion: once it was seen and is gone, or once a list issued after this call lacks it.
+   */
   expect(jobName: string): void {
-    this.seenJobs.add(jobName);
+    const known = this.expected.get(jobName);
+    if (known) known.seen ||= this.jobs.get(jobName) !== undefined;
+    else
+      this.expected.set(jobName, {
+        seen: this.jobs.get(jobName) !== undefined,
+        listsBefore: this.jobs.listsStarted,
+      });
+  }
+
+  private isGone(jobName: string): boolean {
+    const e = this.expected.get(jobName);
+    if (!e) return false;
+    // A list issued before the Job was created may lack it; its ADDED event is still to come.
+    return e.seen || this.jobs.listApplied > e.listsBefore;
   }
 
   subscribe(jobName: string, listener: Listener): () => void {
@@ -122,7 +148,7 @@ export class NamespaceWatch {
       set.delete(listener);
       if (set.size === 0) {
         this.listeners.delete(jobName);
-        this.seenJobs.delete(jobName);
+        this.expected.delete(jobName);
       }
     };
   }
