@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@evalhub/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFixtureModelServer, type FixtureModelServer } from '../src/fixture-model/index.js';
 import { freePort, repoRoot } from '../src/mlflow/launcher.js';
@@ -49,16 +50,6 @@ async function podmanOk(...args: string[]): Promise<string> {
   const r = await podman(...args);
   if (r.code !== 0) throw new Error(`podman ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
   return r.stdout.trim();
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 interface Evaluation {
@@ -146,10 +137,11 @@ describe.runIf(enabled)('the eval-hub image (podman, read-only, non-root)', () =
       'eval-hub:latest',
     );
     started = true;
-    await until('the hub in the container to answer /api/v1/health', 180_000, async () => {
-      const res = await fetch(`${hub}/api/v1/health`);
-      return res.status === 200 ? true : undefined;
-    }).catch(async (err: Error) => {
+    await until(
+      'the hub in the container to answer /api/v1/health',
+      async () => (await fetch(`${hub}/api/v1/health`)).status === 200,
+      { timeoutMs: 180_000, intervalMs: 250, retryErrors: true },
+    ).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await containerLogs()}`);
     });
     startupMs = Date.now() - t0;
@@ -206,11 +198,15 @@ describe.runIf(enabled)('the eval-hub image (podman, read-only, non-root)', () =
     });
     const created = (await res.json()) as Evaluation;
     expect(res.status, JSON.stringify(created)).toBe(202);
-    const done = await until('the evaluation to finish and its MLflow run to sync', 600_000, async () => {
-      const e = (await (await fetch(`${hub}/api/v1/evaluations/${created.id}`)).json()) as Evaluation;
-      const finished = ['completed', 'failed', 'partially_failed', 'cancelled'].includes(e.status);
-      return finished && e.tracking.state !== 'pending' ? e : undefined;
-    });
+    const done = await until(
+      'the evaluation to finish and its MLflow run to sync',
+      async () => {
+        const e = (await (await fetch(`${hub}/api/v1/evaluations/${created.id}`)).json()) as Evaluation;
+        const finished = ['completed', 'failed', 'partially_failed', 'cancelled'].includes(e.status);
+        return finished && e.tracking.state !== 'pending' ? e : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 250, retryErrors: true },
+    );
     expect(done.status, JSON.stringify(done)).toBe('completed');
     expect(done.tracking.state, done.tracking.last_error).toBe('synced');
     const metrics = done.benchmarks[0]?.results?.metrics ?? {};

@@ -1,68 +1,17 @@
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evaluation } from '@evalhub/core';
+import { until } from '@evalhub/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolvePython, repoRoot } from '../src/index.js';
 import { startHubProcess, type HubProcess } from '../src/testing/hub-process.js';
+import { api } from './hub-api.js';
+import { groupMembers, processesMentioning } from './processes.js';
 
 // Real parts: `evalhub serve` as a process, the real lm-eval provider and engine; the fixture model
 // server (stands in for model weights) hangs every request, so lm-eval waits on the model server.
-
-interface Proc {
-  pid: number;
-  pgid: number;
-}
-
-/** Live (not zombie) processes matching `match`, from /proc. */
-function processes(match: (cmdline: string, pgid: number) => boolean): Proc[] {
-  const found: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') continue;
-      if (!match(readFileSync(`/proc/${entry}/cmdline`, 'utf8'), Number(fields[2]))) continue;
-      found.push({ pid: Number(entry), pgid: Number(fields[2]) });
-    } catch {
-      // ended while we looked
-    }
-  }
-  return found;
-}
-
-const processesMentioning = (needle: string): Proc[] => processes((cmdline) => cmdline.includes(needle));
-const groupMembers = (pgid: number): Proc[] => processes((_, g) => g === pgid);
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 240_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function api<T>(
-  hub: HubProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${hub.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
 
 let top: string;
 let config: string;
@@ -127,8 +76,8 @@ describe('a hub that is SIGKILLed while lm-eval waits on the model server', () =
     // The engine dies with the hub: nothing of attempt 1 is left running.
     await until(
       'attempt 1 to end',
-      () => (processesMentioning(join(workRoot, '0-arc_easy', 'attempt-1')).length === 0 ? true : undefined),
-      60_000,
+      () => processesMentioning(join(workRoot, '0-arc_easy', 'attempt-1')).length === 0,
+      { timeoutMs: 60_000 },
     );
     for (const { pgid } of attempt1) expect(groupMembers(pgid)).toEqual([]);
 

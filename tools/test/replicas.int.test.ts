@@ -3,17 +3,17 @@ import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Evaluation, EvaluationLogs } from '@evalhub/core';
+import { until } from '@evalhub/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { restartPostgres } from '../src/postgres/launcher.js';
+import { api } from './hub-api.js';
+import { processesMentioning } from './processes.js';
 import {
-  api,
   arcRequest,
   mlflowRuns,
-  processesMentioning,
   quickRequest,
   readEvents,
   startReplica,
-  until,
   workRoot,
   type ClusterOptions,
   type Replica,

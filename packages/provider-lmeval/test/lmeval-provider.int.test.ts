@@ -15,7 +15,7 @@ import {
   silentLogger,
 } from '@evalhub/core';
 import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
-import { verifyProvider } from '@evalhub/core/testing';
+import { until, verifyProvider } from '@evalhub/core/testing';
 import { resolvePython } from '@evalhub/tools';
 import lmEvalPlugin, { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
 
@@ -114,18 +114,6 @@ function groupAlive(pgid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 240_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -368,9 +356,8 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
     );
     run.catch(() => undefined);
     // wait until lm-eval is sending requests (its own progress bar), then cancel
-    await waitFor(
-      () => h.progress.some((p) => p.message === 'Requesting API' && (p.completed ?? 0) > 0),
-      'lm-eval requests',
+    await until('lm-eval requests', () =>
+      h.progress.some((p) => p.message === 'Requesting API' && (p.completed ?? 0) > 0),
     );
     const running = processesMentioning(h.workDir);
     expect(running.length).toBeGreaterThan(0);
@@ -394,7 +381,7 @@ describe('LmEvalProvider with real lm-eval against the fixture model server', ()
       h.ctx,
     );
     run.catch(() => undefined);
-    await waitFor(() => processesMentioning(h.workDir).length > 0, 'lm-eval to start');
+    await until('lm-eval to start', () => processesMentioning(h.workDir).length > 0);
     const running = processesMentioning(h.workDir);
     await expect(run).rejects.toMatchObject({
       code: 'benchmark_aborted',

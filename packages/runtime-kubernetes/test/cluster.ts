@@ -1,4 +1,5 @@
 import { applyHubRbac } from '@evalhub/tools';
+import { until as untilValue } from '@evalhub/core/testing';
 import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,17 +68,10 @@ export async function createTestNamespace(
   };
 }
 
-/** Waits until `check` returns a value (polling the API server read-back; no fixed sleeps). */
-export async function until<T>(
+/** Waits until `check` returns a value, polling the API server's read-back (a failed read is "not yet"). */
+export const until = <T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+): Promise<Exclude<T, undefined | false>> =>
+  untilValue(what, check, { timeoutMs, retryErrors: true, intervalMs: 200 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@evalhub/core/testing';
 import { faultyNetwork, startMlflowServer, type MlflowServer } from '@evalhub/tools';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MlflowClient } from '../src/index.js';
@@ -20,20 +21,6 @@ const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-}
 
 describe('MLflow stopped mid-evaluation, then restarted', () => {
   it('keeps the tracking in the durable outbox across a hub restart and loses nothing', async () => {
@@ -71,13 +58,13 @@ describe('MLflow stopped mid-evaluation, then restarted', () => {
       experiment: { name: `outage-${randomUUID().slice(0, 8)}`, tags: { scenario: 'outage' } },
     });
     // The run exists in MLflow before the outage.
-    await waitFor('the MLflow run', async () => (await first.hub.service.get(evaluation.id)).tracking.run_id);
+    await until('the MLflow run', async () => (await first.hub.service.get(evaluation.id)).tracking.run_id);
     await server.stop();
 
     await writeFile(gate, 'go');
     const finished = await first.hub.service.wait(evaluation.id);
     expect(finished.status).toBe('completed'); // the evaluation never depended on MLflow
-    const pending = await waitFor('a failed delivery', async () => {
+    const pending = await until('a failed delivery', async () => {
       const e = await first.hub.service.get(evaluation.id);
       return e.tracking.last_error && (e.tracking.pending_operations ?? 0) > 0 ? e : undefined;
     });
@@ -177,7 +164,7 @@ describe('MLflow refusing the closing log-batch', () => {
       experiment: { name: `closing-${randomUUID().slice(0, 8)}` },
     });
     // The client's retry and at least one of the outbox's: the finish has been tried and failed.
-    await waitFor('the closing batch to be refused twice', async () =>
+    await until('the closing batch to be refused twice', async () =>
       refusedClosing >= 3 ? true : undefined,
     );
     const pending = await h.hub.service.get(done.id);

@@ -9,6 +9,7 @@ import { MemoryStore } from '../stores/memory-store.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
 import { sampleEvaluation } from '../testing/conformance.js';
 import { RecordingTracker } from '../testing/recording-tracker.js';
+import { until } from '../testing/until.js';
 import type { Evaluation } from '../types.js';
 import { SharedBackoff } from './tracking-backoff.js';
 import { ARTIFACTS_NOT_STORED_TAG } from './tracking-delivery.js';
@@ -18,15 +19,8 @@ const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
 
 const fast = { trackingBaseDelayMs: 20, trackingMaxDelayMs: 40 };
-
-/** Waits (polling real state) until `check` holds. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 5));
-  }
-}
+/** Polls often: the outbox's backoffs here are tens of milliseconds. */
+const poll = { timeoutMs: 10_000, intervalMs: 5 };
 
 const ts = 1_700_000_000_000;
 const lifecycle = (i = 0): TrackingOp[] => [
@@ -46,7 +40,7 @@ async function stored(store: MemoryStore | SqliteStore, overrides: Partial<Evalu
 }
 
 async function synced(store: MemoryStore | SqliteStore, id: string) {
-  await until(async () => (await store.getEvaluation(id))?.tracking.state === 'synced', `${id} synced`);
+  await until(`${id} synced`, async () => (await store.getEvaluation(id))?.tracking.state === 'synced', poll);
   return (await store.getEvaluation(id))!;
 }
 
@@ -82,7 +76,7 @@ describe('TrackingOutbox', () => {
     const release = tracker.hold();
     const evaluations = await Promise.all(Array.from({ length: 6 }, () => stored(store)));
     for (const [i, e] of evaluations.entries()) await outbox.enqueue(e.id, lifecycle(i));
-    await until(() => tracker.calls.length >= 2, 'the first deliveries');
+    await until('the first deliveries', () => tracker.calls.length >= 2, poll);
     expect(new Set(tracker.calls.map((c) => c.evaluationId)).size).toBe(2);
     release();
     for (const e of evaluations) await synced(store, e.id);
@@ -103,7 +97,11 @@ describe('TrackingOutbox', () => {
     tracker.failNext('startRun', new Error('connect ECONNREFUSED'), 1);
     const a = await stored(store);
     await outbox.enqueue(a.id, lifecycle());
-    await until(async () => (await store.getEvaluation(a.id))!.tracking.last_error !== undefined, 'failure');
+    await until(
+      'failure',
+      async () => (await store.getEvaluation(a.id))!.tracking.last_error !== undefined,
+      poll,
+    );
     const failedAt = Date.now();
     expect((await store.getEvaluation(a.id))!.tracking).toMatchObject({
       state: 'pending',
@@ -132,7 +130,7 @@ describe('TrackingOutbox', () => {
     const e = await stored(store);
     const other = await stored(store);
     await outbox.enqueue(e.id, lifecycle());
-    await until(async () => (await store.getEvaluation(e.id))!.tracking.state === 'failed', 'failed');
+    await until('failed', async () => (await store.getEvaluation(e.id))!.tracking.state === 'failed', poll);
     expect((await store.getEvaluation(e.id))!.tracking).toMatchObject({
       state: 'failed',
       last_error: 'experiment name held by a deleted one',
@@ -160,7 +158,11 @@ describe('TrackingOutbox', () => {
     const e = await stored(store);
     tracker.failNext('finish', new Error('socket hang up'));
     await outbox.enqueue(e.id, lifecycle());
-    await until(async () => (await store.getEvaluation(e.id))!.tracking.last_error !== undefined, 'failure');
+    await until(
+      'failure',
+      async () => (await store.getEvaluation(e.id))!.tracking.last_error !== undefined,
+      poll,
+    );
     await outbox.close();
     await store.close();
     expect(tracker.callsOf(e.id)).toEqual(['startRun', 'logArtifact', 'logArtifact', 'finish']);
@@ -195,7 +197,11 @@ describe('TrackingOutbox', () => {
     );
     const e = await stored(store);
     await outbox.enqueue(e.id, lifecycle().slice(0, 4));
-    await until(async () => (await store.getEvaluation(e.id))!.tracking.last_error !== undefined, 'refusal');
+    await until(
+      'refusal',
+      async () => (await store.getEvaluation(e.id))!.tracking.last_error !== undefined,
+      poll,
+    );
     expect(await store.countPendingTrackingOps()).toBe(1);
     await outbox.enqueue(e.id, lifecycle().slice(4));
     const after = await synced(store, e.id);

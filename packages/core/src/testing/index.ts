@@ -22,3 +22,5 @@ export type { TestPluginContext, TestPluginContextOptions } from './plugin-conte
 export { createTestHub } from './test-hub.js';
 export type { TestHub, TestHubOptions } from './test-hub.js';
 export type { RecordedCall, RecordedMethod, RecordingTrackerOptions } from './recording-tracker.js';
+export { until } from './until.js';
+export type { UntilOptions } from './until.js';
