@@ -24,13 +24,7 @@ export {
   describeError,
 } from './errors.js';
 export type { NotFoundSubject } from './errors.js';
-export {
-  defineErrorCodes,
-  registerErrorCodes,
-  errorCodeSpec,
-  registeredErrorCodes,
-  statusForCode,
-} from './error-codes.js';
+export { defineErrorCodes, registerErrorCodes, registeredErrorCodes, statusForCode } from './error-codes.js';
 export type {
   CodeWhere,
   CodeWithStatus,
@@ -48,13 +42,7 @@ export type { ErrorDetail, EvalHubErrorOptions } from './errors.js';
 export type * from './types.js';
 /** The HTTP contract's operations, generated from the OpenAPI document (typed clients build on them). */
 export type { paths as ApiPaths, operations as ApiOperations } from './generated/openapi.js';
-export {
-  EVALUATION_STATUSES,
-  isTerminalBenchmark,
-  isTerminalEvaluation,
-  TERMINAL_BENCHMARK_STATUSES,
-  TERMINAL_EVALUATION_STATUSES,
-} from './types.js';
+export { EVALUATION_STATUSES, isTerminalEvaluation } from './types.js';
 export { openApiDocument, assertValid, compileSchema, toErrorDetails } from './contract/validator.js';
 export { compareEvaluations, DEFAULT_TOLERANCE } from './comparison.js';
 
@@ -170,11 +158,11 @@ export type {
   ModelGatewayOptions,
   RouteRequest,
 } from './gateway/model-gateway.js';
-export { PERF_METRIC_NAMES, perfData, perfMetrics } from './gateway/perf-stats.js';
+export { perfMetrics } from './gateway/perf-stats.js';
 export type { PerfStats } from './gateway/perf-stats.js';
 export { CACHE_HEADER } from './gateway/proxy-server.js';
-export { DEFAULT_ADAPTIVE_LIMIT } from './gateway/adaptive-limit.js';
+
+/** Types in ModelGateway's signatures (its `limit` and `retry` options, `limiterState()`). */
 export type { AdaptiveLimitOptions, LimitState } from './gateway/adaptive-limit.js';
 export type { ServerLimiterState } from './gateway/server-limiter.js';
-export { DEFAULT_RETRY } from './gateway/retry-policy.js';
 export type { RetryOptions } from './gateway/retry-policy.js';
