@@ -36,6 +36,9 @@ export function normalize(text: string): string {
  * OpenAI-compatible chat endpoint and scores the share of answers that match exactly (normalised).
  */
 export class ExactMatchProvider implements EvaluationProvider {
+  /** Its requests go to `ctx.gateway.baseUrl` when the hub gives one (docs/model-gateway.md). */
+  readonly usesModelGateway = true;
+
   constructor(private readonly options: ExactMatchOptions) {}
 
   describe(): ProviderDescriptor {
@@ -125,6 +128,10 @@ export class ExactMatchProvider implements EvaluationProvider {
       temperature?: number;
       max_tokens?: number;
     };
+    // Through the hub's model gateway when it routes this benchmark: the gateway adds the API key and
+    // limits the requests in flight to what the model server takes, so ask as many at once as it allows.
+    const baseUrl = ctx.gateway?.baseUrl ?? task.model.url;
+    const concurrency = ctx.gateway?.concurrency ?? this.options.concurrency ?? 4;
     const answers: { question: string; expected: string; answer: string | null; match: boolean }[] =
       new Array(rows.length);
     let next = 0;
@@ -133,7 +140,7 @@ export class ExactMatchProvider implements EvaluationProvider {
       while (next < rows.length) {
         const i = next++;
         const row = rows[i]!;
-        const res = await fetch(`${task.model.url}/chat/completions`, {
+        const res = await fetch(`${baseUrl}/chat/completions`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -163,7 +170,7 @@ export class ExactMatchProvider implements EvaluationProvider {
         ctx.progress({ fraction: done / rows.length, completed: done, total: rows.length });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
     await ctx.artifact({
       name: 'answers.jsonl',
       content: answers.map((a) => JSON.stringify(a)).join('\n') + '\n',

@@ -83,6 +83,8 @@ describe('example third-party provider', () => {
       });
       expect(e.status).toBe('completed');
       expect(e.benchmarks[0]!.results!.metrics).toEqual({ exact_match: 3 / 4, answered: 1 });
+      // it opts into the model gateway, so its four questions went through it and were counted
+      expect(e.benchmarks[0]!.perf).toMatchObject({ requests: 4, errors: 0 });
       await expect(
         hub.service.submit({
           model: { server: 'fixture', name: 'f' },
