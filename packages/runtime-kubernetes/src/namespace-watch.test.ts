@@ -233,6 +233,28 @@ describe('NamespaceWatch: a Job not listed yet is not deleted; one deleted while
   });
 });
 
+describe('NamespaceWatch pods', () => {
+  it('orders a Job’s pods by creation time, listed (a Date) and watched (a string) alike', async () => {
+    const server = new FakeServer();
+    const first = pod('eh-5', 'Failed');
+    first.metadata = {
+      ...first.metadata,
+      name: 'eh-5-a',
+      creationTimestamp: new Date('2026-12-04T19:00:00Z'),
+    };
+    server.apply(PODS, 'ADDED', first, false);
+    const w = await startWatch(server);
+    const second = pod('eh-5', 'Running');
+    second.metadata = {
+      ...second.metadata,
+      name: 'eh-5-b',
+      creationTimestamp: '2026-12-04T19:00:05Z' as unknown as Date,
+    };
+    server.apply(PODS, 'ADDED', second);
+    expect(w.view('eh-5').pods.map((p) => p.metadata?.name)).toEqual(['eh-5-a', 'eh-5-b']);
+  });
+});
+
 /** Waits for a condition the watch's own timers make true (its re-list after the 1 ms retry). */
 async function until(check: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -112,9 +112,9 @@ export class NamespaceWatch {
 
   view(jobName: string): JobView {
     const job = this.jobs.get(jobName);
-    const pods = [...(this.podsByJob.get(jobName)?.values() ?? [])].sort((a, b) =>
-      String(a.metadata?.creationTimestamp ?? '').localeCompare(String(b.metadata?.creationTimestamp ?? '')),
-    );
+    // a listed pod's creationTimestamp is a Date, a watched one's the API server's string: compare times
+    const created = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime() || 0;
+    const pods = [...(this.podsByJob.get(jobName)?.values() ?? [])].sort((a, b) => created(a) - created(b));
     return { job, pods, deleted: !job && this.isGone(jobName) };
   }
 
