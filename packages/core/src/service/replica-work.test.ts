@@ -1,0 +1,382 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConflictError, LeaseLostError } from '../errors.js';
+import type {
+  ClaimOptions,
+  EvaluationLease,
+  EvaluationLeases,
+  TrackingOp,
+} from '../extension-points/store.js';
+import type {
+  BenchmarkOutcome,
+  BenchmarkTask,
+  EvaluationProvider,
+  RunContext,
+} from '../extension-points/provider.js';
+import { silentLogger } from '../logging.js';
+import { LocalRuntime } from '../runtime/local-runtime.js';
+import { MemoryStore } from '../stores/memory-store.js';
+import { NoneTracker } from '../trackers/none-tracker.js';
+import { sampleEvaluation } from '../testing/conformance.js';
+import { RecordingTracker } from '../testing/recording-tracker.js';
+import { ScriptedProvider } from '../testing/scripted-provider.js';
+import type { BenchmarkRun, Evaluation } from '../types.js';
+import { BenchmarkLogs } from './benchmark-logs.js';
+import { BenchmarkRunner } from './benchmark-runner.js';
+import { EvaluationRunner } from './evaluation-runner.js';
+import { evaluationScheduler } from './evaluation-scheduler.js';
+import { EvaluationTracking } from './evaluation-tracking.js';
+import { EventHub } from './event-hub.js';
+import { LiveEvaluations } from './live-evaluations.js';
+import { ModelResolver } from './model-resolver.js';
+import { ProviderRegistry } from './provider-registry.js';
+import { ReplicaWork } from './replica-work.js';
+import { TrackingOutbox } from './tracking-outbox.js';
+import { Workspace } from './workspace.js';
+
+/** How long a state the units reach asynchronously is waited for (a slow CI machine). */
+const eventually = { timeout: 10_000, interval: 5 };
+
+/**
+ * A memory store with the lease semantics of EvaluationLeases (see store-postgres' leases.ts): an
+ * evaluation needs an owner while unfinished or with tracking ops journaled; leased writes are
+ * fenced by owner, token and expiry.
+ */
+class LeasedMemoryStore extends MemoryStore {
+  readonly rows = new Map<string, { owner?: string; token: number; until: number }>();
+  readonly leases: EvaluationLeases;
+
+  constructor() {
+    super();
+    const row = (id: string) => {
+      let r = this.rows.get(id);
+      if (!r) this.rows.set(id, (r = { token: 0, until: 0 }));
+      return r;
+    };
+    const held = (l: EvaluationLease): void => {
+      const r = this.rows.get(l.evaluationId);
+      if (!r || r.owner !== l.owner || r.token !== l.token || r.until <= Date.now())
+        throw new LeaseLostError(l.evaluationId, l.token, 'another replica holds it');
+    };
+    const lease = (id: string) => {
+      const r = row(id);
+      return { evaluationId: id, owner: r.owner!, token: r.token, expiresAt: new Date(r.until) };
+    };
+    this.leases = {
+      claim: async (owner: string, o: ClaimOptions) => {
+        const needWork = [
+          ...(await this.listUnfinished()).map((e) => e.id),
+          ...(await this.pendingTrackingOps()).map((op) => op.evaluationId),
+        ];
+        const out: EvaluationLease[] = [];
+        for (const id of new Set(needWork)) {
+          const r = row(id);
+          if (out.length >= o.limit || (o.ids && !o.ids.includes(id))) continue;
+          if (r.owner && r.until > Date.now() && !(o.takeOver && o.ids)) continue;
+          Object.assign(r, { owner, token: r.token + 1, until: Date.now() + o.leaseMs });
+          out.push(lease(id));
+        }
+        return out;
+      },
+      renew: async (l, leaseMs) => {
+        held(l);
+        row(l.evaluationId).until = Date.now() + leaseMs;
+        return lease(l.evaluationId);
+      },
+      release: async (l) => {
+        const r = this.rows.get(l.evaluationId);
+        if (r?.owner === l.owner && r.token === l.token) r.owner = undefined;
+      },
+      current: async (id) => (this.rows.get(id)?.owner ? lease(id) : undefined),
+      saveEvaluation: async (l, e) => (held(l), this.saveEvaluation(e)),
+      appendTrackingOps: async (l, ops) => (held(l), this.appendTrackingOps(l.evaluationId, ops)),
+      completeTrackingOps: async (l, seqs) => (held(l), this.completeTrackingOps(seqs)),
+    };
+  }
+
+  /** Another replica holds `id` (`expired`: a replica that died). */
+  heldElsewhere(id: string, expired = false): void {
+    const r = this.rows.get(id) ?? { token: 0, until: 0 };
+    this.rows.set(id, { owner: 'other', token: r.token + 1, until: Date.now() + (expired ? -1 : 60_000) });
+  }
+
+  owner(id: string): string | undefined {
+    return this.rows.get(id)?.owner;
+  }
+}
+
+/** A provider whose benchmarks run until the test ends them, or until their signal aborts. */
+class HeldProvider implements EvaluationProvider {
+  readonly runs: { task: BenchmarkTask; ctx: RunContext; end: (o: BenchmarkOutcome) => void }[] = [];
+  private waiters: (() => void)[] = [];
+  describe() {
+    return {
+      id: 'held',
+      name: 'Held',
+      benchmarks: [{ id: 'h', name: 'h', category: 't', metrics: ['score'] }],
+    };
+  }
+  async started(n: number) {
+    while (this.runs.length < n) await new Promise<void>((ok) => this.waiters.push(ok));
+    return this.runs;
+  }
+  run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
+    return new Promise((ok, fail) => {
+      ctx.signal.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+      this.runs.push({ task, ctx, end: ok });
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+}
+
+const dirs: string[] = [];
+const works: ReplicaWork[] = [];
+afterEach(async () => {
+  await Promise.all(works.splice(0).map((w) => w.close()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const bench = (benchmark_id: string, provider_id = 'scripted', patch: Partial<BenchmarkRun> = {}) =>
+  ({
+    benchmark_id,
+    provider_id,
+    config: {},
+    status: 'pending',
+    progress: { fraction: 0 },
+    attempts: 0,
+    ...patch,
+  }) satisfies BenchmarkRun;
+
+const unfinished = (benchmarks: BenchmarkRun[], patch: Partial<Evaluation> = {}) =>
+  sampleEvaluation({ status: 'pending', started_at: undefined, benchmarks, ...patch });
+
+/** One replica wired the way EvaluationService wires it, over the leased memory store. */
+async function replica(
+  store: LeasedMemoryStore,
+  o: { maxConcurrent?: number; tracker?: RecordingTracker } = {},
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'evalhub-replica-work-'));
+  dirs.push(dir);
+  const logger = silentLogger();
+  const events = new EventHub();
+  const held = new HeldProvider();
+  const providers = new ProviderRegistry();
+  providers.add(new ScriptedProvider());
+  providers.add(held);
+  const outbox = new TrackingOutbox(store, o.tracker ?? new NoneTracker(), logger, {
+    trackingBaseDelayMs: 20,
+  });
+  const maxConcurrentEvaluations = o.maxConcurrent ?? 2;
+  const work = new ReplicaWork({
+    store,
+    hubEvents: events,
+    providers,
+    logger,
+    leaseMs: 60_000,
+    maxConcurrentEvaluations,
+    maxAttempts: 3,
+    resumable: false,
+    trackingEnabled: outbox.enabled,
+  });
+  works.push(work);
+  const live = new LiveEvaluations(work.documents, events, (id, ev) => work.published(id, ev));
+  outbox.connect({
+    getEvaluation: async (id) => live.snapshot(id) ?? store.getEvaluation(id),
+    updateTracking: (id, patch) => live.updateTracking(id, patch),
+    ...work.trackingHost,
+  });
+  const tracking = new EvaluationTracking(outbox, outbox.enabled, logger);
+  const workspace = new Workspace(dir);
+  const runner = new EvaluationRunner({
+    store: work.documents,
+    live,
+    events,
+    workspace,
+    tracking,
+    logger,
+    benchmarkConcurrency: 1,
+    benchmarks: new BenchmarkRunner({
+      providers,
+      runtime: new LocalRuntime(),
+      models: new ModelResolver({}),
+      workspace,
+      logs: new BenchmarkLogs({ workspace, logger }),
+      live,
+      tracking,
+      logger,
+      defaultTimeoutSeconds: 60,
+    }),
+  });
+  const settings = { maxConcurrentEvaluations, maxQueuedEvaluations: 10 };
+  const scheduler = evaluationScheduler({ settings, store, live, runner, logger, replicas: work });
+  work.attach({ live, scheduler, runner, outbox });
+  /** Resolves with each evaluation as this replica finishes it. */
+  const finished = new Map<string, Evaluation>();
+  events.listen(
+    (ev) => void (ev.type === 'result' && ev.evaluation && finished.set(ev.evaluation_id, ev.evaluation)),
+  );
+  return { work, live, held, outbox, finished };
+}
+
+describe('ReplicaWork', () => {
+  it("claims unfinished work up to its free slots, not a live replica's, and fills a slot as it frees", async () => {
+    const store = new LeasedMemoryStore();
+    const [a, b, c, theirs] = [1, 2, 3, 4].map(() => unfinished([bench('h', 'held')]));
+    for (const e of [a!, b!, theirs!, c!]) await store.createEvaluation(e);
+    store.heldElsewhere(theirs!.id);
+    const r = await replica(store);
+
+    expect(await r.work.start()).toBe(2);
+    const [first, second] = await r.held.started(2);
+    expect([first, second].map((x) => x!.task.evaluationId)).toEqual([a!.id, b!.id]);
+    expect([a, b, c].map((e) => store.owner(e!.id))).toEqual([
+      r.work.keeper.owner,
+      r.work.keeper.owner,
+      undefined,
+    ]);
+
+    // A run that ends frees its lease (no tracking to deliver) and its slot, which takes the next one.
+    first!.end({ metrics: { score: 1 } });
+    const third = (await r.held.started(3))[2]!;
+    expect(third.task.evaluationId).toBe(c!.id);
+    await vi.waitFor(() => expect(store.owner(a!.id)).toBeUndefined(), eventually);
+    expect((await store.getEvaluation(a!.id))!.status).toBe('completed');
+    expect(store.owner(theirs!.id)).toBe('other');
+  });
+
+  it('resumes the evaluation of a replica that died the way a restart does', async () => {
+    const store = new LeasedMemoryStore();
+    const e = unfinished(
+      [
+        bench('ok', 'scripted', { status: 'completed', attempts: 1, results: { metrics: { score: 1 } } }),
+        bench('ok2', 'scripted', { status: 'running', attempts: 1, progress: { fraction: 0.5 } }),
+      ],
+      { status: 'running', started_at: new Date().toISOString() },
+    );
+    await store.createEvaluation(e);
+    store.heldElsewhere(e.id, true);
+    const r = await replica(store);
+    expect(await r.work.start()).toBe(1);
+    await vi.waitFor(() => expect(r.finished.has(e.id)).toBe(true), eventually);
+    const done = (await store.getEvaluation(e.id))!;
+    expect(done.status).toBe('completed');
+    expect(done.benchmarks.map((x) => x.attempts)).toEqual([1, 2]);
+  });
+
+  it('takes a submission when a slot is free and leaves it to the others otherwise', async () => {
+    const store = new LeasedMemoryStore();
+    const tracker = new RecordingTracker();
+    const r = await replica(store, { maxConcurrent: 1, tracker });
+    await r.work.start();
+    const running = unfinished([bench('h', 'held')]);
+    const waiting = unfinished([bench('ok')]);
+    const startOps: TrackingOp[] = [{ op: 'start' }];
+    for (const e of [running, waiting]) {
+      await store.createEvaluation(e);
+      await r.work.submitted(e, startOps);
+    }
+    const [run] = await r.held.started(1);
+    expect(store.owner(running.id)).toBe(r.work.keeper.owner);
+    // No slot: journaled, not claimed.
+    expect(store.owner(waiting.id)).toBeUndefined();
+    expect(r.live.has(waiting.id)).toBe(false);
+    expect((await store.pendingTrackingOps(waiting.id)).map((s) => s.op)).toEqual(startOps);
+
+    run!.end({ metrics: { score: 1 } });
+    await vi.waitFor(() => expect(r.finished.has(waiting.id)).toBe(true), eventually);
+    // Tracking delivered, then the lease given back.
+    await vi.waitFor(
+      () => expect([running, waiting].map((e) => store.owner(e.id))).toEqual([undefined, undefined]),
+      eventually,
+    );
+    expect(tracker.runs.get(waiting.id)?.finished?.status).toBe('completed');
+    expect(await store.pendingTrackingOps()).toEqual([]);
+  });
+
+  it("delivers a finished evaluation's leftover tracking journal, then gives its lease back", async () => {
+    const store = new LeasedMemoryStore();
+    const tracker = new RecordingTracker();
+    const e = sampleEvaluation({ status: 'completed', finished_at: new Date().toISOString() });
+    await store.createEvaluation(e);
+    await store.appendTrackingOps(e.id, [{ op: 'start' }, { op: 'finish' }]);
+    const r = await replica(store, { tracker });
+    expect(await r.work.start()).toBe(1);
+    expect(r.live.has(e.id)).toBe(false);
+    await vi.waitFor(() => expect(store.owner(e.id)).toBeUndefined(), eventually);
+    expect(tracker.callsOf(e.id)).toEqual(['startRun', 'finish']);
+    expect(await store.pendingTrackingOps(e.id)).toEqual([]);
+  });
+
+  it('cancels an evaluation another replica runs: takes its lease over and closes it as cancelled', async () => {
+    const store = new LeasedMemoryStore();
+    const e = unfinished([bench('ok', 'scripted', { status: 'running', attempts: 1 }), bench('ok2')], {
+      status: 'running',
+    });
+    await store.createEvaluation(e);
+    store.heldElsewhere(e.id);
+    const r = await replica(store);
+    const cancelled = await r.work.cancel(e.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    expect(cancelled.benchmarks.map((b) => [b.status, b.error?.message])).toEqual([
+      ['cancelled', 'Cancelled while running.'],
+      ['cancelled', 'Cancelled before it started.'],
+    ]);
+    expect((await store.getEvaluation(e.id))!.status).toBe('cancelled');
+    // Taken over with a new token (the former holder's writes are fenced), then given back here.
+    expect(store.rows.get(e.id)!.token).toBe(2);
+    await vi.waitFor(() => expect(store.owner(e.id)).toBeUndefined(), eventually);
+
+    const finished = await r.work.cancel(e.id).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(finished).toBeInstanceOf(ConflictError);
+    expect(finished).toMatchObject({
+      code: 'evaluation_finished',
+      message: expect.stringContaining('(cancelled)'),
+    });
+    await expect(r.work.cancel('unknown')).rejects.toMatchObject({
+      code: 'evaluation_finished',
+      message: expect.stringContaining('(gone)'),
+    });
+  });
+
+  it('stops an evaluation whose lease another replica took: aborted, nothing more written, done undefined', async () => {
+    const store = new LeasedMemoryStore();
+    const e = unfinished([bench('h', 'held'), bench('h', 'held')]);
+    await store.createEvaluation(e);
+    const r = await replica(store);
+    await r.work.start();
+    const [first] = await r.held.started(1);
+    const entry = r.live.get(e.id)!;
+    await store.leases.claim('other', { ids: [e.id], takeOver: true, leaseMs: 60_000, limit: 1 });
+    const before = await store.getEvaluation(e.id);
+
+    first!.end({ metrics: { score: 1 } });
+    await expect(entry.done).resolves.toBeUndefined();
+    expect(entry.abort.signal.reason).toBe('lease_lost');
+    expect(r.live.has(e.id)).toBe(false);
+    expect(r.work.keeper.has(e.id)).toBe(false);
+    expect(await store.getEvaluation(e.id)).toEqual(before);
+    expect(r.held.runs).toHaveLength(1);
+    expect(store.owner(e.id)).toBe('other');
+  });
+
+  it('claims nothing once stopping, and gives every lease back on close', async () => {
+    const store = new LeasedMemoryStore();
+    const e = unfinished([bench('h', 'held')]);
+    await store.createEvaluation(e);
+    const r = await replica(store, { maxConcurrent: 1 });
+    r.work.stopClaiming();
+    expect(await r.work.start()).toBe(0);
+    expect(store.owner(e.id)).toBeUndefined();
+
+    const other = await replica(store, { maxConcurrent: 1 });
+    expect(await other.work.start()).toBe(1);
+    await other.held.started(1);
+    await other.work.close();
+    expect(store.owner(e.id)).toBeUndefined();
+  });
+});
