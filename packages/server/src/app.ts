@@ -5,8 +5,8 @@ import Router from '@koa/router';
 import { createHub, type CreateHubOptions, type HubConfig, type Hub, type Logger } from '@evalhub/core';
 import Koa, { type Context } from 'koa';
 import { ApiKeyAuth } from './auth.js';
-import { mountEvalHubCompat } from './compat/router.js';
-import { createMcpRouter } from './mcp/http.js';
+import { evalHubCompatRoutes } from './compat/router.js';
+import { mcpRoutes } from './mcp/http.js';
 import { readJsonBody } from './body.js';
 import { cors } from './cors.js';
 import { addAcceptHandles } from './accept-handles.js';
@@ -51,10 +51,13 @@ export type EvalHubApp = Koa<AppState> & {
 export const SERVER_PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The route modules of the hub's own API, in mounting order. Another module (an eval-hub-compatible
- * API, an MCP endpoint) is mounted by adding it here, or per app with `AppOptions.routes`.
+ * The route modules, in mounting order (the first route that matches answers). eval-hub's API comes
+ * first: its /api/v1/evaluations/jobs|providers|collections win over our /api/v1/evaluations/{id}.
+ * Another module is mounted by adding it here, or per app with `AppOptions.routes`.
  */
 export const ROUTE_MODULES: readonly RouteModule[] = [
+  evalHubCompatRoutes,
+  mcpRoutes,
   docsRoutes,
   metricsRoutes,
   healthRoutes,
@@ -94,9 +97,6 @@ export function createApp(hub: Hub, options: AppOptions = {}): EvalHubApp {
   const open = (ctx: Context): boolean => isPublic(ctx) || ownAuth.some((p) => ctx.path.startsWith(p));
   if (auth.enabled) app.use(requireApiKey(auth, open));
   if (hub.httpHandlers.length > 0) app.use(pluginHandlers(hub.httpHandlers));
-  // eval-hub's API first: its /evaluations/jobs|providers|collections win over /evaluations/{id}.
-  mountEvalHubCompat(app, hub);
-  app.use(createMcpRouter(hub).routes());
 
   const router = new Router<AppState>();
   const context: RouteContext = {

@@ -1,9 +1,9 @@
 import Router from '@koa/router';
 import type { Hub } from '@evalhub/core';
-import type Koa from 'koa';
 import { defineCatalogRoutes } from './catalog-routes.js';
 import { DerivedKeys } from './derived-key.js';
 import { defineJobRoutes } from './job-routes.js';
+import type { RouteModule } from '../routes/route-module.js';
 
 /** The whole compatible API is also served under this prefix (its health answers `status: healthy`). */
 export const EVAL_HUB_PREFIX = '/eval-hub';
@@ -48,7 +48,11 @@ export function createCompatRouters(hub: Hub): Router[] {
   return [root, prefixed];
 }
 
-/** Mounts the eval-hub-compatible API on an app: call it before the app's own router is mounted. */
-export function mountEvalHubCompat(app: Koa, hub: Hub): void {
-  for (const r of createCompatRouters(hub)) app.use(r.routes());
-}
+/**
+ * The eval-hub-compatible API as a route module. Mount it before the hub's own evaluation routes:
+ * the first matching route answers, and eval-hub's /api/v1/evaluations/jobs|providers|collections
+ * must win over our /api/v1/evaluations/{id}.
+ */
+export const evalHubCompatRoutes: RouteModule = (router, { hub }) => {
+  for (const r of createCompatRouters(hub)) router.use(r.routes());
+};

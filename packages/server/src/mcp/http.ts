@@ -1,7 +1,6 @@
-import Router from '@koa/router';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Hub } from '@evalhub/core';
 import { readJsonBody } from '../body.js';
+import type { RouteModule } from '../routes/route-module.js';
 import { hubBackend } from './backend.js';
 import { createMcpServer } from './tools.js';
 
@@ -13,8 +12,7 @@ export const MCP_PATH = '/mcp';
  * answer, as JSON or a short event stream); GET/DELETE answer 405 as the transport does for stateless
  * servers. A fresh MCP server per request, over the hub in this process.
  */
-export function createMcpRouter(hub: Hub): Router {
-  const router = new Router();
+export const mcpRoutes: RouteModule = (router, { hub }) => {
   const backend = hubBackend(hub);
   router.all(MCP_PATH, async (ctx) => {
     const body =
@@ -29,5 +27,4 @@ export function createMcpRouter(hub: Hub): Router {
     await server.connect(transport);
     await transport.handleRequest(ctx.req, ctx.res, body);
   });
-  return router;
-}
+};
