@@ -30,7 +30,7 @@ root="$(cd "$here/../.." && pwd)"
 
 # The packages the server image ships: the server, its core, the MLflow tracker, the default providers
 # and the PostgreSQL store (`store: postgres`, deploy/kubernetes/overlays/ha).
-PACKAGES=(core server tracker-mlflow provider-lmeval provider-ragas store-postgres)
+PACKAGES=(core server tracker-mlflow provider-lmeval provider-ragas store-postgres runtime-kubernetes)
 
 log() { echo "[build-steps] $*" >&2; }
 die() {
@@ -90,6 +90,8 @@ JSON
     fi
   fi
   [ -x "$prefix/node_modules/.bin/evalhub" ] || die "the evalhub bin is missing after the install"
+  # The command of every Job the Kubernetes runtime creates from this image (overlays/jobs).
+  [ -x "$prefix/node_modules/.bin/evalhub-k8s-worker" ] || die "the evalhub-k8s-worker bin is missing after the install"
   (cd "$prefix" && node -e "const D = require('better-sqlite3'); new D(':memory:').close()") ||
     die "better-sqlite3's native addon does not load"
 }

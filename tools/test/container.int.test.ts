@@ -190,6 +190,16 @@ describe.runIf(enabled)('the eval-hub image (podman, read-only, non-root)', () =
     ).toBe(0);
   });
 
+  it('holds the Kubernetes Job worker that overlays/jobs runs (evalhub-k8s-worker on the PATH)', async () => {
+    expect(await podmanOk('exec', id, 'sh', '-c', 'command -v evalhub-k8s-worker')).toBe(
+      '/opt/evalhub/node_modules/.bin/evalhub-k8s-worker',
+    );
+    // Outside a Job it refuses to start and says why (its inputs come from the Job's environment).
+    const outside = await podman('exec', id, 'evalhub-k8s-worker');
+    expect(outside.code).toBe(70);
+    expect(outside.stderr).toMatch(/EVALHUB_CALLBACK_URL is not set/);
+  });
+
   it("evaluates the spec's single-benchmark payload inside the container and records it in MLflow", async () => {
     const res = await fetch(`${hub}/api/v1/evaluations`, {
       method: 'POST',
