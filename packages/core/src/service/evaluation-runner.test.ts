@@ -248,6 +248,12 @@ describe('EvaluationRunner', () => {
     expect(t.live.has(t.e.id)).toBe(false);
     expect(t.seen.some((ev) => ev.type === 'result')).toBe(false);
     expect(t.tracking.ops).toEqual([]);
+    // `done` says it left unfinished (a waiter goes on to the store and its events, not stuck here).
+    const left = await Promise.race([
+      t.entry.done.then((e) => ({ e })),
+      new Promise((ok) => setImmediate(() => ok('still pending'))),
+    ]);
+    expect(left).toEqual({ e: undefined });
   });
 
   it('writes nothing more once the lease is lost', async () => {

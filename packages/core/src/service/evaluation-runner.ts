@@ -59,6 +59,8 @@ export class EvaluationRunner {
     if (live.abort.signal.reason === 'shutdown') {
       await state.persist(live);
       state.delete(e.id);
+      // It left this process unfinished: whoever awaits `done` goes on to the store (and its events).
+      live.resolveDone(undefined);
       return;
     }
     if (live.cancelRequested) {
