@@ -46,60 +46,49 @@ const eventually = { timeout: 10_000, interval: 5 };
  */
 class LeasedMemoryStore extends MemoryStore {
   readonly rows = new Map<string, { owner?: string; token: number; until: number }>();
-  readonly leases: EvaluationLeases;
-
-  constructor() {
-    super();
-    const row = (id: string) => {
-      let r = this.rows.get(id);
-      if (!r) this.rows.set(id, (r = { token: 0, until: 0 }));
-      return r;
-    };
-    const held = (l: EvaluationLease): void => {
+  private row = (id: string) => this.rows.get(id) ?? this.rows.set(id, { token: 0, until: 0 }).get(id)!;
+  private lease = (id: string): EvaluationLease => {
+    const r = this.row(id);
+    return { evaluationId: id, owner: r.owner!, token: r.token, expiresAt: new Date(r.until) };
+  };
+  private held = (l: EvaluationLease): void => {
+    const r = this.rows.get(l.evaluationId);
+    if (!r || r.owner !== l.owner || r.token !== l.token || r.until <= Date.now())
+      throw new LeaseLostError(l.evaluationId, l.token, 'another replica holds it');
+  };
+  readonly leases: EvaluationLeases = {
+    claim: async (owner: string, o: ClaimOptions) => {
+      const unfinishedIds = (await this.listUnfinished()).map((e) => e.id);
+      const journaled = (await this.pendingTrackingOps()).map((op) => op.evaluationId);
+      const out: EvaluationLease[] = [];
+      for (const id of new Set([...unfinishedIds, ...journaled])) {
+        const r = this.row(id);
+        if (out.length >= o.limit || (o.ids && !o.ids.includes(id))) continue;
+        if (r.owner && r.until > Date.now() && !(o.takeOver && o.ids)) continue;
+        Object.assign(r, { owner, token: r.token + 1, until: Date.now() + o.leaseMs });
+        out.push(this.lease(id));
+      }
+      return out;
+    },
+    renew: async (l, leaseMs) => {
+      this.held(l);
+      this.row(l.evaluationId).until = Date.now() + leaseMs;
+      return this.lease(l.evaluationId);
+    },
+    release: async (l) => {
       const r = this.rows.get(l.evaluationId);
-      if (!r || r.owner !== l.owner || r.token !== l.token || r.until <= Date.now())
-        throw new LeaseLostError(l.evaluationId, l.token, 'another replica holds it');
-    };
-    const lease = (id: string) => {
-      const r = row(id);
-      return { evaluationId: id, owner: r.owner!, token: r.token, expiresAt: new Date(r.until) };
-    };
-    this.leases = {
-      claim: async (owner: string, o: ClaimOptions) => {
-        const needWork = [
-          ...(await this.listUnfinished()).map((e) => e.id),
-          ...(await this.pendingTrackingOps()).map((op) => op.evaluationId),
-        ];
-        const out: EvaluationLease[] = [];
-        for (const id of new Set(needWork)) {
-          const r = row(id);
-          if (out.length >= o.limit || (o.ids && !o.ids.includes(id))) continue;
-          if (r.owner && r.until > Date.now() && !(o.takeOver && o.ids)) continue;
-          Object.assign(r, { owner, token: r.token + 1, until: Date.now() + o.leaseMs });
-          out.push(lease(id));
-        }
-        return out;
-      },
-      renew: async (l, leaseMs) => {
-        held(l);
-        row(l.evaluationId).until = Date.now() + leaseMs;
-        return lease(l.evaluationId);
-      },
-      release: async (l) => {
-        const r = this.rows.get(l.evaluationId);
-        if (r?.owner === l.owner && r.token === l.token) r.owner = undefined;
-      },
-      current: async (id) => (this.rows.get(id)?.owner ? lease(id) : undefined),
-      saveEvaluation: async (l, e) => (held(l), this.saveEvaluation(e)),
-      appendTrackingOps: async (l, ops) => (held(l), this.appendTrackingOps(l.evaluationId, ops)),
-      completeTrackingOps: async (l, seqs) => (held(l), this.completeTrackingOps(seqs)),
-    };
-  }
+      if (r?.owner === l.owner && r.token === l.token) r.owner = undefined;
+    },
+    current: async (id) => (this.rows.get(id)?.owner ? this.lease(id) : undefined),
+    saveEvaluation: async (l, e) => (this.held(l), this.saveEvaluation(e)),
+    appendTrackingOps: async (l, ops) => (this.held(l), this.appendTrackingOps(l.evaluationId, ops)),
+    completeTrackingOps: async (l, seqs) => (this.held(l), this.completeTrackingOps(seqs)),
+  };
 
   /** Another replica holds `id` (`expired`: a replica that died). */
   heldElsewhere(id: string, expired = false): void {
-    const r = this.rows.get(id) ?? { token: 0, until: 0 };
-    this.rows.set(id, { owner: 'other', token: r.token + 1, until: Date.now() + (expired ? -1 : 60_000) });
+    const r = this.row(id);
+    Object.assign(r, { owner: 'other', token: r.token + 1, until: Date.now() + (expired ? -1 : 60_000) });
   }
 
   owner(id: string): string | undefined {
@@ -112,11 +101,8 @@ class HeldProvider implements EvaluationProvider {
   readonly runs: { task: BenchmarkTask; ctx: RunContext; end: (o: BenchmarkOutcome) => void }[] = [];
   private waiters: (() => void)[] = [];
   describe() {
-    return {
-      id: 'held',
-      name: 'Held',
-      benchmarks: [{ id: 'h', name: 'h', category: 't', metrics: ['score'] }],
-    };
+    const h = { id: 'h', name: 'h', category: 't', metrics: ['score'] };
+    return { id: 'held', name: 'Held', benchmarks: [h] };
   }
   async started(n: number) {
     while (this.runs.length < n) await new Promise<void>((ok) => this.waiters.push(ok));
@@ -138,16 +124,16 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const bench = (benchmark_id: string, provider_id = 'scripted', patch: Partial<BenchmarkRun> = {}) =>
-  ({
+const bench = (benchmark_id: string, provider_id = 'scripted', patch: Partial<BenchmarkRun> = {}) => {
+  const b: BenchmarkRun = {
     benchmark_id,
     provider_id,
     config: {},
     status: 'pending',
     progress: { fraction: 0 },
-    attempts: 0,
-    ...patch,
-  }) satisfies BenchmarkRun;
+  };
+  return { ...b, attempts: 0, ...patch };
+};
 
 const unfinished = (benchmarks: BenchmarkRun[], patch: Partial<Evaluation> = {}) =>
   sampleEvaluation({ status: 'pending', started_at: undefined, benchmarks, ...patch });
@@ -217,7 +203,7 @@ async function replica(
   events.listen(
     (ev) => void (ev.type === 'result' && ev.evaluation && finished.set(ev.evaluation_id, ev.evaluation)),
   );
-  return { work, live, held, outbox, finished };
+  return { work, live, held, finished };
 }
 
 describe('ReplicaWork', () => {
@@ -328,19 +314,10 @@ describe('ReplicaWork', () => {
     expect(store.rows.get(e.id)!.token).toBe(2);
     await vi.waitFor(() => expect(store.owner(e.id)).toBeUndefined(), eventually);
 
-    const finished = await r.work.cancel(e.id).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(finished).toBeInstanceOf(ConflictError);
-    expect(finished).toMatchObject({
-      code: 'evaluation_finished',
-      message: expect.stringContaining('(cancelled)'),
-    });
-    await expect(r.work.cancel('unknown')).rejects.toMatchObject({
-      code: 'evaluation_finished',
-      message: expect.stringContaining('(gone)'),
-    });
+    const again = r.work.cancel(e.id);
+    await expect(again).rejects.toBeInstanceOf(ConflictError);
+    await expect(again).rejects.toMatchObject({ code: 'evaluation_finished', message: /\(cancelled\)/ });
+    await expect(r.work.cancel('unknown')).rejects.toMatchObject({ message: /\(gone\)/ });
   });
 
   it('stops an evaluation whose lease another replica took: aborted, nothing more written, done undefined', async () => {
