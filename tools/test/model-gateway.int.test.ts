@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createHub, loadConfig, silentLogger, type Evaluation, type Hub } from '@evalhub/core';
 import lmEvalPlugin from '@evalhub/provider-lmeval';
 import mlflowTrackerPlugin from '@evalhub/tracker-mlflow';
+import { until } from '@evalhub/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { faultyNetwork, repoRoot, resolvePython, type FaultyNetwork } from '../src/index.js';
 
@@ -73,6 +74,8 @@ beforeAll(async () => {
             api_key_env: 'GW_TEST_KEY',
             max_concurrency: CAPACITY,
           },
+          // answers every request with a 500 and its own message
+          failing: { url: `${net.uri}/_/fail-500+key=${key}-failing/v1`, api_key_env: 'GW_TEST_KEY' },
         },
       },
     }),
@@ -106,14 +109,13 @@ const request = (config: Record<string, unknown>, experiment = 'gateway-wiring',
   experiment: { name: experiment },
 });
 
-async function synced(e: Evaluation): Promise<Evaluation> {
-  for (;;) {
+/** The evaluation once its tracking has synced (a failed delivery fails the test with its error). */
+const synced = (e: Evaluation): Promise<Evaluation> =>
+  until(`the tracking of ${e.id}`, async () => {
     const now = await hub.service.get(e.id);
-    if (now.tracking.state === 'synced') return now;
     if (now.tracking.state === 'failed') throw new Error(`tracking failed: ${now.tracking.last_error}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+    return now.tracking.state === 'synced' ? now : undefined;
+  });
 
 /** What MLflow's own client reads of a run: metrics and tags. */
 function mlflowRun(
@@ -224,5 +226,17 @@ describe('lm-eval through the model gateway', () => {
     expect(changed.status).toBe('completed');
     expect(completions()).toBe(before + 32);
     expect(changed.benchmarks[0]).toMatchObject({ cache: 'partial', perf: { requests: 33, cache_hits: 1 } });
+  });
+
+  it("fails a benchmark whose server keeps failing with the server's own answer in its error", async () => {
+    const e = await hub.evaluate(request({ limit: 2 }, 'gateway-failing', 'failing'));
+    expect(e.status).toBe('failed');
+    const b = e.benchmarks[0]!;
+    expect(b.status).toBe('failed');
+    // the gateway passed the server's answer on (no retry hides it), and the benchmark's error says it
+    expect(b.error?.message).toContain('HTTP 500');
+    expect(b.error?.message).toContain('fixture: injected internal server error');
+    expect(b.error?.message).not.toContain(SECRET);
+    expect(net.seen.some((p) => p.includes(`${key}-failing/v1/`))).toBe(true);
   });
 });
