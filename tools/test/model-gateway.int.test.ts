@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, loadConfig, silentLogger, type Evaluation, type Hub } from '@evalhub/core';
 import lmEvalPlugin from '@evalhub/provider-lmeval';
+import ragasPlugin from '@evalhub/provider-ragas';
 import mlflowTrackerPlugin from '@evalhub/tracker-mlflow';
 import { until } from '@evalhub/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,6 +26,7 @@ let sharedUrl: string;
 
 let top: string;
 let dumps: string;
+let ragasDumps: string;
 let python: string;
 let net: FaultyNetwork;
 let hub: Hub;
@@ -52,6 +54,19 @@ beforeAll(async () => {
     `#!/bin/sh\n{ env; echo '--- argv'; for a in "$0" "$@"; do echo "$a"; done; } > "${dumps}/$$.txt"\nexec "${python}" -m lm_eval "$@"\n`,
   );
   await chmod(wrapper, 0o755);
+  // RAGAS's python, the same way
+  ragasDumps = join(top, 'ragas-children');
+  await mkdir(ragasDumps, { recursive: true });
+  const ragasPython = join(top, 'ragas-python.sh');
+  await writeFile(
+    ragasPython,
+    `#!/bin/sh\n{ env; echo '--- argv'; for a in "$0" "$@"; do echo "$a"; done; } > "${ragasDumps}/$$.txt"\nexec "${python}" "$@"\n`,
+  );
+  await chmod(ragasPython, 0o755);
+  await copyFile(
+    join(repoRoot, 'packages', 'provider-ragas', 'data', 'sample.jsonl'),
+    join(dataRoot, 'rag-sample.jsonl'),
+  );
   hub = await createHub({
     config: loadConfig({
       cwd: top,
@@ -81,6 +96,7 @@ beforeAll(async () => {
     }),
     plugins: [
       { plugin: lmEvalPlugin as never, options: { lm_eval_command: [wrapper] } },
+      { plugin: ragasPlugin as never, options: { python: ragasPython } },
       {
         plugin: mlflowTrackerPlugin as never,
         options: { tracking_uri: trackingUri, http_retry_base_delay_ms: 50, http_retry_max_delay_ms: 500 },
@@ -238,5 +254,48 @@ describe('lm-eval through the model gateway', () => {
     expect(b.error?.message).toContain('fixture: injected internal server error');
     expect(b.error?.message).not.toContain(SECRET);
     expect(net.seen.some((p) => p.includes(`${key}-failing/v1/`))).toBe(true);
+  });
+});
+
+describe('RAGAS through the model gateway', () => {
+  it('judges through the gateway URL with no key in its process; the gateway adds it', async () => {
+    const from = net.seen.length;
+    const e = await hub.evaluate({
+      model: { server: 'vllm', name: 'fixture' },
+      benchmarks: [
+        {
+          benchmark_id: 'faithfulness',
+          provider_id: 'ragas',
+          config: { dataset_path: 'rag-sample.jsonl', limit: 3 },
+        },
+      ],
+      experiment: { name: 'gateway-ragas' },
+    });
+    expect(e.status, JSON.stringify(e.benchmarks[0]!.error)).toBe('completed');
+    const b = e.benchmarks[0]!;
+    expect(b.perf!.requests).toBeGreaterThan(0);
+    expect(b.perf!.errors).toBe(0);
+    // the judge's requests reached the server with the key, which only the gateway had
+    const judged = net.seen
+      .slice(from)
+      .map((p, i) => ({ p, auth: auth[from + i] }))
+      .filter((r) => r.p.includes('/v1/'));
+    expect(judged.length).toBe(b.perf!.requests);
+    expect(new Set(judged.map((r) => r.auth))).toEqual(new Set([`Bearer ${SECRET}`]));
+
+    const children = await readdir(ragasDumps);
+    expect(children.length).toBeGreaterThan(0);
+    for (const name of children) {
+      const dump = await readFile(join(ragasDumps, name), 'utf8');
+      expect(dump, name).not.toContain(SECRET);
+    }
+    // nor in anything the benchmark wrote (its runner spec names the gateway's URL instead)
+    const written = (
+      await readdir(join(top, 'data', 'evaluations', e.id), { recursive: true, withFileTypes: true })
+    )
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name));
+    expect(written.length).toBeGreaterThan(2);
+    for (const file of written) expect(await readFile(file, 'utf8'), file).not.toContain(SECRET);
   });
 });
