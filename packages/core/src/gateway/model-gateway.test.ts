@@ -66,6 +66,28 @@ describe('ModelGateway', () => {
     await expect(gw.route({ evaluationId: 'e3', benchmarkId: 'b', model })).rejects.toThrow(/closed/);
   });
 
+  it('starts engines at the cap of their server, so the limiter and not the engine bounds the load', async () => {
+    const gw = new ModelGateway({
+      servers: { capped: { url: `${upstreamUrl}/capped/v1`, maxConcurrency: 6 } },
+    });
+    const capped = await gw.route({
+      evaluationId: 'e',
+      benchmarkId: 'b',
+      model: { server: 'capped', url: `${upstreamUrl}/capped/v1` },
+    });
+    const open = await gw.route({
+      evaluationId: 'e',
+      benchmarkId: 'c',
+      model: { server: 'x', url: `${upstreamUrl}/v1` },
+    });
+    expect(capped.concurrency).toBe(6);
+    // no max_concurrency: the default cap (512), which the adaptive limit may grow to
+    expect(open.concurrency).toBe(512);
+    capped.release();
+    open.release();
+    await gw.close();
+  });
+
   it('answers 404 for unknown or released routes and 413 for oversized bodies', async () => {
     const gw = new ModelGateway({ maxBodyBytes: 10 });
     const route = await gw.route({

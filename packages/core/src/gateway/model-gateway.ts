@@ -39,7 +39,10 @@ export interface ModelGatewayOptions {
   host?: string;
   /** `max_concurrency` of servers that do not set one (and of ad-hoc `model.url`s). Default 512. */
   defaultMaxConcurrency?: number;
-  /** Engine concurrency (`route.concurrency`) for servers without `maxConcurrency`. Default 256. */
+  /**
+   * Engine concurrency (`route.concurrency`) for servers without `maxConcurrency`. Default: their
+   * cap (`defaultMaxConcurrency`), so that the gateway's limit, not the engine, bounds what is in flight.
+   */
   defaultEngineConcurrency?: number;
   limit?: Partial<Omit<AdaptiveLimitOptions, 'maxLimit'>>;
   retry?: Partial<RetryOptions>;
@@ -130,7 +133,7 @@ export class ModelGateway {
         : Object.values(this.servers).find((s) => normalise(s.url).id === target.id);
     const cap = configured?.maxConcurrency ?? this.options.defaultMaxConcurrency ?? 512;
     const upstream = {
-      engineConcurrency: configured?.maxConcurrency ?? this.options.defaultEngineConcurrency ?? 256,
+      engineConcurrency: configured?.maxConcurrency ?? this.options.defaultEngineConcurrency ?? cap,
       id: target.id,
       origin: target.origin,
       ...(configured?.apiKey ? { apiKey: configured.apiKey } : {}),
