@@ -1,118 +1,31 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchmarkFailedError } from '../errors.js';
-import type {
-  BenchmarkOutcome,
-  BenchmarkTask,
-  EvaluationProvider,
-  RunContext,
-} from '../extension-points/provider.js';
-import type { TrackingOp } from '../extension-points/store.js';
 import { silentLogger } from '../logging.js';
-import { LocalRuntime } from '../runtime/local-runtime.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { sampleEvaluation } from '../testing/conformance.js';
-import { RecordingTracker } from '../testing/recording-tracker.js';
-import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { BenchmarkRun, Evaluation, EvaluationEvent } from '../types.js';
-import { BenchmarkLogs } from './benchmark-logs.js';
-import { BenchmarkRunner } from './benchmark-runner.js';
-import { EvaluationTracking } from './evaluation-tracking.js';
 import { EventHub } from './event-hub.js';
 import { LiveEvaluations } from './live-evaluations.js';
-import { ModelResolver } from './model-resolver.js';
-import { ProviderRegistry } from './provider-registry.js';
-import { TrackingOutbox } from './tracking-outbox.js';
-import { Workspace } from './workspace.js';
+import {
+  RecordedTracking,
+  bench,
+  benchmarkRunner,
+  removeTempDirs,
+  testProviders,
+} from './runner-harness.test-support.js';
 
-/**
- * A provider whose benchmark runs until the test ends it, or until its signal aborts (then it
- * rejects, as a provider's aborted command does). `started` resolves with the run's context.
- */
-class HeldProvider implements EvaluationProvider {
-  readonly tasks: BenchmarkTask[] = [];
-  end: (outcome: BenchmarkOutcome | Error) => void = () => undefined;
-  private ctx: RunContext | undefined;
-  private onStart: ((ctx: RunContext) => void) | undefined;
-
-  describe() {
-    const b = { id: 'held', name: 'held', category: 'testing', metrics: ['score'] };
-    return { id: 'held', name: 'Held provider', benchmarks: [b] };
-  }
-
-  started(): Promise<RunContext> {
-    return this.ctx ? Promise.resolve(this.ctx) : new Promise((ok) => (this.onStart = ok));
-  }
-
-  run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
-    this.tasks.push(task);
-    return new Promise((ok, fail) => {
-      this.end = (o) => (o instanceof Error ? fail(o) : ok(o));
-      ctx.signal.addEventListener('abort', () => fail(new Error(`aborted (${String(ctx.signal.reason)})`)), {
-        once: true,
-      });
-      this.ctx = ctx;
-      this.onStart?.(ctx);
-    });
-  }
-}
-
-/** The tracking the runner is given, keeping what it is asked to journal. */
-class RecordedTracking extends EvaluationTracking {
-  readonly ops: TrackingOp[] = [];
-  override track(_id: string, ops: TrackingOp[]): void {
-    this.ops.push(...ops);
-  }
-}
-
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-const bench = (benchmark_id: string, provider_id: string, patch: Partial<BenchmarkRun> = {}) =>
-  ({
-    benchmark_id,
-    provider_id,
-    config: {},
-    status: 'pending',
-    progress: { fraction: 0 },
-    attempts: 0,
-    ...patch,
-  }) satisfies BenchmarkRun;
+afterEach(removeTempDirs);
 
 /** A BenchmarkRunner over the real store, workspace, logs, runtime and registry. */
 async function setup(benchmark: BenchmarkRun, patch: Partial<Evaluation> = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'evalhub-benchmark-runner-'));
-  dirs.push(dir);
   const logger = silentLogger();
   const store = new MemoryStore();
   const events = new EventHub();
   const live = new LiveEvaluations(store, events);
-  const scripted = new ScriptedProvider();
-  const held = new HeldProvider();
-  const providers = new ProviderRegistry();
-  providers.add(scripted);
-  providers.add(held);
-  const workspace = new Workspace(dir);
-  const tracking = new RecordedTracking(
-    new TrackingOutbox(store, new RecordingTracker(), logger),
-    true,
-    logger,
-  );
-  const runner = new BenchmarkRunner({
-    providers,
-    runtime: new LocalRuntime(),
-    models: new ModelResolver({}),
-    workspace,
-    logs: new BenchmarkLogs({ workspace, logger }),
-    live,
-    tracking,
-    logger,
-    defaultTimeoutSeconds: 60,
-  });
+  const { scripted, held, providers } = testProviders();
+  const tracking = RecordedTracking.over(store, logger);
+  const prefix = 'evalhub-benchmark-runner-';
+  const { benchmarks: runner } = await benchmarkRunner({ prefix, providers, live, tracking, logger });
   const e = sampleEvaluation({ status: 'running', benchmarks: [benchmark], ...patch });
   await store.createEvaluation(structuredClone(e));
   const entry = live.add(e);
@@ -120,7 +33,9 @@ async function setup(benchmark: BenchmarkRun, patch: Partial<Evaluation> = {}) {
   events.listen((ev) => seen.push(ev));
   const statuses = () => seen.filter((ev) => ev.type === 'benchmark_status').map((ev) => ev.status);
   const stored = async () => (await store.getEvaluation(e.id))!.benchmarks[0]!;
-  return { runner, entry, b: e.benchmarks[0]!, scripted, held, tracking, seen, statuses, stored };
+  /** The held provider's first run, once it has started. */
+  const heldRun = async () => (await held.started(1))[0]!;
+  return { runner, entry, b: e.benchmarks[0]!, scripted, heldRun, tracking, seen, statuses, stored };
 }
 
 describe('BenchmarkRunner', () => {
@@ -177,8 +92,8 @@ describe('BenchmarkRunner', () => {
 
     const coded = await setup(bench('held', 'held'));
     const running = coded.runner.run(coded.entry, 0);
-    await coded.held.started();
-    coded.held.end(new BenchmarkFailedError('limit must be positive', { code: 'benchmark_invalid' }));
+    const run = await coded.heldRun();
+    run.end(new BenchmarkFailedError('limit must be positive', { code: 'benchmark_invalid' }));
     await running;
     expect(coded.b.error).toEqual({ code: 'benchmark_invalid', message: 'limit must be positive' });
   });
@@ -186,8 +101,8 @@ describe('BenchmarkRunner', () => {
   it('fails a run whose provider returns a metric that is not a number', async () => {
     const t = await setup(bench('held', 'held'));
     const running = t.runner.run(t.entry, 0);
-    await t.held.started();
-    t.held.end({ metrics: { score: 'high' as unknown as number } });
+    const run = await t.heldRun();
+    run.end({ metrics: { score: 'high' as unknown as number } });
     await running;
     expect(t.b).toMatchObject({
       status: 'failed',
@@ -198,8 +113,8 @@ describe('BenchmarkRunner', () => {
   it("aborts a run at the evaluation's timeout_seconds and records a timeout", async () => {
     const t = await setup(bench('held', 'held'), { timeout_seconds: 0.05 });
     const running = t.runner.run(t.entry, 0);
-    const ctx = await t.held.started();
-    expect(t.held.tasks[0]!.timeoutMs).toBe(50);
+    const { ctx, task } = await t.heldRun();
+    expect(task.timeoutMs).toBe(50);
     await running;
     expect(ctx.signal.reason).toBe('timeout');
     expect(t.b).toMatchObject({
@@ -213,7 +128,7 @@ describe('BenchmarkRunner', () => {
   it('passes a cancel of the evaluation on to the running benchmark, which ends cancelled', async () => {
     const t = await setup(bench('held', 'held'));
     const running = t.runner.run(t.entry, 0);
-    const ctx = await t.held.started();
+    const { ctx } = await t.heldRun();
     // Progress is clamped to [0, 1] on the way.
     ctx.progress({ fraction: 1.5 });
     expect(t.b.progress.fraction).toBe(1);
@@ -241,7 +156,7 @@ describe('BenchmarkRunner', () => {
   it('leaves a benchmark interrupted by shutdown pending again, the attempt not counted, nothing tracked', async () => {
     const t = await setup(bench('held', 'held', { attempts: 1 }));
     const running = t.runner.run(t.entry, 0);
-    const ctx = await t.held.started();
+    const { ctx } = await t.heldRun();
     expect(t.b.attempts).toBe(2);
     t.entry.abort.abort('shutdown');
     await running;
@@ -262,14 +177,14 @@ describe('BenchmarkRunner', () => {
     } satisfies Partial<BenchmarkRun>;
     const t = await setup(bench('held', 'held', earlier));
     const running = t.runner.run(t.entry, 0);
-    const ctx = await t.held.started();
+    const { ctx, end } = await t.heldRun();
     // Stored as running before the provider starts, without the earlier attempt's error.
     const atStart = await t.stored();
     expect(atStart).toMatchObject({ status: 'running', attempts: 3, progress: { fraction: 0 } });
     expect(atStart.error).toBeUndefined();
     expect(atStart.finished_at).toBeUndefined();
     expect(ctx.workDir).toMatch(/attempt-3$/);
-    t.held.end({ metrics: { score: 1 } });
+    end({ metrics: { score: 1 } });
     await running;
     expect(t.b).toMatchObject({ status: 'completed', attempts: 3, results: { metrics: { score: 1 } } });
     expect(t.b.error).toBeUndefined();

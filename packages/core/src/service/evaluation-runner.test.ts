@@ -1,124 +1,43 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type {
-  BenchmarkOutcome,
-  BenchmarkTask,
-  EvaluationProvider,
-  RunContext,
-} from '../extension-points/provider.js';
 import type { TrackingOp } from '../extension-points/store.js';
 import { silentLogger } from '../logging.js';
-import { LocalRuntime } from '../runtime/local-runtime.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { sampleEvaluation } from '../testing/conformance.js';
-import { RecordingTracker } from '../testing/recording-tracker.js';
-import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { BenchmarkRun, Evaluation, EvaluationEvent } from '../types.js';
-import { BenchmarkLogs } from './benchmark-logs.js';
-import { BenchmarkRunner } from './benchmark-runner.js';
-import { EvaluationRunner } from './evaluation-runner.js';
-import { EvaluationTracking } from './evaluation-tracking.js';
 import { EventHub } from './event-hub.js';
 import { LiveEvaluations } from './live-evaluations.js';
-import { ModelResolver } from './model-resolver.js';
-import { ProviderRegistry } from './provider-registry.js';
-import { TrackingOutbox } from './tracking-outbox.js';
-import { Workspace } from './workspace.js';
+import {
+  RecordedTracking,
+  bench,
+  evaluationRunner,
+  removeTempDirs,
+  testProviders,
+} from './runner-harness.test-support.js';
 
-interface HeldRun {
-  task: BenchmarkTask;
-  ctx: RunContext;
-  end: (outcome: BenchmarkOutcome) => void;
-}
-
-/** A provider whose benchmarks run until the test ends them, or until their signal aborts. */
-class HeldProvider implements EvaluationProvider {
-  readonly runs: HeldRun[] = [];
-  private waiters: (() => void)[] = [];
-
-  describe() {
-    const b = (id: string) => ({ id, name: id, category: 'testing', metrics: ['score'] });
-    return { id: 'held', name: 'Held provider', benchmarks: ['h1', 'h2', 'h3'].map(b) };
-  }
-
-  /** Resolves once `n` runs have started. */
-  async started(n: number): Promise<HeldRun[]> {
-    while (this.runs.length < n) await new Promise<void>((ok) => this.waiters.push(ok));
-    return this.runs;
-  }
-
-  run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
-    return new Promise((ok, fail) => {
-      ctx.signal.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
-      this.runs.push({ task, ctx, end: ok });
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-}
-
-/** The tracking the runner is given, keeping what it is asked to journal. */
-class RecordedTracking extends EvaluationTracking {
-  readonly ops: TrackingOp[] = [];
-  override track(_id: string, ops: TrackingOp[]): void {
-    this.ops.push(...ops);
-  }
-}
-
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-const bench = (benchmark_id: string, provider_id = 'scripted', patch: Partial<BenchmarkRun> = {}) =>
-  ({
-    benchmark_id,
-    provider_id,
-    config: {},
-    status: 'pending',
-    progress: { fraction: 0 },
-    attempts: 0,
-    ...patch,
-  }) satisfies BenchmarkRun;
+afterEach(removeTempDirs);
 
 /** An EvaluationRunner with a real BenchmarkRunner over the memory store, a workspace and the local runtime. */
 async function setup(
   benchmarks: BenchmarkRun[],
   o: { patch?: Partial<Evaluation>; concurrency?: number; tracking?: boolean } = {},
 ) {
-  const dir = await mkdtemp(join(tmpdir(), 'evalhub-evaluation-runner-'));
-  dirs.push(dir);
   const logger = silentLogger();
   const store = new MemoryStore();
   const events = new EventHub();
   const live = new LiveEvaluations(store, events);
-  const held = new HeldProvider();
-  const providers = new ProviderRegistry();
-  providers.add(new ScriptedProvider());
-  providers.add(held);
-  const workspace = new Workspace(dir);
-  const outbox = new TrackingOutbox(store, new RecordingTracker(), logger);
-  const tracking = new RecordedTracking(outbox, o.tracking ?? true, logger);
-  const runner = new EvaluationRunner({
+  const { held, providers } = testProviders();
+  const tracking = RecordedTracking.over(store, logger, o.tracking ?? true);
+  const { runner, workspace } = await evaluationRunner({
+    prefix: 'evalhub-evaluation-runner-',
     store,
     live,
     events,
-    workspace,
+    providers,
     tracking,
     logger,
     benchmarkConcurrency: o.concurrency ?? 1,
-    benchmarks: new BenchmarkRunner({
-      providers,
-      runtime: new LocalRuntime(),
-      models: new ModelResolver({}),
-      workspace,
-      logs: new BenchmarkLogs({ workspace, logger }),
-      live,
-      tracking,
-      logger,
-      defaultTimeoutSeconds: 60,
-    }),
   });
   const e = sampleEvaluation({ status: 'pending', started_at: undefined, benchmarks, ...o.patch });
   await store.createEvaluation(structuredClone(e));

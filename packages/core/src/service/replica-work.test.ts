@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConflictError, LeaseLostError } from '../errors.js';
 import type {
@@ -9,32 +6,19 @@ import type {
   EvaluationLeases,
   TrackingOp,
 } from '../extension-points/store.js';
-import type {
-  BenchmarkOutcome,
-  BenchmarkTask,
-  EvaluationProvider,
-  RunContext,
-} from '../extension-points/provider.js';
 import { silentLogger } from '../logging.js';
-import { LocalRuntime } from '../runtime/local-runtime.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { NoneTracker } from '../trackers/none-tracker.js';
 import { sampleEvaluation } from '../testing/conformance.js';
 import { RecordingTracker } from '../testing/recording-tracker.js';
-import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { BenchmarkRun, Evaluation } from '../types.js';
-import { BenchmarkLogs } from './benchmark-logs.js';
-import { BenchmarkRunner } from './benchmark-runner.js';
-import { EvaluationRunner } from './evaluation-runner.js';
 import { evaluationScheduler } from './evaluation-scheduler.js';
 import { EvaluationTracking } from './evaluation-tracking.js';
 import { EventHub } from './event-hub.js';
 import { LiveEvaluations } from './live-evaluations.js';
-import { ModelResolver } from './model-resolver.js';
-import { ProviderRegistry } from './provider-registry.js';
 import { ReplicaWork } from './replica-work.js';
+import { bench, evaluationRunner, removeTempDirs, testProviders } from './runner-harness.test-support.js';
 import { TrackingOutbox } from './tracking-outbox.js';
-import { Workspace } from './workspace.js';
 
 /** How long a state the units reach asynchronously is waited for (a slow CI machine). */
 const eventually = { timeout: 10_000, interval: 5 };
@@ -96,44 +80,11 @@ class LeasedMemoryStore extends MemoryStore {
   }
 }
 
-/** A provider whose benchmarks run until the test ends them, or until their signal aborts. */
-class HeldProvider implements EvaluationProvider {
-  readonly runs: { task: BenchmarkTask; ctx: RunContext; end: (o: BenchmarkOutcome) => void }[] = [];
-  private waiters: (() => void)[] = [];
-  describe() {
-    const h = { id: 'h', name: 'h', category: 't', metrics: ['score'] };
-    return { id: 'held', name: 'Held', benchmarks: [h] };
-  }
-  async started(n: number) {
-    while (this.runs.length < n) await new Promise<void>((ok) => this.waiters.push(ok));
-    return this.runs;
-  }
-  run(task: BenchmarkTask, ctx: RunContext): Promise<BenchmarkOutcome> {
-    return new Promise((ok, fail) => {
-      ctx.signal.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
-      this.runs.push({ task, ctx, end: ok });
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-}
-
-const dirs: string[] = [];
 const works: ReplicaWork[] = [];
 afterEach(async () => {
   await Promise.all(works.splice(0).map((w) => w.close()));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await removeTempDirs();
 });
-
-const bench = (benchmark_id: string, provider_id = 'scripted', patch: Partial<BenchmarkRun> = {}) => {
-  const b: BenchmarkRun = {
-    benchmark_id,
-    provider_id,
-    config: {},
-    status: 'pending',
-    progress: { fraction: 0 },
-  };
-  return { ...b, attempts: 0, ...patch };
-};
 
 const unfinished = (benchmarks: BenchmarkRun[], patch: Partial<Evaluation> = {}) =>
   sampleEvaluation({ status: 'pending', started_at: undefined, benchmarks, ...patch });
@@ -143,14 +94,9 @@ async function replica(
   store: LeasedMemoryStore,
   o: { maxConcurrent?: number; tracker?: RecordingTracker } = {},
 ) {
-  const dir = await mkdtemp(join(tmpdir(), 'evalhub-replica-work-'));
-  dirs.push(dir);
   const logger = silentLogger();
   const events = new EventHub();
-  const held = new HeldProvider();
-  const providers = new ProviderRegistry();
-  providers.add(new ScriptedProvider());
-  providers.add(held);
+  const { held, providers } = testProviders();
   const outbox = new TrackingOutbox(store, o.tracker ?? new NoneTracker(), logger, {
     trackingBaseDelayMs: 20,
   });
@@ -174,26 +120,14 @@ async function replica(
     ...work.trackingHost,
   });
   const tracking = new EvaluationTracking(outbox, outbox.enabled, logger);
-  const workspace = new Workspace(dir);
-  const runner = new EvaluationRunner({
+  const { runner } = await evaluationRunner({
+    prefix: 'evalhub-replica-work-',
     store: work.documents,
     live,
     events,
-    workspace,
+    providers,
     tracking,
     logger,
-    benchmarkConcurrency: 1,
-    benchmarks: new BenchmarkRunner({
-      providers,
-      runtime: new LocalRuntime(),
-      models: new ModelResolver({}),
-      workspace,
-      logs: new BenchmarkLogs({ workspace, logger }),
-      live,
-      tracking,
-      logger,
-      defaultTimeoutSeconds: 60,
-    }),
   });
   const settings = { maxConcurrentEvaluations, maxQueuedEvaluations: 10 };
   const scheduler = evaluationScheduler({ settings, store, live, runner, logger, replicas: work });
