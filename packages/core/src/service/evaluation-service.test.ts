@@ -2,13 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/config.js';
 import { QueueFullError, ValidationError } from '../errors.js';
 import type { Tracker, TrackerRun, TrackingBatch } from '../extension-points/tracker.js';
-import { createHub, type CreateHubOptions, type Hub } from '../hub.js';
-import { silentLogger } from '../logging.js';
+import type { CreateHubOptions, Hub } from '../hub.js';
 import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { ComponentHealth, Evaluation } from '../types.js';
+import { createScriptedHub } from './scripted-hub.test-support.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -27,20 +26,7 @@ async function makeHub(
   env: Record<string, string> = {},
   extra: Partial<CreateHubOptions> = {},
 ): Promise<Hub> {
-  const h = await createHub({
-    config: loadConfig({
-      cwd: dir,
-      env: {
-        EVALHUB_TRACKER: 'none',
-        EVALHUB_DISCOVER_PLUGINS: 'false',
-        EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1',
-        ...env,
-      },
-    }),
-    providers: [new ScriptedProvider()],
-    logger: silentLogger(),
-    ...extra,
-  });
+  const h = await createScriptedHub(dir, { env, ...extra });
   hubs.push(h);
   return h;
 }

@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/config.js';
 import { ValidationError } from '../errors.js';
-import { createHub, type Hub } from '../hub.js';
-import { silentLogger } from '../logging.js';
-import { ScriptedProvider } from '../testing/scripted-provider.js';
+import type { Hub } from '../hub.js';
+import { createScriptedHub } from './scripted-hub.test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evalhub-criteria-'));
 let hub: Hub | undefined;
@@ -16,18 +14,7 @@ afterAll(async () => {
 });
 
 async function theHub(): Promise<Hub> {
-  hub ??= await createHub({
-    config: loadConfig({
-      cwd: dir,
-      env: {
-        EVALHUB_TRACKER: 'none',
-        EVALHUB_DISCOVER_PLUGINS: 'false',
-        EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1',
-      },
-    }),
-    providers: [new ScriptedProvider()],
-    logger: silentLogger(),
-  });
+  hub ??= await createScriptedHub(dir);
   return hub;
 }
 

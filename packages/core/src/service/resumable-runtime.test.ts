@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/config.js';
 import type { ExecLabels, ExecRequest, ExecResult, Runtime } from '../extension-points/runtime.js';
-import { createHub, type Hub } from '../hub.js';
-import { silentLogger } from '../logging.js';
+import type { Hub } from '../hub.js';
 import { SqliteStore } from '../stores/sqlite-store.js';
-import { ScriptedProvider } from '../testing/scripted-provider.js';
 import type { Evaluation } from '../types.js';
+import { createScriptedHub } from './scripted-hub.test-support.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-resumable-'));
 afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
@@ -73,20 +71,7 @@ class RemoteRuntime implements Runtime {
 }
 
 async function makeHub(dir: string, runtime: Runtime): Promise<Hub> {
-  const h = await createHub({
-    config: loadConfig({
-      cwd: dir,
-      env: {
-        EVALHUB_TRACKER: 'none',
-        EVALHUB_DISCOVER_PLUGINS: 'false',
-        EVALHUB_MODEL_SERVER_VLLM: 'http://127.0.0.1:9/v1',
-      },
-    }),
-    providers: [new ScriptedProvider()],
-    runtime,
-    settings: { maxAttempts: 1 },
-    logger: silentLogger(),
-  });
+  const h = await createScriptedHub(dir, { runtime, settings: { maxAttempts: 1 } });
   hubs.push(h);
   return h;
 }
