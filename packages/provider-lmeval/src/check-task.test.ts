@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LMEVAL_CATALOG } from './catalog.generated.js';
 import { checkConfig, checkTask } from './check-task.js';
+import { task } from './task.test-support.js';
 
 const catalog = new Map(LMEVAL_CATALOG.map((e) => [e.id, e]));
-const task = (id: string, config: Record<string, unknown>) => ({
-  evaluationId: 'e',
-  index: 0,
-  benchmark: { benchmark_id: id, provider_id: 'lm_evaluation_harness', config },
-  model: { server: 'vllm', name: 'm', url: 'http://h/v1', configuration: {} },
-  timeoutMs: 1000,
-});
 
 describe('checkTask', () => {
   it('checks the config against the published schema only once per field', () => {

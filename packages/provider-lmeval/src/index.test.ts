@@ -7,6 +7,7 @@ import type { HubInfo } from '@evalhub/core';
 import { createTestPluginContext } from '@evalhub/core/testing';
 import plugin, { LMEVAL_CATALOG, LmEvalProvider, optionsSchema } from './index.js';
 import { benchmarkConfigSchema } from './options.js';
+import { task } from './task.test-support.js';
 
 // The hub facts the plugin sees (createTestPluginContext records the provider it adds).
 const HUB = { version: '0.1.0', dataDir: '/state', configDir: '/etc/evalhub', dataRoot: '/data' };
@@ -86,13 +87,6 @@ describe('describe()', () => {
 
 describe('validate()', () => {
   const provider = new LmEvalProvider({ data_root: '/nonexistent-root' });
-  const task = (id: string, config: Record<string, unknown>) => ({
-    evaluationId: 'e',
-    index: 0,
-    benchmark: { benchmark_id: id, provider_id: 'lm_evaluation_harness', config },
-    model: { server: 'vllm', name: 'm', url: 'http://h/v1', configuration: {} },
-    timeoutMs: 1000,
-  });
   it('reports bad settings with pointers into the benchmark config', () => {
     expect(
       provider.validate(task('arc_easy', { num_fewshot: -1, limit: 2.5, chat: true, colour: 'red' })),
