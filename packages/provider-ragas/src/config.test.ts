@@ -106,17 +106,15 @@ describe('catalog', () => {
       'context_recall',
       'factual_correctness',
       'answer_correctness',
-      'exact_match',
-      'string_presence',
-      'non_llm_string_similarity',
-      'bleu_score',
-      'rouge_score',
-      'chrf_score',
-      'non_llm_context_recall',
+      ...SUITES.rag_no_llm!.metrics,
       'rag_default',
     ]) {
       expect(ids).toContain(id);
     }
+    // the metrics that need no model are the catalog's own (category rag_no_llm): all seven, run by rag_no_llm
+    const noModel = describeBenchmarks().filter((b) => b.category === 'rag_no_llm');
+    expect(noModel.map((b) => b.id)).toEqual(SUITES.rag_no_llm!.metrics);
+    expect(noModel).toHaveLength(7);
     const suite = describeBenchmarks().find((b) => b.id === 'rag_default')!;
     expect(suite.required_columns).toEqual(['user_input', 'response', 'reference', 'retrieved_contexts']);
     expect(requiredColumns(['exact_match'])).toEqual(['response', 'reference']);
