@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareEvaluations, comparisonMarkdown } from './comparison.js';
+import { sampleBenchmark } from './testing/conformance.js';
 import type { Evaluation } from './types.js';
 
 const evaluation = (
@@ -11,15 +12,13 @@ const evaluation = (
   status: 'completed',
   model: { server: 's', name: 'm', url: 'http://x/v1', configuration: {} },
   benchmarks: [
-    {
+    sampleBenchmark({
       benchmark_id: 'arc_easy',
       provider_id: 'lm_evaluation_harness',
       config: {},
-      status: 'completed',
-      progress: { fraction: 1 },
       results: { metrics, primary_metric: 'acc' },
       ...extra,
-    },
+    }),
   ],
   tracking: { tracker: 'none', state: 'disabled' },
   created_at: '2026-01-01T00:00:00Z',

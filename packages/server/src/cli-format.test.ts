@@ -1,4 +1,5 @@
 import type { Evaluation } from '@evalhub/core';
+import { sampleBenchmark } from '@evalhub/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   describeEvaluation,
@@ -15,14 +16,12 @@ const evaluation: Evaluation = {
   model: { server: 'vllm', name: 'm', url: 'http://vllm:8000/v1', configuration: {} },
   experiment: { name: 'exp', tags: { team: 'a' } },
   benchmarks: [
-    {
+    sampleBenchmark({
       benchmark_id: 'arc_easy',
       provider_id: 'lm_evaluation_harness',
       config: {},
-      status: 'completed',
-      progress: { fraction: 1 },
       results: { metrics: { acc: 0.71234, acc_norm: 0.7 }, primary_metric: 'acc' },
-    },
+    }),
     {
       benchmark_id: 'faithfulness',
       provider_id: 'ragas',

@@ -8,7 +8,7 @@ import type { Tracker } from '../extension-points/tracker.js';
 import { silentLogger } from '../logging.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
 import { createRunContext } from '../service/run-context.js';
-import type { Evaluation, ResolvedModel } from '../types.js';
+import type { BenchmarkRun, Evaluation, ResolvedModel } from '../types.js';
 
 export interface ConformanceCheck {
   name: string;
@@ -186,6 +186,19 @@ export async function verifyProvider(
   return c.done(`Provider '${d.id}'`);
 }
 
+/** A completed benchmark run (the one of sampleEvaluation), with the overrides given. */
+export function sampleBenchmark(overrides: Partial<BenchmarkRun> = {}): BenchmarkRun {
+  return {
+    benchmark_id: 'sample',
+    provider_id: 'conformance',
+    config: { limit: 2 },
+    status: 'completed',
+    progress: { fraction: 1 },
+    results: { metrics: { acc: 0.5 } },
+    ...overrides,
+  };
+}
+
 /** A minimal finished evaluation for tracker tests. */
 export function sampleEvaluation(overrides: Partial<Evaluation> = {}): Evaluation {
   const t = new Date().toISOString();
@@ -199,16 +212,7 @@ export function sampleEvaluation(overrides: Partial<Evaluation> = {}): Evaluatio
       configuration: { temperature: 0 },
     },
     experiment: { name: 'conformance', tags: { suite: 'conformance' } },
-    benchmarks: [
-      {
-        benchmark_id: 'sample',
-        provider_id: 'conformance',
-        config: { limit: 2 },
-        status: 'completed',
-        progress: { fraction: 1 },
-        results: { metrics: { acc: 0.5 } },
-      },
-    ],
+    benchmarks: [sampleBenchmark()],
     tracking: { tracker: 'conformance', state: 'pending' },
     created_at: t,
     updated_at: t,

@@ -2,7 +2,13 @@
  * Tools for plugin authors: the conformance kit and small reusable plugins for tests.
  * Import from '@evalhub/core/testing'.
  */
-export { verifyProvider, verifyTracker, sampleEvaluation, ConformanceError } from './conformance.js';
+export {
+  verifyProvider,
+  verifyTracker,
+  sampleBenchmark,
+  sampleEvaluation,
+  ConformanceError,
+} from './conformance.js';
 export type { ConformanceCheck, VerifyProviderOptions } from './conformance.js';
 export { ScriptedProvider } from './scripted-provider.js';
 export type { ScriptedBehaviour } from './scripted-provider.js';

@@ -1,4 +1,5 @@
 import type { Evaluation } from '@evalhub/core';
+import { sampleBenchmark } from '@evalhub/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compare, summarize } from './summary.js';
 
@@ -8,14 +9,12 @@ const evaluation = (id: string, metrics: Record<string, number>): Evaluation => 
   model: { server: 'vllm', name: 'm', url: 'http://h/v1', configuration: {} },
   experiment: { name: 'x', tags: {} },
   benchmarks: [
-    {
+    sampleBenchmark({
       benchmark_id: 'arc_easy',
       provider_id: 'lm_evaluation_harness',
       config: {},
-      status: 'completed',
-      progress: { fraction: 1 },
       results: { metrics },
-    },
+    }),
   ],
   tracking: { tracker: 'mlflow', state: 'synced', run_id: 'r', links: { run: 'http://mlflow/#/r' } },
   created_at: '2026-01-01T00:00:00.000Z',
