@@ -91,18 +91,20 @@ async function context(): Promise<{ ctx: RunContext; artifacts: Map<string, stri
   return { ctx, artifacts };
 }
 
+/** lm-eval's preflight of a loglikelihood (completions, no chat) benchmark against the server. */
+const preflightLoglikelihood = (tokenizerBackend: 'remote' | 'none'): ReturnType<typeof preflight> =>
+  preflight({
+    baseUrl: `${server.url}/v1`,
+    model: LLAMACPP_MODEL,
+    needsLoglikelihood: true,
+    chat: false,
+    tokenizerBackend,
+    signal: AbortSignal.timeout(60_000),
+  });
+
 describe.skipIf(!venvPython)('lm-eval against llama.cpp (llama-cpp-python server, tiny random GGUF)', () => {
   it('the preflight sees that the server has no remote tokenizer endpoints (/tokenize, /tokenizer_info)', async () => {
-    await expect(
-      preflight({
-        baseUrl: `${server.url}/v1`,
-        model: LLAMACPP_MODEL,
-        needsLoglikelihood: true,
-        chat: false,
-        tokenizerBackend: 'remote',
-        signal: AbortSignal.timeout(60_000),
-      }),
-    ).rejects.toMatchObject({ code: 'model_tokenizer_missing' });
+    await expect(preflightLoglikelihood('remote')).rejects.toMatchObject({ code: 'model_tokenizer_missing' });
   });
 
   it("the chance-level canary judges the server's real echo + logprobs answer: llama-cpp-python returns prompt logprobs, so it passes", async () => {
@@ -129,16 +131,7 @@ describe.skipIf(!venvPython)('lm-eval against llama.cpp (llama-cpp-python server
     expect(values[0]).toBeNull();
     expect(values.slice(1).every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
     expect(() => checkPromptLogprobs(body)).not.toThrow();
-    await expect(
-      preflight({
-        baseUrl: `${server.url}/v1`,
-        model: LLAMACPP_MODEL,
-        needsLoglikelihood: true,
-        chat: false,
-        tokenizerBackend: 'none',
-        signal: AbortSignal.timeout(60_000),
-      }),
-    ).resolves.toMatchObject({ modelType: 'local-completions' });
+    await expect(preflightLoglikelihood('none')).resolves.toMatchObject({ modelType: 'local-completions' });
   });
 
   it('a chat gsm8k-style generate_until benchmark over a local file runs to a score', async () => {
