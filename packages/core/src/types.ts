@@ -12,6 +12,7 @@ export type EvaluationRequest = Schemas['EvaluationRequest'];
 export type ModelSpec = Schemas['ModelSpec'];
 export type ModelConfiguration = Schemas['ModelConfiguration'];
 export type BenchmarkSpec = Schemas['BenchmarkSpec'];
+export type BenchmarkResources = Schemas['BenchmarkResources'];
 export type PassCriterion = Schemas['PassCriterion'];
 export type Baseline = Schemas['Baseline'];
 export type ExperimentConfig = Schemas['ExperimentConfig'];

@@ -12,6 +12,7 @@ import {
   ConfigError,
   silentLogger,
   type ExecRequest,
+  type ExecResources,
   type ExecResult,
   type Logger,
   type Runtime,
@@ -24,13 +25,9 @@ import { collectInputs } from './inputs.js';
 import { buildJob, buildTokenSecret, TOKEN_KEY } from './job-spec.js';
 import { hubSelector, jobName, labelsFromLogFile, labelsOf, type AttemptLabels } from './labels.js';
 import { NamespaceWatch } from './namespace-watch.js';
-import {
-  mergePodSettings,
-  parseQuantity,
-  validateOptions,
-  type KubernetesRuntimeOptions,
-} from './options.js';
+import { mergePodSettings, validateOptions, type KubernetesRuntimeOptions } from './options.js';
 import { attemptState, type AttemptState } from './pod-status.js';
+import { requestResourceProblems } from './request-resources.js';
 
 export interface KubernetesRuntimeDeps {
   kubeConfig: KubeConfig;
@@ -131,6 +128,11 @@ export class KubernetesRuntime implements Runtime {
     this.starting = undefined;
   }
 
+  /** What the request's `resources` may be (core asks at submission): see requestResourceProblems. */
+  checkResources(resources: ExecResources): string[] {
+    return requestResourceProblems(resources, this.options);
+  }
+
   async exec(request: ExecRequest): Promise<ExecResult> {
     return this.run(request, false);
   }
@@ -202,19 +204,10 @@ export class KubernetesRuntime implements Runtime {
       labels.providerId ? this.options.providers?.[labels.providerId] : undefined,
     );
     if (request.resources && this.options.allow_request_resources) {
-      const max = this.options.max_resources ?? {};
-      for (const kind of ['requests', 'limits'] as const) {
-        for (const [res, q] of Object.entries(request.resources[kind] ?? {})) {
-          const cap = max[res];
-          if (cap !== undefined && parseQuantity(q) > parseQuantity(cap))
-            throw new BenchmarkFailedError(
-              `resources.${kind}.${res} = ${q} is above this hub's maximum of ${cap}.`,
-              {
-                code: 'kubernetes_resources_too_large',
-              },
-            );
-        }
-      }
+      // checked at submission too (checkResources); a provider's own exec may still ask for more
+      const problems = requestResourceProblems(request.resources, this.options);
+      if (problems.length > 0)
+        throw new BenchmarkFailedError(problems.join(' '), { code: 'kubernetes_resources_too_large' });
       settings.resources = {
         requests: { ...settings.resources?.requests, ...request.resources.requests },
         limits: { ...settings.resources?.limits, ...request.resources.limits },

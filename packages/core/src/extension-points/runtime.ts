@@ -100,6 +100,13 @@ export interface Runtime {
    * (finished or deleted). Returns how many were ended.
    */
   recover?(isLive: (evaluationId: string) => Promise<boolean>): Promise<{ reaped: number }>;
+  /**
+   * Checked at submission when a benchmark of the request names `resources`: the problems that keep
+   * this runtime from giving them (not allowed by its operator, above its bounds), each a sentence
+   * that says the fix; empty when it can. A runtime without this method takes no resources, and such
+   * a request is refused. The accepted resources reach `exec` as `ExecRequest.resources`.
+   */
+  checkResources?(resources: ExecResources): string[];
 }
 
 export const RuntimeToken: InjectionToken<Runtime> = Symbol.for('evalhub.runtime');

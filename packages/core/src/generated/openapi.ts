@@ -507,6 +507,26 @@ export interface components {
              * @example 2
              */
             weight?: number;
+            resources?: components["schemas"]["BenchmarkResources"];
+        };
+        /**
+         * @description What this benchmark's process needs where the runtime places it (Kubernetes quantities: a Job's container requests and limits). Only a runtime that takes them accepts them, within the bounds its operator set (the Kubernetes runtime with allow_request_resources and max_resources); otherwise the request is refused with a 400 naming the field.
+         * @example {
+         *       "requests": {
+         *         "cpu": "2",
+         *         "memory": "8Gi"
+         *       },
+         *       "limits": {
+         *         "nvidia.com/gpu": "1"
+         *       }
+         *     }
+         */
+        BenchmarkResources: {
+            requests?: components["schemas"]["ResourceQuantities"];
+            limits?: components["schemas"]["ResourceQuantities"];
+        };
+        ResourceQuantities: {
+            [key: string]: string;
         };
         /**
          * @description When this benchmark passes: its metric compared with a value. Named metrics are the benchmark's catalog metrics (GET /api/v1/benchmarks, field metrics); a completed benchmark whose result lacks the metric does not pass, a failed benchmark never passes.
@@ -599,6 +619,7 @@ export interface components {
             pass_criteria?: components["schemas"]["PassCriterion"];
             /** @description This benchmark's weight in the score (default 1). */
             weight?: number;
+            resources?: components["schemas"]["BenchmarkResources"];
             /** @description Whether this benchmark passed; present once the evaluation finished, when the evaluation has pass criteria or a pass threshold. A benchmark without its own criterion passes when it completed. */
             passed?: boolean;
             /**

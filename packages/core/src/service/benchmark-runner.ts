@@ -97,6 +97,7 @@ export class BenchmarkRunner {
           providerId: b.provider_id,
         },
         timeoutSeconds: task.timeoutMs / 1000,
+        ...(b.resources ? { resources: b.resources } : {}),
         logger: log,
         onProgress: (progress) => {
           b.progress = { ...progress, fraction: Math.min(1, Math.max(0, progress.fraction)) };

@@ -115,6 +115,7 @@ export class EvaluationService {
       findLatest: async (experiment, tags) =>
         (await store.listEvaluations({ limit: 1, status: 'completed', experiment, tags })).items[0],
       ...(settings.defaultCollection ? { defaultCollection: settings.defaultCollection } : {}),
+      runtime,
     });
     this.runner = new EvaluationRunner({
       store: replicas?.documents ?? store,

@@ -33,6 +33,7 @@ function preparer(deps: Partial<RequestPreparerDeps> = {}): RequestPreparer {
     defaultTimeoutSeconds: 60,
     findEvaluation: (id) => store.getEvaluation(id),
     findLatest: async () => undefined,
+    runtime: { name: 'local' },
     ...deps,
   });
 }
@@ -131,5 +132,42 @@ describe('RequestPreparer', () => {
     expect(err.details).toEqual([
       { pointer: '/baseline/evaluation_id', message: expect.stringContaining("no evaluation 'missing'") },
     ]);
+  });
+
+  it('refuses resources with a runtime that takes none, and passes them on where the runtime can give them', async () => {
+    const body = {
+      model,
+      benchmarks: [
+        { benchmark_id: 'ok', provider_id: 'scripted', resources: { limits: { 'nvidia.com/gpu': '1' } } },
+      ],
+    };
+    const local = await refusal(preparer(), body);
+    expect(local.details).toEqual([
+      {
+        pointer: '/benchmarks/0/resources',
+        message: expect.stringMatching(/'local' runtime .* takes no resources/),
+      },
+    ]);
+    const asked: unknown[] = [];
+    const placing = (max: number) => ({
+      name: 'placing',
+      checkResources: (r: { limits?: Record<string, string> }) => {
+        asked.push(r);
+        return Number(r.limits?.['nvidia.com/gpu']) > max ? [`At most ${max} GPU.`] : [];
+      },
+    });
+    const e = await preparer({ runtime: placing(1) }).prepare(body);
+    expect(e.benchmarks[0]!.resources).toEqual({ limits: { 'nvidia.com/gpu': '1' } });
+    expect(asked).toEqual([{ limits: { 'nvidia.com/gpu': '1' } }]);
+    const over = await refusal(preparer({ runtime: placing(0) }), body);
+    expect(over.details).toEqual([{ pointer: '/benchmarks/0/resources', message: 'At most 0 GPU.' }]);
+    // the schema names a malformed quantity before any runtime is asked
+    const malformed = await refusal(preparer({ runtime: placing(8) }), {
+      ...body,
+      benchmarks: [
+        { benchmark_id: 'ok', provider_id: 'scripted', resources: { requests: { memory: 'lots' } } },
+      ],
+    });
+    expect(malformed.details[0]!.pointer).toBe('/benchmarks/0/resources/requests/memory');
   });
 });

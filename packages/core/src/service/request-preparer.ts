@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertValid } from '../contract/validator.js';
 import { ValidationError, type ErrorDetail } from '../errors.js';
+import type { ExecResources, Runtime } from '../extension-points/runtime.js';
 import type { Baseline, BenchmarkRun, BenchmarkSpec, Evaluation, EvaluationRequest } from '../types.js';
 import { benchmarkTask } from './benchmark-task.js';
 import type { CollectionCatalog } from './collection-catalog.js';
@@ -23,6 +24,8 @@ export interface RequestPreparerDeps {
   findLatest: (experiment: string, tags: Record<string, string>) => Promise<Evaluation | undefined>;
   /** Run by a request that names neither `benchmarks` nor `collection_id` (config `evaluation.default_collection`). */
   defaultCollection?: string;
+  /** The hub's runtime: it says whether it can give the resources a benchmark asks for. */
+  runtime: Pick<Runtime, 'name' | 'checkResources'>;
 }
 
 /**
@@ -79,6 +82,7 @@ export class RequestPreparer {
       attempts: 0,
       ...(s.pass_criteria ? { pass_criteria: { ...s.pass_criteria } } : {}),
       ...(s.weight !== undefined ? { weight: s.weight } : {}),
+      ...(s.resources ? { resources: structuredClone(s.resources) } : {}),
     }));
     benchmarks.forEach((b, i) => {
       const at = pointerOf(i);
@@ -122,6 +126,17 @@ export class RequestPreparer {
             pointer: hasCollection ? at : `${at}/pass_criteria${checked.pointer}`,
             message: `${hasCollection ? `${b.benchmark_id}: ` : ''}${checked.message}`,
           });
+          return;
+        }
+      }
+      if (b.resources) {
+        const problems = this.resourceProblems(b.resources);
+        if (problems.length > 0) {
+          for (const message of problems)
+            details.push({
+              pointer: hasCollection ? at : `${at}/resources`,
+              message: `${hasCollection ? `${b.benchmark_id}: ` : ''}${message}`,
+            });
           return;
         }
       }
@@ -180,6 +195,16 @@ export class RequestPreparer {
       );
     }
     return evaluation;
+  }
+
+  /** Why the hub's runtime cannot give a benchmark these resources (empty when it can). */
+  private resourceProblems(resources: ExecResources): string[] {
+    const { runtime } = this.deps;
+    if (!runtime.checkResources)
+      return [
+        `The '${runtime.name}' runtime runs benchmarks where the hub runs and takes no resources; remove 'resources', or run the hub with a runtime that places benchmarks (runtime: kubernetes).`,
+      ];
+    return runtime.checkResources(resources);
   }
 
   /** The request's baseline with its evaluation id resolved, or undefined with the problem in `details`. */

@@ -67,4 +67,29 @@ describe('RunContext exec', () => {
     await without.exec({ command: 'true', args: [], timeoutSeconds: 30 });
     expect(seen).toEqual([600, 30, 600, undefined, 30]);
   });
+
+  it("gives the runtime the request's resources with every exec that names none of its own", async () => {
+    const seen: unknown[] = [];
+    const runtime: Runtime = {
+      name: 'recording',
+      exec: async (request: ExecRequest): Promise<ExecResult> => {
+        seen.push(request.resources);
+        return { exitCode: 0, signal: null, aborted: false, durationMs: 0 };
+      },
+    };
+    const gpu = { limits: { 'nvidia.com/gpu': '1' } };
+    const ctx = await createRunContext({
+      runtime,
+      signal: new AbortController().signal,
+      workDir: join(dir, 'work'),
+      artifactDir: join(dir, 'artifacts'),
+      artifactPrefix: 'arc_easy',
+      logFile: join(dir, 'exec.log'),
+      logger: silentLogger(),
+      resources: gpu,
+    });
+    await ctx.exec({ command: 'true', args: [] });
+    await ctx.exec({ command: 'true', args: [], resources: { requests: { cpu: '1' } } });
+    expect(seen).toEqual([gpu, { requests: { cpu: '1' } }]);
+  });
 });

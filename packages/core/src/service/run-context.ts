@@ -3,7 +3,7 @@ import { appendFile, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ArtifactSpec, RunContext } from '../extension-points/provider.js';
-import type { ExecLabels, Runtime } from '../extension-points/runtime.js';
+import type { ExecLabels, ExecResources, Runtime } from '../extension-points/runtime.js';
 import type { Logger } from '../logging.js';
 import type { ArtifactInfo, Progress } from '../types.js';
 
@@ -24,6 +24,11 @@ export interface RunContextOptions {
    * a remote runtime sets its own deadline from it; a provider's shorter timeout wins.
    */
   timeoutSeconds?: number;
+  /**
+   * The resources the request asked for this benchmark (checked by the runtime at submission): given
+   * to the runtime with every `exec` the provider does not give its own (ExecRequest.resources).
+   */
+  resources?: ExecResources;
   logger: Logger;
   /** The model gateway's route for this benchmark (RunContext.gateway), when it is routed. */
   gateway?: { baseUrl: string; concurrency: number };
@@ -131,6 +136,7 @@ export async function createRunContext(options: RunContextOptions): Promise<Mana
         logFile: request.logFile ?? ensureLogDir(),
         ...(options.labels ? { labels: options.labels } : {}),
         ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+        ...(request.resources === undefined && options.resources ? { resources: options.resources } : {}),
         signal: options.signal,
       });
     },
