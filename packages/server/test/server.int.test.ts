@@ -247,26 +247,14 @@ describe('errors', () => {
   });
 
   it('404 for unknown evaluations, collections and routes', async () => {
-    expectErrorBody(
-      await http(s.url, 'GET', '/api/v1/evaluations/does-not-exist'),
-      404,
-      'evaluation_not_found',
-    );
-    expectErrorBody(
-      await http(s.url, 'DELETE', '/api/v1/evaluations/does-not-exist'),
-      404,
-      'evaluation_not_found',
-    );
-    expectErrorBody(
-      await http(s.url, 'GET', '/api/v1/evaluations/does-not-exist/events'),
-      404,
-      'evaluation_not_found',
-    );
-    expectErrorBody(
-      await http(s.url, 'GET', '/api/v1/evaluations/does-not-exist/logs'),
-      404,
-      'evaluation_not_found',
-    );
+    for (const [method, path] of [
+      ['GET', '/api/v1/evaluations/does-not-exist'],
+      ['DELETE', '/api/v1/evaluations/does-not-exist'],
+      ['GET', '/api/v1/evaluations/does-not-exist/events'],
+      ['GET', '/api/v1/evaluations/does-not-exist/logs'],
+    ] as const) {
+      expectErrorBody(await http(s.url, method, path), 404, 'evaluation_not_found');
+    }
     expectErrorBody(await http(s.url, 'GET', '/api/v1/collections/nope'), 404, 'collection_not_found');
     const route = await http(s.url, 'GET', '/api/v2/evaluations');
     expectErrorBody(route, 404, 'route_not_found');
