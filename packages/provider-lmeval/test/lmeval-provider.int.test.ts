@@ -14,7 +14,7 @@ import {
   loadConfig,
   silentLogger,
 } from '@evalhub/core';
-import type { BenchmarkTask, Progress, RunContext } from '@evalhub/core';
+import type { BenchmarkTask, Hub, Progress, RunContext } from '@evalhub/core';
 import { until, verifyProvider } from '@evalhub/core/testing';
 import { resolvePython } from '@evalhub/tools';
 import lmEvalPlugin, { LmEvalProvider, type LmEvalProviderInit } from '../src/index.js';
@@ -501,24 +501,37 @@ describe('hub datasets from a pre-populated Hugging Face cache (offline)', () =>
   });
 });
 
+/**
+ * A hub over the folder `name` in the test's temporary folder (its state in `state`) with the lm-eval
+ * plugin (with `options` when given) and no other, the given tracker, this Python and data root.
+ */
+async function lmEvalHub(
+  name: string,
+  tracker: 'jsonl' | 'none',
+  options?: Record<string, unknown>,
+): Promise<{ hub: Hub; dir: string }> {
+  const dir = join(top, name);
+  await mkdir(dir, { recursive: true });
+  const hub = await createHub({
+    config: loadConfig({
+      cwd: dir,
+      env: {
+        EVALHUB_TRACKER: tracker,
+        EVALHUB_DISCOVER_PLUGINS: 'false',
+        EVALHUB_PYTHON: python,
+        EVALHUB_DATA_ROOT: dataRoot,
+        EVALHUB_DATA_DIR: join(dir, 'state'),
+      },
+    }),
+    plugins: [{ plugin: lmEvalPlugin as never, ...(options ? { options } : {}) }],
+    logger: silentLogger(),
+  });
+  return { hub, dir };
+}
+
 describe('through core (createHub with the plugin, jsonl tracker)', () => {
   it("runs the spec's single-benchmark payload on local data to a completed evaluation with arc_easy.acc tracked", async () => {
-    const dir = join(top, 'hub');
-    await mkdir(dir, { recursive: true });
-    const hub = await createHub({
-      config: loadConfig({
-        cwd: dir,
-        env: {
-          EVALHUB_TRACKER: 'jsonl',
-          EVALHUB_DISCOVER_PLUGINS: 'false',
-          EVALHUB_PYTHON: python,
-          EVALHUB_DATA_ROOT: dataRoot,
-          EVALHUB_DATA_DIR: join(dir, 'state'),
-        },
-      }),
-      plugins: [{ plugin: lmEvalPlugin as never, options: { concurrency: 4 } }],
-      logger: silentLogger(),
-    });
+    const { hub, dir } = await lmEvalHub('hub', 'jsonl', { concurrency: 4 });
     let acc: number | undefined;
     try {
       const evaluation = await hub.evaluate({
@@ -572,36 +585,15 @@ async function readTrackingLines(stateDir: string): Promise<string> {
 
 describe('through core: request validation', () => {
   it('rejects a dataset path outside the data root and an unknown task with a 400 and JSON pointers', async () => {
-    const dir = join(top, 'hub-validation');
-    await mkdir(dir, { recursive: true });
-    const hub = await createHub({
-      config: loadConfig({
-        cwd: dir,
-        env: {
-          EVALHUB_TRACKER: 'none',
-          EVALHUB_DISCOVER_PLUGINS: 'false',
-          EVALHUB_PYTHON: python,
-          EVALHUB_DATA_ROOT: dataRoot,
-          EVALHUB_DATA_DIR: join(dir, 'state'),
-        },
-      }),
-      plugins: [{ plugin: lmEvalPlugin as never }],
-      logger: silentLogger(),
-    });
+    const { hub } = await lmEvalHub('hub-validation', 'none');
     try {
       const model = { server: 'vllm', name: 'fixture', url: `${fixtureUrl}/v1` };
-      await expect(
+      const arcEasy = (config: Record<string, unknown>) =>
         hub.evaluate({
           model,
-          benchmarks: [
-            {
-              benchmark_id: 'arc_easy',
-              provider_id: 'lm_evaluation_harness',
-              config: { dataset_path: '../../etc/passwd' },
-            },
-          ],
-        }),
-      ).rejects.toMatchObject({
+          benchmarks: [{ benchmark_id: 'arc_easy', provider_id: 'lm_evaluation_harness', config }],
+        });
+      await expect(arcEasy({ dataset_path: '../../etc/passwd' })).rejects.toMatchObject({
         status: 400,
         details: [
           {
@@ -621,16 +613,7 @@ describe('through core: request validation', () => {
       });
       // settings out of the published schema's bounds are refused at submission, each field named
       await expect(
-        hub.evaluate({
-          model,
-          benchmarks: [
-            {
-              benchmark_id: 'arc_easy',
-              provider_id: 'lm_evaluation_harness',
-              config: { num_fewshot: 1e9, batch_size: 1e6, system_instruction: 'x'.repeat(200_000) },
-            },
-          ],
-        }),
+        arcEasy({ num_fewshot: 1e9, batch_size: 1e6, system_instruction: 'x'.repeat(200_000) }),
       ).rejects.toMatchObject({
         status: 400,
         details: expect.arrayContaining([
