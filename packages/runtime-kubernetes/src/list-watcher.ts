@@ -35,6 +35,8 @@ export class ListWatcher<T extends KubernetesObject> {
   private retryDelay: number;
   private timer: NodeJS.Timeout | undefined;
   private synced = false;
+  /** Set by `disconnect`: the watch it ends (or the next one) counts as lost. */
+  private lost = false;
   private syncWaiters: (() => void)[] = [];
   /** Number of re-lists after errors (for tests and metrics). */
   resyncs = 0;
@@ -73,8 +75,13 @@ export class ListWatcher<T extends KubernetesObject> {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
-  /** Drops the current connection as a network failure would (the next list resynchronises). */
+  /**
+   * Drops the current connection as a network failure would: the watch is not renewed from its
+   * resourceVersion, a re-list follows after the back-off (an aborted watch otherwise ends like
+   * one the server closed).
+   */
   disconnect(): void {
+    this.lost = true;
     this.controller?.abort();
   }
 
@@ -145,8 +152,10 @@ export class ListWatcher<T extends KubernetesObject> {
         },
         (err: unknown) => {
           if (this.stopped) return;
-          if (err || failed) {
-            this.retry(err ?? new Error('watch expired (410 Gone)'));
+          const lost = this.lost;
+          this.lost = false;
+          if (err || failed || lost) {
+            this.retry(err ?? new Error(lost ? 'connection dropped' : 'watch expired (410 Gone)'));
             return;
           }
           this.retryDelay = this.o.retryMs?.first ?? 500;
@@ -158,8 +167,9 @@ export class ListWatcher<T extends KubernetesObject> {
       this.retry(err);
       return;
     }
-    if (this.stopped) controller.abort();
-    else this.controller = controller;
+    this.controller = controller;
+    // stopped, or disconnected while this watch was being opened
+    if (this.stopped || this.lost) controller.abort();
   }
 
   private retry(err: unknown): void {

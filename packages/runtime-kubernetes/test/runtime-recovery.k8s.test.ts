@@ -53,6 +53,62 @@ describe('KubernetesRuntime recovery', () => {
     }
   });
 
+  it('follows a Job created while the Job watch re-lists, not reporting it deleted', async () => {
+    const runtime = makeRuntime(ns);
+    await runtime.start();
+    try {
+      const resyncsBefore = runtime.watch.jobs.resyncs;
+      // the Job watch drops and waits out its back-off (0.5 s) while the pod watch stays: the new Job
+      // is only not listed yet when the attempt subscribes, and its pod's events may come first
+      runtime.watch.jobs.disconnect();
+      const req = execRequest(dir, { provider: 'succeed', index: 6 });
+      expect((await runtime.exec(req)).exitCode).toBe(0);
+      expect(runtime.watch.jobs.resyncs).toBeGreaterThan(resyncsBefore);
+      const job = await ns.admin.batch.readNamespacedJob({ name: jobName(req.labels), namespace: ns.name });
+      expect(job.status?.succeeded).toBe(1);
+    } finally {
+      runtime.close();
+    }
+  });
+
+  it('reports a Job deleted while the hub could not see the API server, once it re-lists', async () => {
+    const cut = new TcpCut('127.0.0.1', Number(new URL(cluster().apiUrl).port));
+    await cut.start();
+    const runtime = makeRuntime(ns, { kube: { ...ns.kube, server: `https://127.0.0.1:${cut.port}` } });
+    await runtime.start();
+    try {
+      const req = execRequest(dir, { provider: 'run', index: 7 });
+      const name = jobName(req.labels);
+      const result = runtime.exec(req).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      await until('the pod to run', async () => {
+        const pods = await ns.admin.core.listNamespacedPod({
+          namespace: ns.name,
+          labelSelector: `job-name=${name}`,
+        });
+        return pods.items.some((p) => p.status?.phase === 'Running') ? true : undefined;
+      });
+      cut.disconnect();
+      await ns.admin.batch.deleteNamespacedJob({ name, namespace: ns.name, propagationPolicy: 'Background' });
+      await until('the Job to be gone', async () =>
+        ns.admin.batch.readNamespacedJob({ name, namespace: ns.name }).then(
+          () => undefined,
+          (e: { code?: number }) => (e.code === 404 ? true : undefined),
+        ),
+      );
+      cut.restore();
+      const err = await result;
+      expect(err).toBeInstanceOf(BenchmarkFailedError);
+      expect((err as BenchmarkFailedError).code).toBe('kubernetes_job_deleted');
+      expect((err as Error).message).toContain(`${name} was deleted outside the hub`);
+    } finally {
+      runtime.close();
+      await cut.close();
+    }
+  });
+
   it('refuses to start without the Role, naming the missing permissions and the fix', async () => {
     const bare = await createTestNamespace('norbac', { rbac: false });
     const runtime = makeRuntime(bare);
