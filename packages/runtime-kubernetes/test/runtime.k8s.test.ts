@@ -1,6 +1,7 @@
 import { SchedulingV1Api } from '@kubernetes/client-node';
-import { BenchmarkFailedError } from '@evalhub/core';
+import { BenchmarkFailedError, createRunContext, silentLogger } from '@evalhub/core';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobName } from '../src/labels.js';
 import type { KubernetesRuntime } from '../src/kubernetes-runtime.js';
@@ -143,6 +144,42 @@ describe('KubernetesRuntime on a real API server', () => {
       expect(pods.items[0]?.spec?.nodeName).toBe('kwok-node-0');
     } finally {
       specRuntime.close();
+    }
+  });
+
+  it("sets activeDeadlineSeconds from the benchmark timeout core's RunContext passes, else default_deadline_seconds", async () => {
+    const deadlines = makeRuntime(ns, { default_deadline_seconds: 7200 });
+    await deadlines.start();
+    try {
+      // as core's BenchmarkRunner runs a benchmark whose timeout_seconds is 900
+      const { labels } = execRequest(dir, { provider: 'succeed', index: 20 });
+      const ctx = await createRunContext({
+        runtime: deadlines,
+        signal: new AbortController().signal,
+        workDir: join(dir, 'deadline-work'),
+        artifactDir: join(dir, 'deadline-artifacts'),
+        artifactPrefix: 'arc_easy',
+        logFile: join(dir, '20.log'),
+        labels,
+        timeoutSeconds: 900,
+        logger: silentLogger(),
+      });
+      expect(await ctx.exec({ command: 'python', args: ['-c', 'print(42)'], cwd: dir })).toMatchObject({
+        exitCode: 0,
+      });
+      const job = await ns.admin.batch.readNamespacedJob({ name: jobName(labels), namespace: ns.name });
+      expect(job.spec?.activeDeadlineSeconds).toBe(900);
+
+      // a request that names no timeout gets the runtime's default
+      const bare = execRequest(dir, { provider: 'succeed', index: 21 });
+      expect((await deadlines.exec(bare)).exitCode).toBe(0);
+      const defaulted = await ns.admin.batch.readNamespacedJob({
+        name: jobName(bare.labels),
+        namespace: ns.name,
+      });
+      expect(defaulted.spec?.activeDeadlineSeconds).toBe(7200);
+    } finally {
+      deadlines.close();
     }
   });
 
