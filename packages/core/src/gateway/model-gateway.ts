@@ -6,7 +6,7 @@
  * response cache, and counts performance data per route. The loopback proxy starts on first use.
  */
 import { randomBytes } from 'node:crypto';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { Logger } from '../logging.js';
 import type { AdaptiveLimitOptions } from './adaptive-limit.js';
 import { PerfRecorder } from './perf-stats.js';
@@ -90,32 +90,39 @@ function normalise(url: string): { origin: string; id: string; basePath: string 
 
 export class ModelGateway {
   private readonly upstreams = new Map<string, Upstream & { engineConcurrency: number }>();
+  private starting: Promise<GatewayProxy> | undefined;
   private proxy: GatewayProxy | undefined;
   private cache: ResponseCache | undefined;
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
   private readonly servers: Readonly<Record<string, GatewayServerConfig>>;
   private closed = false;
 
   constructor(private readonly options: ModelGatewayOptions = {}) {
     this.servers = options.servers ?? {};
-    this.agent = new Agent({ connections: null, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
-  /** The proxy (and the cache file), made on first use: an idle gateway touches no file or port. */
-  private started(): GatewayProxy {
-    if (this.proxy) return this.proxy;
-    const options = this.options;
-    this.cache = options.cache ? new ResponseCache(options.cache) : undefined;
-    this.proxy = new GatewayProxy({
-      host: options.host ?? '127.0.0.1',
-      dispatcher: this.agent,
-      retry: new RetryPolicy(options.retry),
-      ...(this.cache ? { cache: this.cache } : {}),
-      requestTimeoutMs: options.requestTimeoutMs ?? 600_000,
-      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-    return this.proxy;
+  /**
+   * The proxy, its connection pool and the cache file, made on first use: an idle gateway touches no
+   * file or port, and does not even load its HTTP client (undici: ~10 MB of RSS at import).
+   */
+  private started(): Promise<GatewayProxy> {
+    this.starting ??= (async () => {
+      const { Agent } = await import('undici');
+      const options = this.options;
+      this.agent = new Agent({ connections: null, keepAliveTimeout: 30_000, pipelining: 1 });
+      this.cache = options.cache ? new ResponseCache(options.cache) : undefined;
+      this.proxy = new GatewayProxy({
+        host: options.host ?? '127.0.0.1',
+        dispatcher: this.agent,
+        retry: new RetryPolicy(options.retry),
+        ...(this.cache ? { cache: this.cache } : {}),
+        requestTimeoutMs: options.requestTimeoutMs ?? 600_000,
+        maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      return this.proxy;
+    })();
+    return this.starting;
   }
 
   /**
@@ -147,7 +154,8 @@ export class ModelGateway {
   async route(request: RouteRequest): Promise<GatewayRoute> {
     if (this.closed) throw new Error('the model gateway is closed');
     const upstream = this.upstreamFor(request.model);
-    const proxy = this.started();
+    const proxy = await this.started();
+    if (this.closed) throw new Error('the model gateway is closed');
     const origin = await proxy.listen();
     const token = randomBytes(16).toString('hex');
     const recorder = new PerfRecorder();
@@ -179,8 +187,9 @@ export class ModelGateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.starting?.catch(() => undefined);
     await this.proxy?.close();
-    await this.agent.close();
+    await this.agent?.close();
     this.cache?.close();
   }
 }
