@@ -33,7 +33,9 @@ beforeAll(async () => {
   });
   const handler = createCallbackHandler(registry, silentLogger());
   server = createServer((req, res) => {
-    void handler.handle(req, res, { requestId: 'r', path: (req.url ?? '').slice(CALLBACK_PREFIX.length) });
+    // as the hub's server calls it: the path below the prefix, without the query string
+    const path = new URL(req.url ?? '/', 'http://hub').pathname.slice(CALLBACK_PREFIX.length);
+    void handler.handle(req, res, { requestId: 'r', path });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();

@@ -64,8 +64,9 @@ export function createCallbackHandler(registry: AttemptRegistry, logger: Logger)
     description: 'Kubernetes Job worker callbacks (per-attempt token)',
     ownAuth: true,
     async handle(req, res, context) {
-      const url = new URL(context.path, 'http://hub');
-      const m = /^\/attempts\/([a-z0-9-]{1,63})\/(spec|files|lines|done)$/.exec(url.pathname);
+      // context.path is the path below the prefix, without the query: `path=` comes from req.url
+      const query = new URL(req.url ?? '/', 'http://hub').searchParams;
+      const m = /^\/attempts\/([a-z0-9-]{1,63})\/(spec|files|lines|done)$/.exec(context.path);
       if (!m) return fail(res, 'not_found', `No worker route ${req.method ?? ''} ${context.path}.`);
       const [, id = '', what] = m;
       const auth = req.headers.authorization;
@@ -80,7 +81,7 @@ export function createCallbackHandler(registry: AttemptRegistry, logger: Logger)
       try {
         if (what === 'spec' && req.method === 'GET') return send(res, 200, attempt.spec);
         if (what === 'files') {
-          const path = normalize(url.searchParams.get('path') ?? '');
+          const path = normalize(query.get('path') ?? '');
           if (!isAbsolute(path))
             return fail(res, 'validation_error', "Query 'path' must be an absolute path.");
           if (req.method === 'GET') {
