@@ -96,6 +96,17 @@ async function hubConfig(name: string, extra: Record<string, string> = {}) {
   });
 }
 
+/**
+ * The config with another runtime. Its `env` (MLFLOW_TRACKING_URI and the rest, read by the plugins)
+ * is not enumerable, so a plain spread would drop it: the hub's MLflow tracker would then talk to
+ * the default 127.0.0.1:5000.
+ */
+function withRuntime<C extends { env: unknown }>(config: C, runtime: unknown): C {
+  const out = { ...config, runtime };
+  Object.defineProperty(out, 'env', { value: config.env, enumerable: false });
+  return out;
+}
+
 /** Runs a Job's container as the kubelet would, with the work emptyDir at `emptyDir`. */
 async function runContainer(job: V1Job, emptyDir: string, criLog: string): Promise<number | null> {
   const c = job.spec?.template.spec?.containers[0];
@@ -177,7 +188,7 @@ describe('the Kubernetes worker, run as the Job says', () => {
           logger: silentLogger(),
         },
         // selected by config, as an operator would: `runtime: {name, options}`
-        config: { ...config, runtime: { name: '@evalhub/runtime-kubernetes', options: runtimeOptions } },
+        config: withRuntime(config, { name: '@evalhub/runtime-kubernetes', options: runtimeOptions }),
       });
       const hub = server.hub;
       expect(hub.runtime.name).toBe('kubernetes');
