@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging.js';
 import type { ExecRequest, ExecResult, Runtime } from '../extension-points/runtime.js';
 import { LocalRuntime } from '../runtime/local-runtime.js';
-import { artifactInfo, createRunContext, type ProducedArtifact } from './run-context.js';
+import {
+  artifactInfo,
+  createRunContext,
+  type ProducedArtifact,
+  type RunContextOptions,
+} from './run-context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evalhub-run-context-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,12 +45,13 @@ describe('RunContext artifacts', () => {
 });
 
 describe('RunContext exec', () => {
-  it("gives the runtime the benchmark's timeout, or the provider's when it is shorter", async () => {
-    const seen: (number | undefined)[] = [];
+  /** Options of a run context over a runtime that records every ExecRequest it is given. */
+  function recording(): { options: RunContextOptions; seen: ExecRequest[] } {
+    const seen: ExecRequest[] = [];
     const runtime: Runtime = {
       name: 'recording',
       exec: async (request: ExecRequest): Promise<ExecResult> => {
-        seen.push(request.timeoutSeconds);
+        seen.push(request);
         return { exitCode: 0, signal: null, aborted: false, durationMs: 0 };
       },
     };
@@ -58,6 +64,11 @@ describe('RunContext exec', () => {
       logFile: join(dir, 'exec.log'),
       logger: silentLogger(),
     };
+    return { options, seen };
+  }
+
+  it("gives the runtime the benchmark's timeout, or the provider's when it is shorter", async () => {
+    const { options, seen } = recording();
     const ctx = await createRunContext({ ...options, timeoutSeconds: 600 });
     await ctx.exec({ command: 'true', args: [] });
     await ctx.exec({ command: 'true', args: [], timeoutSeconds: 30 });
@@ -65,31 +76,15 @@ describe('RunContext exec', () => {
     const without = await createRunContext(options);
     await without.exec({ command: 'true', args: [] });
     await without.exec({ command: 'true', args: [], timeoutSeconds: 30 });
-    expect(seen).toEqual([600, 30, 600, undefined, 30]);
+    expect(seen.map((r) => r.timeoutSeconds)).toEqual([600, 30, 600, undefined, 30]);
   });
 
   it("gives the runtime the request's resources with every exec that names none of its own", async () => {
-    const seen: unknown[] = [];
-    const runtime: Runtime = {
-      name: 'recording',
-      exec: async (request: ExecRequest): Promise<ExecResult> => {
-        seen.push(request.resources);
-        return { exitCode: 0, signal: null, aborted: false, durationMs: 0 };
-      },
-    };
+    const { options, seen } = recording();
     const gpu = { limits: { 'nvidia.com/gpu': '1' } };
-    const ctx = await createRunContext({
-      runtime,
-      signal: new AbortController().signal,
-      workDir: join(dir, 'work'),
-      artifactDir: join(dir, 'artifacts'),
-      artifactPrefix: 'arc_easy',
-      logFile: join(dir, 'exec.log'),
-      logger: silentLogger(),
-      resources: gpu,
-    });
+    const ctx = await createRunContext({ ...options, resources: gpu });
     await ctx.exec({ command: 'true', args: [] });
     await ctx.exec({ command: 'true', args: [], resources: { requests: { cpu: '1' } } });
-    expect(seen).toEqual([gpu, { requests: { cpu: '1' } }]);
+    expect(seen.map((r) => r.resources)).toEqual([gpu, { requests: { cpu: '1' } }]);
   });
 });
