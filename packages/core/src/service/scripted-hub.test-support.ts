@@ -4,6 +4,10 @@
  * no plugin discovery, a silent logger and a vLLM server at a port nothing listens on.
  * Not part of the build (packages/core/tsconfig.json excludes `*.test-support.ts`).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { createHub, type CreateHubOptions, type Hub } from '../hub.js';
 import { silentLogger } from '../logging.js';
@@ -33,3 +37,36 @@ export function createScriptedHub(
     ...options,
   });
 }
+
+/**
+ * Scripted hubs for one test file: `makeHub` builds one (in a fresh folder unless given one) and
+ * closes it after the test; the folders go when the file is done. Call it at the file's top level.
+ */
+export function scriptedHubs(): {
+  tempDir(): string;
+  makeHub(dir?: string, env?: Record<string, string>, extra?: Partial<CreateHubOptions>): Promise<Hub>;
+} {
+  const tempRoot = mkdtempSync(join(tmpdir(), 'evalhub-test-'));
+  afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+  const hubs: Hub[] = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((h) => h.close()));
+  });
+  const tempDir = (): string => mkdtempSync(join(tempRoot, 'evalhub-svc-'));
+  return {
+    tempDir,
+    async makeHub(dir = tempDir(), env = {}, extra = {}) {
+      const h = await createScriptedHub(dir, { env, ...extra });
+      hubs.push(h);
+      return h;
+    },
+  };
+}
+
+/** The request's model and a scripted benchmark, as the service tests submit them. */
+export const model = { server: 'vllm', name: 'test-model' };
+export const bench = (benchmark_id: string, config: Record<string, unknown> = {}) => ({
+  benchmark_id,
+  provider_id: 'scripted',
+  config,
+});
