@@ -655,6 +655,11 @@ describe('metrics', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const until = performance.now() + 60;
     while (performance.now() < until);
+    // The sampler notes the stall at its next tick, in the next timers phase. On a kept-alive
+    // connection the scrape could be read in this iteration's poll phase, before that tick (CI saw
+    // a maximum under 50 ms): a 1 ms timer runs in that same timers phase, so the request below is
+    // read only after the sampler has recorded the stall.
+    await new Promise((resolve) => setTimeout(resolve, 1));
     const r = await http(s.url, 'GET', '/metrics');
     const at = (q: string): number =>
       Number(
