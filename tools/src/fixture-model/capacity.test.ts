@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapacityModel } from './capacity.js';
+import { CapacityModel, waves } from './capacity.js';
 
 const never = new AbortController().signal;
 
@@ -48,5 +48,37 @@ describe('fixture capacity model', () => {
     gone.abort();
     expect(await waiting).toBe('aborted');
     expect(model.stats()['k']).toMatchObject({ queued: 0 });
+  });
+
+  it('counts a batched request as its sequences: it waits until they all fit', async () => {
+    const model = new CapacityModel();
+    const three = await model.acquire('k', 4, null, never, 3);
+    if (typeof three === 'string') throw new Error('expected slots');
+    let started = false;
+    const two = model.acquire('k', 4, null, never, 2).then((a) => ((started = true), a));
+    // a single sequence behind the batch keeps its FIFO place
+    const one = model.acquire('k', 4, null, never, 1);
+    expect(model.stats()['k']).toMatchObject({ running: 3, queued: 2, peakTotal: 6 });
+    await Promise.resolve();
+    expect(started).toBe(false);
+    three.release();
+    const a2 = await two;
+    const a1 = await one;
+    if (typeof a2 === 'string' || typeof a1 === 'string') throw new Error('expected slots');
+    expect(model.stats()['k']).toMatchObject({ running: 3, peakRunning: 3 });
+    a2.release();
+    a1.release();
+    expect(model.stats()['k']).toMatchObject({ running: 0, served: 6, requests: 3 });
+  });
+
+  it('serves a batch larger than the server in waves, holding the whole server', async () => {
+    const model = new CapacityModel();
+    const big = await model.acquire('k', 4, null, never, 10);
+    if (typeof big === 'string') throw new Error('expected slots');
+    expect(big.waves).toBe(3);
+    expect(model.stats()['k']).toMatchObject({ running: 4 });
+    expect(waves(1, 64)).toBe(1);
+    expect(waves(64, 64)).toBe(1);
+    expect(waves(65, 64)).toBe(2);
   });
 });

@@ -2,23 +2,30 @@
  * Capacity model of the fixture server: continuous batching as vLLM does it, reduced to its shape.
  * Up to `capacity` sequences are served in parallel, each for a fixed service time (the `latency`
  * switch); further requests wait in a FIFO queue; when `queue` requests already wait, a new one is
- * refused (the server answers 429 or 503). Pools are per counter key (the `key` switch, else the
- * switch segment), so tests sharing one fixture do not share capacity.
+ * refused (the server answers 429 or 503). A request carrying several prompts (a batched completion)
+ * is that many sequences: it starts once they all fit (at most `capacity` of them at once, so a batch
+ * larger than the server is served in waves, see `waves`). Pools are per counter key (the `key`
+ * switch, else the switch segment), so tests sharing one fixture do not share capacity.
  */
 
 export interface CapacityPoolStats {
   capacity: number;
   /** Most requests allowed to wait; `null` = unbounded. */
   queueLimit: number | null;
+  /** Sequences in service. */
   running: number;
+  /** Requests waiting. */
   queued: number;
-  /** Highest number of requests in service at once. */
+  /** Highest number of sequences in service at once. */
   peakRunning: number;
   /** Highest number of requests waiting at once. */
   peakQueued: number;
-  /** Highest number of requests at the server at once (in service + waiting). */
+  /** Highest number of sequences at the server at once (in service + waiting). */
   peakTotal: number;
+  /** Sequences served (a batched request counts its prompts). */
   served: number;
+  /** Requests served. */
+  requests: number;
   /** Refused because the queue was full. */
   rejected: number;
   /** `Date.now()` when the first request of the pool started service, and when the last one finished. */
@@ -27,6 +34,8 @@ export interface CapacityPoolStats {
 }
 
 interface Waiter {
+  /** Slots the request occupies: its sequences, at most the capacity. */
+  slots: number;
   grant: () => void;
 }
 
@@ -39,6 +48,7 @@ class Pool {
   peakQueued = 0;
   peakTotal = 0;
   served = 0;
+  requests = 0;
   rejected = 0;
   firstStartMs: number | null = null;
   lastEndMs: number | null = null;
@@ -58,6 +68,7 @@ class Pool {
       peakQueued: this.peakQueued,
       peakTotal: this.peakTotal,
       served: this.served,
+      requests: this.requests,
       rejected: this.rejected,
       firstStartMs: this.firstStartMs,
       lastEndMs: this.lastEndMs,
@@ -65,41 +76,60 @@ class Pool {
   }
 
   track(): void {
+    let waiting = 0;
+    for (const w of this.queue) waiting += w.slots;
     this.peakRunning = Math.max(this.peakRunning, this.running);
     this.peakQueued = Math.max(this.peakQueued, this.queue.length);
-    this.peakTotal = Math.max(this.peakTotal, this.running + this.queue.length);
+    this.peakTotal = Math.max(this.peakTotal, this.running + waiting);
   }
 
-  start(): void {
-    this.running++;
+  fits(slots: number): boolean {
+    return this.running + Math.min(slots, this.capacity) <= this.capacity;
+  }
+
+  start(slots: number): void {
+    this.running += slots;
     this.firstStartMs ??= Date.now();
     this.track();
   }
 
-  finish(): void {
-    this.running--;
-    this.served++;
+  finish(slots: number, sequences: number): void {
+    this.running -= slots;
+    this.served += sequences;
+    this.requests++;
     this.lastEndMs = Date.now();
     this.next();
   }
 
   next(): void {
-    while (this.running < this.capacity && this.queue.length > 0) this.queue.shift()!.grant();
+    while (this.queue.length > 0 && this.fits(this.queue[0]!.slots)) this.queue.shift()!.grant();
   }
 }
 
-/** What `acquire` yields: a slot (call `release` when the answer is sent), or why there is none. */
-export type Admission = { release: () => void } | 'full' | 'aborted';
+/** What `acquire` yields: slots (call `release` when the answer is sent), or why there are none. */
+export type Admission = { release: () => void; waves: number } | 'full' | 'aborted';
+
+/** How many service times a request of `sequences` prompts takes on a server of `capacity`. */
+export function waves(sequences: number, capacity: number): number {
+  return Math.max(1, Math.ceil(sequences / capacity));
+}
 
 export class CapacityModel {
   private readonly pools = new Map<string, Pool>();
 
   /**
-   * Waits for a service slot in the pool `key`. `capacity` and `queueLimit` come from the request's
-   * switches; the latest request's values apply to the pool. Resolves `'full'` at once when the
-   * queue is full, `'aborted'` when `signal` fires while waiting.
+   * Waits for service slots in the pool `key`: one per sequence of the request (`sequences`, its
+   * prompt count), at most `capacity`. `capacity` and `queueLimit` come from the request's switches;
+   * the latest request's values apply to the pool. Resolves `'full'` at once when the queue is
+   * full, `'aborted'` when `signal` fires while waiting.
    */
-  acquire(key: string, capacity: number, queueLimit: number | null, signal: AbortSignal): Promise<Admission> {
+  acquire(
+    key: string,
+    capacity: number,
+    queueLimit: number | null,
+    signal: AbortSignal,
+    sequences = 1,
+  ): Promise<Admission> {
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new Pool(capacity, queueLimit);
@@ -108,24 +138,28 @@ export class CapacityModel {
     pool.capacity = capacity;
     pool.queueLimit = queueLimit;
     const p = pool;
-    const slot = (): { release: () => void } => {
-      p.start();
+    const n = Math.max(1, sequences);
+    const slots = Math.min(n, capacity);
+    const slot = (): { release: () => void; waves: number } => {
+      p.start(slots);
       let released = false;
       return {
+        waves: waves(n, capacity),
         release: () => {
           if (released) return;
           released = true;
-          p.finish();
+          p.finish(slots, n);
         },
       };
     };
-    if (p.running < p.capacity && p.queue.length === 0) return Promise.resolve(slot());
+    if (p.fits(slots) && p.queue.length === 0) return Promise.resolve(slot());
     if (p.queueLimit !== null && p.queue.length >= p.queueLimit) {
       p.rejected++;
       return Promise.resolve('full');
     }
     return new Promise<Admission>((resolve) => {
       const waiter: Waiter = {
+        slots,
         grant: () => {
           signal.removeEventListener('abort', onAbort);
           resolve(slot());

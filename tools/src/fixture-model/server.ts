@@ -88,9 +88,12 @@ class HttpError extends Error {
 const bad = (message: string): HttpError => new HttpError(400, message);
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, status, JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
 }
 
 function sendError(res: ServerResponse, err: HttpError): void {
@@ -144,6 +147,18 @@ const stopList = (v: unknown): string[] => {
 
 const requestId = (prefix: string, path: string, body: unknown): string =>
   `${prefix}-${createHash('sha256').update(path).update('\0').update(JSON.stringify(body)).digest('hex').slice(0, 24)}`;
+
+/**
+ * Sequences an inference request asks the server to run at once: a completion's prompts (a list of
+ * strings or of token id lists is a batch), an embedding's inputs; a chat is one. Malformed input
+ * counts one (the handler refuses it).
+ */
+function sequencesOf(path: string, body: unknown): number {
+  if (body === null || typeof body !== 'object') return 1;
+  const input = (body as Record<string, unknown>)[path.endsWith('/embeddings') ? 'input' : 'prompt'];
+  if (path.endsWith('/chat/completions') || !Array.isArray(input) || input.length === 0) return 1;
+  return input.every((x) => typeof x === 'number') ? 1 : input.length;
+}
 
 function tokenLists(input: unknown, field: string): number[][] {
   const checkIds = (ids: unknown[]): number[] => {
@@ -549,9 +564,16 @@ export async function startFixtureModelServer(
     const body = req.method === 'POST' ? await readBody(req) : {};
     if (path === '/_fixture/capacity' && req.method === 'GET') return sendJson(res, 200, capacity.stats());
     if (switches.hang) return; // the request stays open until the client or close() ends it
+    let service: Promise<boolean> | undefined;
     if (switches.capacity > 0) {
       // continuous batching: only inference holds a sequence slot; tokenizer and model routes answer at once
-      if (INFERENCE_ROUTES.has(path) && req.method === 'POST') {
+      // an engine's probe (lm-eval's preflight through the hub, marked x-evalhub-probe) is not part
+      // of the run's request phase: it is answered at once, outside the pool's counters
+      if (
+        INFERENCE_ROUTES.has(path) &&
+        req.method === 'POST' &&
+        req.headers['x-evalhub-probe'] === undefined
+      ) {
         const gone = new AbortController();
         res.once('close', () => gone.abort());
         const poolKey = switches.key ?? segment ?? '(global)';
@@ -560,6 +582,7 @@ export async function startFixtureModelServer(
           switches.capacity,
           switches.queueLimit,
           gone.signal,
+          sequencesOf(path, body),
         );
         if (admission === 'aborted') return;
         if (admission === 'full') {
@@ -575,42 +598,64 @@ export async function startFixtureModelServer(
         }
         res.once('finish', admission.release);
         res.once('close', admission.release);
-        if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
+        // the service time includes the fixture's own computing (as a server's latency includes its
+        // forward pass): the answer is made while the clock runs and sent when it has run out
+        if (switches.latencyMs > 0) service = waitOrAbort(switches.latencyMs * admission.waves, res);
       }
     } else if (switches.latencyMs > 0 && !(await waitOrAbort(switches.latencyMs, res))) return;
+    try {
+      const reply = answer(req, res, switches, segment, path, body, ctx);
+      if (service && !(await service)) return;
+      reply();
+    } catch (err) {
+      if (service && !(await service)) return;
+      throw err;
+    }
+  };
+
+  /** What to send for a request past its switches' waiting: a function that sends it. */
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    switches: Switches,
+    segment: string | undefined,
+    path: string,
+    body: Record<string, unknown>,
+    ctx: Ctx,
+  ): (() => void) => {
     if (switches.fail500) {
-      return sendError(
-        res,
-        new HttpError(500, 'fixture: injected internal server error', 'InternalServerError'),
-      );
+      return () =>
+        sendError(res, new HttpError(500, 'fixture: injected internal server error', 'InternalServerError'));
     }
     if (switches.fail503 > 0) {
       const key = `${switches.key ?? segment ?? '(global)'} ${req.method} ${path}`;
       const seen = fail503Counts.get(key) ?? 0;
       fail503Counts.set(key, seen + 1);
       if (seen < switches.fail503) {
-        res.setHeader('retry-after', '0');
-        return sendError(
-          res,
-          new HttpError(
-            503,
-            `fixture: injected transient failure ${seen + 1}/${switches.fail503}`,
-            'ServiceUnavailableError',
-          ),
-        );
+        return () => {
+          res.setHeader('retry-after', '0');
+          sendError(
+            res,
+            new HttpError(
+              503,
+              `fixture: injected transient failure ${seen + 1}/${switches.fail503}`,
+              'ServiceUnavailableError',
+            ),
+          );
+        };
       }
     }
     if (path === '/health') {
-      res.writeHead(200, { 'content-length': 0 });
-      res.end();
-      return;
+      return () => {
+        res.writeHead(200, { 'content-length': 0 });
+        res.end();
+      };
     }
     const route = routes[path];
-    if (!route) return sendError(res, new HttpError(404, 'Not Found', 'RouteNotFound'));
-    if (req.method !== route.method) {
-      return sendJson(res, 405, { detail: 'Method Not Allowed' });
-    }
-    sendJson(res, 200, route.handler(body, ctx, path));
+    if (!route) return () => sendError(res, new HttpError(404, 'Not Found', 'RouteNotFound'));
+    if (req.method !== route.method) return () => sendJson(res, 405, { detail: 'Method Not Allowed' });
+    const text = JSON.stringify(route.handler(body, ctx, path));
+    return () => sendText(res, 200, text);
   };
 
   const server = createServer((req, res) => {
