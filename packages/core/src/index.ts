@@ -161,6 +161,7 @@ export type {
 export { perfMetrics } from './gateway/perf-stats.js';
 export type { PerfStats } from './gateway/perf-stats.js';
 export { CACHE_HEADER } from './gateway/proxy-server.js';
+export { PROBE_HEADER } from './gateway/forward-headers.js';
 
 /** Types in ModelGateway's signatures (its `limit` and `retry` options, `limiterState()`). */
 export type { AdaptiveLimitOptions, LimitState } from './gateway/adaptive-limit.js';

@@ -6,25 +6,34 @@
  */
 import { describe, expect, it } from 'vitest';
 import { capacityStats, fixture, gateway, load, mean, rootOf, sampler, unique } from './gateway-support.js';
+import type { LoadResult } from './gateway-support.js';
+
+/**
+ * A gateway route to a fixture server of C sequences at 400 ms (long against the scheduling noise
+ * of a busy test machine), driven by `drive` while its limiter is sampled. `late`: the samples of
+ * the second half of the run, minus the drain at the end.
+ */
+async function driven(C: number, drive: (url: () => string) => Promise<LoadResult>) {
+  const key = unique();
+  const url = `${fixture}/_/capacity=${C}+latency=400+key=${key}/v1`;
+  const gw = gateway();
+  const route = await gw.route({ evaluationId: 'e1', benchmarkId: 'b', model: { server: 'fx', url } });
+  const watch = sampler(() => gw.limiterState(url)!);
+  const result = await drive(() => `${route.baseUrl}/completions`);
+  const samples = watch.stop();
+  expect(result.statuses.every((s) => s === 200)).toBe(true);
+  const span = result.endedMs - result.startedMs;
+  const late = samples.filter(
+    (s) => s.at >= result.startedMs + span / 2 && s.at <= result.endedMs - span / 8,
+  );
+  return { key, route, samples, late };
+}
 
 describe('model gateway: adaptive concurrency', () => {
   it('converges near the server’s capacity and keeps it busy', async () => {
-    // C = 8 at 400 ms (long against the scheduling noise of a busy test machine). The limiter's
-    // equilibrium for such a server is 1.2 C + √N ≈ 13 (docs/model-gateway.md).
+    // The limiter's equilibrium for such a server is 1.2 C + √N ≈ 13 (docs/model-gateway.md).
     const C = 8;
-    const key = unique();
-    const url = `${fixture}/_/capacity=${C}+latency=400+key=${key}/v1`;
-    const gw = gateway();
-    const route = await gw.route({ evaluationId: 'e1', benchmarkId: 'b', model: { server: 'fx', url } });
-    const watch = sampler(() => gw.limiterState(url)!);
-    const result = await load(320, 128, () => `${route.baseUrl}/completions`);
-    const samples = watch.stop();
-    expect(result.statuses.every((s) => s === 200)).toBe(true);
-    // the second half, minus the drain at the end
-    const span = result.endedMs - result.startedMs;
-    const late = samples.filter(
-      (s) => s.at >= result.startedMs + span / 2 && s.at <= result.endedMs - span / 8,
-    );
+    const { key, route, late } = await driven(C, (url) => load(320, 128, url));
     const limit = mean(late.map((s) => s.value.limit));
     // Band [0.75 C, 2.5 C]: below it the server would idle a quarter of its slots; the equilibrium
     // for a steady server is ≈ 1.6 C (the unit test checks it exactly), and the scheduling noise of
@@ -40,6 +49,27 @@ describe('model gateway: adaptive concurrency', () => {
     expect(pool['peakRunning']).toBe(C);
     // the engine asked for 128 at once; the server never saw more than a slow-start overshoot
     expect(pool['peakTotal']).toBeLessThanOrEqual(2.5 * C);
+  });
+
+  it('counts a batched request as its prompts: the limit is in sequences, the server never over capacity', async () => {
+    // batches of 4 prompts (lm-eval's batch_size) against 8 sequences at 400 ms: two batches fill it
+    const C = 8;
+    const batch = (i: number): string =>
+      JSON.stringify({
+        model: 'fixture',
+        prompt: [0, 1, 2, 3].map((j) => `q${i}-${j}`),
+        temperature: 0,
+        max_tokens: 1,
+      });
+    const { key, route, samples, late } = await driven(C, (url) => load(80, 32, url, batch));
+    // the same band as single prompts, counted in sequences (a request weighs 4)
+    expect(mean(late.map((s) => s.value.limit))).toBeGreaterThanOrEqual(0.75 * C);
+    expect(mean(late.map((s) => s.value.limit))).toBeLessThanOrEqual(2.5 * C);
+    for (const s of samples) expect(s.value.inFlight % 4).toBe(0);
+    const pool = await capacityStats(key);
+    expect(pool).toMatchObject({ served: 320, requests: 80, peakRunning: C });
+    expect(pool['peakTotal']).toBeLessThanOrEqual(2.5 * C);
+    expect(route.release()).toMatchObject({ requests: 80, errors: 0 });
   });
 
   for (const overload of [429, 503]) {

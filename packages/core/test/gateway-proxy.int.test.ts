@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHE_HEADER } from '../src/index.js';
+import { CACHE_HEADER, PROBE_HEADER } from '../src/index.js';
 import { capacityStats, fixture, gateway, llBody, post, servers, tmp, unique } from './gateway-support.js';
 
 describe('model gateway: response cache', () => {
@@ -136,6 +136,22 @@ describe('model gateway: credentials and failures', () => {
     expect(other.seen).toHaveLength(4);
     for (const s of other.seen) expect(s.headers.authorization).toBeUndefined();
     expect(a.release()).toMatchObject({ requests: 1, promptTokens: 3, completionTokens: 1 });
+  });
+
+  it('forwards a probe (x-evalhub-probe) with its mark and leaves it out of the perf data', async () => {
+    const server = await recorder();
+    const gw = gateway();
+    const route = await gw.route({
+      evaluationId: 'e',
+      benchmarkId: 'b',
+      model: { server: 'fx', url: `${server.url}/v1` },
+    });
+    const probe = await post(`${route.baseUrl}/completions`, llBody(1), { [PROBE_HEADER]: 'preflight' });
+    expect(probe.status).toBe(200);
+    expect((await post(`${route.baseUrl}/completions`, llBody(2))).status).toBe(200);
+    expect(server.seen).toHaveLength(2);
+    expect(server.seen.map((s) => s.headers[PROBE_HEADER])).toEqual(['preflight', undefined]);
+    expect(route.release()).toMatchObject({ requests: 1, errors: 0 });
   });
 
   it('answers with the server’s own error once retries are exhausted', async () => {

@@ -58,11 +58,12 @@ export interface LoadResult {
 export const tinyBody = (i: number): string =>
   JSON.stringify({ model: 'fixture', prompt: `q${i}`, temperature: 0, max_tokens: 1 });
 
-/** An engine: `concurrency` workers sending `total` requests to `url(i)`. */
+/** An engine: `concurrency` workers sending `total` requests (`body(i)`, tiny by default) to `url(i)`. */
 export async function load(
   total: number,
   concurrency: number,
   url: (i: number) => string,
+  body: (i: number) => string = tinyBody,
 ): Promise<LoadResult> {
   const statuses: number[] = [];
   let next = 0;
@@ -71,7 +72,7 @@ export async function load(
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
         const i = next++;
-        const res = await post(url(i), tinyBody(i));
+        const res = await post(url(i), body(i));
         await res.arrayBuffer();
         statuses.push(res.status);
       }

@@ -100,4 +100,15 @@ describe('AdaptiveLimit', () => {
     expect(seen.some((l) => l <= Math.ceil(steady / 2) + 1)).toBe(true);
     expect(steady).toBeGreaterThanOrEqual(32);
   });
+
+  it('counts sequences: one batched answer fills a window, and the median is weighted by sequences', () => {
+    const limit = new AdaptiveLimit({ initialLimit: 4 }, 0);
+    // a batch of 16 let through alone at a limit of 4, answered at the baseline: the server took 16
+    limit.onSample(100, 16, 100, limit.epoch, 16);
+    expect(limit.state()).toMatchObject({ limit: 32, baselineMs: 100, phase: 'slow-start' });
+    // a window of 32 sequences: one fast single answer, a slow batch of 31: the batch's RTT is the median
+    limit.onSample(50, 32, 200, limit.epoch, 1);
+    limit.onSample(400, 32, 600, limit.epoch, 31);
+    expect(limit.state().lastWindowMs).toBe(400);
+  });
 });

@@ -3,11 +3,13 @@
  * flight to it at once. A gradient limiter with a slow start and a periodic baseline probe
  * (docs/model-gateway.md explains the algorithm and its equilibrium).
  *
- * - Samples (round-trip times of successful requests) are grouped in windows of about `limit`
- *   samples, i.e. one round of the requests in flight; a window's RTT is their median.
+ * - The limit counts sequences, as a server's `max_num_seqs` does: a batched completion of k prompts
+ *   weighs k. Samples (round-trip times of successful requests) are grouped in windows of about
+ *   `limit` sequences, i.e. one round of what is in flight; a window's RTT is their weighted median.
  * - `baseline` is the lowest window RTT seen since the last probe: the server's no-queue latency.
  * - Slow start: while a window's RTT stays within `slowStartTolerance` of the baseline the limit
- *   doubles; the first window above it (or an overload) ends slow start.
+ *   doubles (or becomes twice the window's peak in flight, when a batch larger than the limit was
+ *   let through alone); the first window above it (or an overload) ends slow start.
  * - Then per window: `gradient = clamp(tolerance × baseline / rtt, 0.5, 1)`,
  *   `target = limit × gradient + √limit`, `limit ← limit + smoothing × (target − limit)`. For a
  *   server that serves C requests in parallel at a fixed latency (round trip L × N / C once N > C)
@@ -73,7 +75,9 @@ export class AdaptiveLimit {
   private phase: LimitPhase = 'slow-start';
   private baseline: number | undefined;
   private lastWindow: number | undefined;
-  private window: number[] = [];
+  /** Round trips of the current window with the sequences each request carried. */
+  private window: { rttMs: number; weight: number }[] = [];
+  private windowWeight = 0;
   private windowPeakInFlight = 0;
   private lastBackoffAt = -Infinity;
   private lastProbeAt: number;
@@ -96,7 +100,7 @@ export class AdaptiveLimit {
     return this.generation;
   }
 
-  /** Whole requests allowed in flight now. */
+  /** Whole sequences allowed in flight now. */
   get limit(): number {
     return Math.max(this.opts.minLimit, Math.floor(this.value));
   }
@@ -112,18 +116,25 @@ export class AdaptiveLimit {
   }
 
   /**
-   * A successful request's round trip; `inFlight` = requests in flight when it was sent (incl.
-   * itself), `epoch` = the limit's `epoch` then (omitted: counts).
+   * A successful request's round trip; `inFlight` = sequences in flight when it was sent (incl.
+   * its own), `epoch` = the limit's `epoch` then (omitted: counts), `weight` = its sequences.
    */
-  onSample(rttMs: number, inFlight: number, now: number = performance.now(), epoch = this.generation): void {
+  onSample(
+    rttMs: number,
+    inFlight: number,
+    now: number = performance.now(),
+    epoch = this.generation,
+    weight = 1,
+  ): void {
     if (epoch !== this.generation) return;
-    this.window.push(rttMs);
+    this.window.push({ rttMs, weight });
+    this.windowWeight += weight;
     this.windowPeakInFlight = Math.max(this.windowPeakInFlight, inFlight);
-    if (this.window.length < Math.max(this.opts.minWindowSamples, this.limit)) return;
+    if (this.windowWeight < Math.max(this.opts.minWindowSamples, this.limit)) return;
     // the median: a stall of the machine (GC, scheduling) moves a few samples, not the window
-    const sorted = this.window.sort((a, b) => a - b);
-    const rtt = sorted[Math.floor(sorted.length / 2)]!;
-    const used = this.windowPeakInFlight >= this.limit / 2;
+    const rtt = weightedMedian(this.window, this.windowWeight);
+    const peak = this.windowPeakInFlight;
+    const used = peak >= this.limit / 2;
     this.resetWindow();
     this.lastWindow = rtt;
     if (this.baseline === undefined || rtt < this.baseline) this.baseline = rtt;
@@ -145,7 +156,9 @@ export class AdaptiveLimit {
     }
     if (this.phase === 'slow-start') {
       if (rtt <= baseline * this.opts.slowStartTolerance) {
-        if (used) this.set(this.value * 2);
+        // double what the server just handled without queueing (a batch let through alone may
+        // have been more than the limit)
+        if (used) this.set(Math.max(this.value, peak) * 2);
         return;
       }
       this.phase = 'steady';
@@ -170,6 +183,7 @@ export class AdaptiveLimit {
 
   private resetWindow(): void {
     this.window = [];
+    this.windowWeight = 0;
     this.windowPeakInFlight = 0;
   }
 
@@ -182,4 +196,15 @@ export class AdaptiveLimit {
   private clamp(v: number): number {
     return Math.min(this.opts.maxLimit, Math.max(this.opts.minLimit, v));
   }
+}
+
+/** The round trip below which half of the window's sequences were answered. */
+function weightedMedian(window: { rttMs: number; weight: number }[], total: number): number {
+  const sorted = window.sort((a, b) => a.rttMs - b.rttMs);
+  let seen = 0;
+  for (const s of sorted) {
+    seen += s.weight;
+    if (seen > total / 2) return s.rttMs;
+  }
+  return sorted[sorted.length - 1]!.rttMs;
 }

@@ -1,6 +1,14 @@
 /** Which headers the gateway passes between an engine and a model server. */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
+/**
+ * Marks an engine's probe of the server (lm-eval's preflight): forwarded like any request (slot,
+ * retries, cache) but left out of the benchmark's performance data, whose request phase would
+ * otherwise start before the engine has even loaded. Passed on to the server, which may count
+ * probes apart too (the fixture model server does).
+ */
+export const PROBE_HEADER = 'x-evalhub-probe';
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself. */
 const HOP_BY_HOP = new Set([
   'connection',

@@ -1,8 +1,8 @@
 /**
  * The gateway's loopback HTTP proxy. An engine's base URL is `http://127.0.0.1:<port>/r/<token>/…`;
  * the token (random, one per benchmark) names the route: which model server, whether to cache, where
- * to count. Inference requests (completions, chat completions, embeddings) take a slot from the
- * server's limiter, are retried on 429/5xx/connection failures and may be answered from the cache;
+ * to count. Inference requests (completions, chat completions, embeddings) take a slot per sequence
+ * from the server's limiter, are retried on 429/5xx/connection failures and may be answered from the cache;
  * other requests (tokenizer, models) are passed through once. Streamed answers are piped as they come.
  */
 import { createServer } from 'node:http';
@@ -12,9 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logging.js';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
+import { downstreamResponseHeaders, PROBE_HEADER, upstreamRequestHeaders } from './forward-headers.js';
 import { BodyTooLargeError, readBody, sendError, usageOf } from './http-messages.js';
-import type { PerfRecorder } from './perf-stats.js';
+import { PerfRecorder } from './perf-stats.js';
+import { sequencesOf } from './request-sequences.js';
 import { cacheKey, isCacheable } from './response-cache.js';
 import type { ResponseCache } from './response-cache.js';
 import { errorCode, RetryPolicy } from './retry-policy.js';
@@ -167,7 +168,8 @@ export class GatewayProxy {
     signal: AbortSignal,
     arrived: number,
   ): Promise<void> {
-    const { recorder, upstream } = route;
+    const { upstream } = route;
+    const recorder = req.headers[PROBE_HEADER] === undefined ? route.recorder : new PerfRecorder();
     recorder.arrived();
     let parsed: Record<string, unknown> | undefined;
     try {
@@ -211,12 +213,13 @@ export class GatewayProxy {
     }
 
     const headers = upstreamRequestHeaders(req.headers, upstream.apiKey, body.length);
+    const sequences = sequencesOf(path, parsed);
     let waitedMs = 0; // for a slot, in backoff and at the server: everything that is not the gateway
     for (let attempt = 1; ; attempt++) {
       let slot: Slot;
       const queued = performance.now();
       try {
-        slot = await upstream.limiter.acquire(route.token, signal, attempt > 1);
+        slot = await upstream.limiter.acquire(route.token, signal, attempt > 1, sequences);
       } catch (err) {
         if (err instanceof SlotAbortedError) return;
         throw err;

@@ -72,4 +72,28 @@ describe('ServerLimiter', () => {
     expect(limiter.state().overloads).toBe(10);
     expect(limiter.state().limit).toBeLessThan(10);
   });
+
+  it('counts a batched request as its sequences, and lets one larger than the limit through alone', async () => {
+    const limiter = new ServerLimiter({ initialLimit: 8 });
+    const batch = await limiter.acquire('A', undefined, false, 6);
+    expect(limiter.state()).toMatchObject({ inFlight: 6, routes: { A: 6 } });
+    let second: Slot | undefined;
+    const pending = limiter.acquire('B', undefined, false, 4).then((s) => (second = s));
+    await Promise.resolve();
+    expect(second).toBeUndefined(); // 6 + 4 > 8: waits, and a single one behind it does not overtake
+    let single: Slot | undefined;
+    const behind = limiter.acquire('B', undefined, false, 1).then((s) => (single = s));
+    await Promise.resolve();
+    expect(single).toBeUndefined();
+    batch.release({ kind: 'ignore' });
+    await pending;
+    await behind;
+    expect(limiter.state()).toMatchObject({ inFlight: 5, routes: { B: 5 } });
+    second!.release({ kind: 'ignore' });
+    single!.release({ kind: 'ignore' });
+    const huge = await limiter.acquire('A', undefined, false, 20);
+    expect(limiter.state()).toMatchObject({ inFlight: 20, peakInFlight: 20 });
+    huge.release({ kind: 'ignore' });
+    expect(limiter.state()).toMatchObject({ inFlight: 0, routes: {} });
+  });
 });

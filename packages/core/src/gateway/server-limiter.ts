@@ -1,8 +1,11 @@
 /**
- * The in-flight slots of one model server, shared by every evaluation (route) that uses it. The
- * number of slots is the server's adaptive limit; requests beyond it wait here, one FIFO queue per
- * route, and a freed slot goes to the waiting route with the fewest requests in flight (max-min fair
- * share: two evaluations on one server get half each, whatever concurrency their engines use).
+ * The in-flight slots of one model server, shared by every evaluation (route) that uses it. A slot
+ * is one sequence: a request takes as many as it carries prompts (a batched completion of 16 takes
+ * 16), and the number of slots is the server's adaptive limit. Requests beyond it wait here, one
+ * FIFO queue per route, and freed slots go to the waiting route with the fewest sequences in flight
+ * (max-min fair share: two evaluations on one server get half each, whatever concurrency and batch
+ * size their engines use). A request larger than the whole limit is let through alone, once nothing
+ * else is in flight, so that it is never starved.
  */
 import { AdaptiveLimit } from './adaptive-limit.js';
 import type { AdaptiveLimitOptions, LimitState } from './adaptive-limit.js';
@@ -16,7 +19,7 @@ export type SlotOutcome =
   | { kind: 'ignore' };
 
 export interface Slot {
-  /** Requests in flight to the server when this one got its slot (including itself). */
+  /** Sequences in flight to the server when this one got its slots (including its own). */
   readonly inFlight: number;
   release(outcome: SlotOutcome): void;
 }
@@ -30,6 +33,7 @@ export class SlotAbortedError extends Error {
 
 interface Waiter {
   route: string;
+  weight: number;
   grant: (slot: Slot) => void;
 }
 
@@ -37,7 +41,7 @@ export interface ServerLimiterState extends LimitState {
   inFlight: number;
   queued: number;
   peakInFlight: number;
-  /** In flight per route. */
+  /** Sequences in flight per route. */
   routes: Record<string, number>;
 }
 
@@ -66,13 +70,18 @@ export class ServerLimiter {
     };
   }
 
-  /** Waits for a slot for `route`; `first` puts it at the head of its route's queue (a retry). */
-  acquire(route: string, signal?: AbortSignal, first = false): Promise<Slot> {
+  /**
+   * Waits for `weight` slots (the request's sequences) for `route`; `first` puts it at the head of
+   * its route's queue (a retry).
+   */
+  acquire(route: string, signal?: AbortSignal, first = false, weight = 1): Promise<Slot> {
     if (signal?.aborted) return Promise.reject(new SlotAbortedError());
-    if (this.inFlight < this.limit.limit && !this.hasWaiters()) return Promise.resolve(this.take(route));
+    const w = Math.max(1, Math.floor(weight));
+    if (this.fits(w) && !this.hasWaiters()) return Promise.resolve(this.take(route, w));
     return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = {
         route,
+        weight: w,
         grant: (slot) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(slot);
@@ -100,10 +109,14 @@ export class ServerLimiter {
     return this.queues.size > 0;
   }
 
-  private take(route: string): Slot {
-    this.inFlight++;
+  private fits(weight: number): boolean {
+    return this.inFlight === 0 || this.inFlight + weight <= this.limit.limit;
+  }
+
+  private take(route: string, weight: number): Slot {
+    this.inFlight += weight;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
-    this.routeInFlight.set(route, (this.routeInFlight.get(route) ?? 0) + 1);
+    this.routeInFlight.set(route, (this.routeInFlight.get(route) ?? 0) + weight);
     this.lastGrant.set(route, ++this.turn);
     const inFlight = this.inFlight;
     const epoch = this.limit.epoch;
@@ -114,19 +127,23 @@ export class ServerLimiter {
       release: (outcome) => {
         if (done) return;
         done = true;
-        this.inFlight--;
-        const n = (this.routeInFlight.get(route) ?? 1) - 1;
-        if (n === 0) this.routeInFlight.delete(route);
+        this.inFlight -= weight;
+        const n = (this.routeInFlight.get(route) ?? weight) - weight;
+        if (n <= 0) this.routeInFlight.delete(route);
         else this.routeInFlight.set(route, n);
         if (outcome.kind === 'ok')
-          this.limit.onSample(outcome.rttMs, inFlight, sentAt + outcome.rttMs, epoch);
+          this.limit.onSample(outcome.rttMs, inFlight, sentAt + outcome.rttMs, epoch, weight);
         else if (outcome.kind === 'overload') this.limit.onOverload();
         this.dispatch();
       },
     };
   }
 
-  /** Hands free slots to waiting routes: fewest in flight first, then the longest unserved. */
+  /**
+   * Hands free slots to waiting routes: fewest in flight first, then the longest unserved. The
+   * chosen route's next request waits until its sequences fit (no overtaking by smaller ones, which
+   * would starve a batch).
+   */
   private dispatch(): void {
     while (this.inFlight < this.limit.limit && this.queues.size > 0) {
       let best: string | undefined;
@@ -141,9 +158,10 @@ export class ServerLimiter {
           best = route;
       }
       const q = this.queues.get(best!)!;
+      if (!this.fits(q[0]!.weight)) return;
       const waiter = q.shift()!;
       if (q.length === 0) this.queues.delete(best!);
-      waiter.grant(this.take(waiter.route));
+      waiter.grant(this.take(waiter.route, waiter.weight));
     }
   }
 }
