@@ -89,6 +89,11 @@ beforeAll(async () => {
             api_key_env: 'GW_TEST_KEY',
             max_concurrency: CAPACITY,
           },
+          // a vLLM-sized server (64 sequences, no max_concurrency): lm-eval batches prompts to it
+          batching: {
+            url: `${net.uri}/_/capacity=64+latency=20+key=${key}-batching/v1`,
+            api_key_env: 'GW_TEST_KEY',
+          },
           // answers every request with a 500 and its own message
           failing: { url: `${net.uri}/_/fail-500+key=${key}-failing/v1`, api_key_env: 'GW_TEST_KEY' },
         },
@@ -157,11 +162,15 @@ function mlflowRun(
 const completions = (): number =>
   net.seen.filter((p) => p.startsWith('POST') && p.endsWith('/v1/completions')).length;
 
-async function capacityStats(pool: string): Promise<{ peakTotal: number; rejected: number; served: number }> {
-  const all = (await (await fetch(`${fixture}/_fixture/capacity`)).json()) as Record<
-    string,
-    { peakTotal: number; rejected: number; served: number }
-  >;
+interface PoolStats {
+  peakTotal: number;
+  rejected: number;
+  served: number;
+  requests: number;
+}
+
+async function capacityStats(pool: string): Promise<PoolStats> {
+  const all = (await (await fetch(`${fixture}/_fixture/capacity`)).json()) as Record<string, PoolStats>;
   return all[pool]!;
 }
 
@@ -170,8 +179,9 @@ describe('lm-eval through the model gateway', () => {
     const e = await synced(await hub.evaluate(request({ limit: 6 })));
     expect(e.status).toBe('completed');
     const b = e.benchmarks[0]!;
-    // 6 four-choice questions: 24 loglikelihood requests, plus the preflight's probe
-    expect(b.perf).toMatchObject({ requests: 25, errors: 0, cache_hits: 0 });
+    // 6 four-choice questions: 24 loglikelihood requests, one prompt each (a server of 4 sequences
+    // gets no batches); the preflight's probes are not the benchmark's requests
+    expect(b.perf).toMatchObject({ requests: 24, errors: 0, cache_hits: 0 });
     expect(b.perf!.requests_per_second).toBeGreaterThan(0);
     expect(b.perf!.peak_concurrency).toBeLessThanOrEqual(CAPACITY);
     expect(b.cache).toBeUndefined();
@@ -199,6 +209,20 @@ describe('lm-eval through the model gateway', () => {
     expect(JSON.stringify(run)).not.toContain(SECRET);
   });
 
+  it('batches prompts to a server that takes them: the same scores from a sixteenth of the requests', async () => {
+    const one = await hub.evaluate(request({ limit: 6, batch_size: 1 }, 'gateway-batching', 'batching'));
+    const batched = await hub.evaluate(request({ limit: 6 }, 'gateway-batching', 'batching'));
+    expect([one.status, batched.status]).toEqual(['completed', 'completed']);
+    const [a, b] = [one.benchmarks[0]!, batched.benchmarks[0]!];
+    expect(b.results!.metrics).toEqual(a.results!.metrics);
+    // 24 loglikelihood requests: one prompt each, then in requests of 16 and 8 prompts
+    expect(a.perf).toMatchObject({ requests: 24, errors: 0 });
+    expect(b.perf).toMatchObject({ requests: 2, errors: 0 });
+    expect(b.results!.params).toMatchObject({ batch_size: 16 });
+    // the server ran every sequence of both (the preflight's probes, marked, are counted apart)
+    expect(await capacityStats(`${key}-batching`)).toMatchObject({ served: 48, requests: 26 });
+  });
+
   it('shares one server between two evaluations without exceeding its capacity', async () => {
     // each engine keeps max_concurrency (4) requests in flight: 8 at the gateway, never more than 4 at the server
     let overlapped = false;
@@ -221,7 +245,7 @@ describe('lm-eval through the model gateway', () => {
     expect(stats.peakTotal).toBeLessThanOrEqual(CAPACITY);
     expect(stats.rejected).toBe(0);
     for (const e of [a, b])
-      expect(e.benchmarks[0]!.perf).toMatchObject({ requests: 49, errors: 0, retries: 0 });
+      expect(e.benchmarks[0]!.perf).toMatchObject({ requests: 48, errors: 0, retries: 0 });
   });
 
   it('answers an identical re-run from the cache (same scores, no model request) and misses on a changed setting', async () => {
@@ -232,16 +256,18 @@ describe('lm-eval through the model gateway', () => {
     const again = await synced(await hub.evaluate(request({ limit: 8, cache: true })));
     expect(completions()).toBe(before);
     expect(again.benchmarks[0]!.results!.metrics).toEqual(first.benchmarks[0]!.results!.metrics);
-    expect(again.benchmarks[0]).toMatchObject({ cache: 'hit', perf: { requests: 33, cache_hits: 33 } });
+    expect(again.benchmarks[0]).toMatchObject({ cache: 'hit', perf: { requests: 32, cache_hits: 32 } });
     const run = await mlflowRun(again.tracking.run_id!);
     expect(run.tags).toMatchObject({ 'evalhub.cache': 'hit', 'evalhub.benchmark.arc_easy.cache': 'hit' });
-    expect(run.metrics['arc_easy.perf.cache_hits']).toBe(33);
+    expect(run.metrics['arc_easy.perf.cache_hits']).toBe(32);
 
-    // another few-shot setting: other prompts, sent to the server (only the preflight's probe is the same)
+    // another few-shot setting: other prompts, all sent to the server (only the preflight's probe,
+    // not counted, is answered from the cache)
     const changed = await hub.evaluate(request({ limit: 8, cache: true, num_fewshot: 2 }));
     expect(changed.status).toBe('completed');
     expect(completions()).toBe(before + 32);
-    expect(changed.benchmarks[0]).toMatchObject({ cache: 'partial', perf: { requests: 33, cache_hits: 1 } });
+    expect(changed.benchmarks[0]).toMatchObject({ perf: { requests: 32, cache_hits: 0 } });
+    expect(changed.benchmarks[0]!.cache).toBeUndefined();
   });
 
   it("fails a benchmark whose server keeps failing with the server's own answer in its error", async () => {

@@ -1,3 +1,19 @@
+/**
+ * Most prompts per completion request through the hub's model gateway when nothing sets
+ * `batch_size`: enough that lm-eval's client sends a sixteenth of the requests (its per-request
+ * cost, not the server, bounded a run at batch 1). Measured in tools/src/bench/throughput.ts.
+ */
+export const GATEWAY_BATCH_SIZE = 16;
+
+/**
+ * The default batch through the gateway for a server of `concurrency` sequences: at most
+ * `GATEWAY_BATCH_SIZE`, and small enough that four requests fit at the server at once (so
+ * evaluations sharing it interleave, and the limiter has room to adapt): 1 up to 7 sequences.
+ */
+export function gatewayBatchSize(concurrency: number): number {
+  return Math.max(1, Math.min(GATEWAY_BATCH_SIZE, Math.floor(concurrency / 4)));
+}
+
 /** Options of the lm-eval provider plugin (the `options` block of its entry in the hub config). */
 export interface LmEvalProviderOptions {
   /** Python interpreter with lm-eval installed. Default: the hub's `python`, else `python3`. */
@@ -22,7 +38,11 @@ export interface LmEvalProviderOptions {
   tokenizer_backend?: 'remote' | 'huggingface' | 'tiktoken' | 'none';
   /** Tokenizer for the `huggingface` backend: a local folder (nothing is downloaded). */
   tokenizer?: string;
-  /** Prompts per request (`--batch_size`). Default 1. */
+  /**
+   * Prompts per request (`--batch_size`). Default: through the hub's model gateway
+   * `gatewayBatchSize(concurrency)` (16 for a server of 64 sequences or more) when the server
+   * answers a two-prompt probe with two choices (vLLM does), else 1.
+   */
   batch_size?: number;
   /** `--limit` applied when a benchmark sets none (documents per task). Default: no limit. */
   default_limit?: number;
@@ -82,7 +102,13 @@ export const optionsSchema: Record<string, unknown> = {
     },
     tokenizer_backend: { enum: ['remote', 'huggingface', 'tiktoken', 'none'], default: 'remote' },
     tokenizer: { type: 'string', minLength: 1 },
-    batch_size: { type: 'integer', minimum: 1, maximum: 1024, default: 1 },
+    batch_size: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      description:
+        "--batch_size. Default: through the hub's model gateway min(16, max_concurrency / 4) when the server takes batched prompts, else 1.",
+    },
     default_limit: { type: 'number', exclusiveMinimum: 0 },
     request_timeout_seconds: { type: 'number', exclusiveMinimum: 0, default: 300 },
     preflight: { type: 'boolean', default: true },

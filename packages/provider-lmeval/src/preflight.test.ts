@@ -66,6 +66,22 @@ describe('preflight through transient server trouble', () => {
     ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
   });
 
+  it('asks for a batch when told to: two choices for two prompts, else one prompt per request', async () => {
+    const server = await flakyServer(0);
+    try {
+      // the stand-in answers one choice whatever the prompts: no batching
+      const single = await preflight({ ...input(server.url), probeBatch: true });
+      expect(single.batchPrompts).toBe(false);
+      expect(single.notes.join('\n')).toMatch(/1 choice\(s\) for 2 prompts\): one prompt per request/);
+      expect(server.hits.get('/v1/completions')).toBe(2);
+      const unasked = await preflight(input(server.url));
+      expect(unasked.batchPrompts).toBeUndefined();
+      expect(server.hits.get('/v1/completions')).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('two 503s with Retry-After: 0, then healthy: passes, and says so in its notes', async () => {
     const server = await flakyServer(2);
     try {

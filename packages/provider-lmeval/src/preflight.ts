@@ -1,4 +1,4 @@
-import { BenchmarkFailedError, redactUrl } from '@evalhub/core';
+import { BenchmarkFailedError, PROBE_HEADER, redactUrl } from '@evalhub/core';
 import {
   DEFAULT_PREFLIGHT_RETRY_MS,
   isTransientStatus,
@@ -27,12 +27,19 @@ export interface PreflightInput {
    * connections) with backoff. Default 60 s; 0 = no retries.
    */
   retryBudgetMs?: number;
+  /** Also ask whether the completions endpoint takes a batch of prompts in one request. */
+  probeBatch?: boolean;
 }
 
 export interface PreflightResult {
   modelType: 'local-completions' | 'local-chat-completions';
   /** The server's context length (vLLM's `/tokenize` reports `max_model_len`). */
   maxModelLen?: number;
+  /**
+   * With `probeBatch`: the completions endpoint answered a two-prompt request with two choices
+   * (vLLM does; llama.cpp's server and some gateways take one prompt per request).
+   */
+  batchPrompts?: boolean;
   /** Human-readable notes for the benchmark log. */
   notes: string[];
 }
@@ -102,7 +109,8 @@ async function probeOnce(
 ): Promise<Attempt> {
   const timeout = AbortSignal.timeout(input.timeoutMs ?? 30_000);
   const signal = AbortSignal.any([input.signal, timeout]);
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // through the hub's model gateway a probe is not one of the benchmark's requests (perf data)
+  const headers: Record<string, string> = { accept: 'application/json', [PROBE_HEADER]: 'preflight' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (input.apiKey) headers.authorization = `Bearer ${input.apiKey}`;
   try {
@@ -269,7 +277,33 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   }
 
   if (input.needsLoglikelihood) checkPromptLogprobs(completion.body, promptTokens);
-  return { modelType: 'local-completions', maxModelLen, notes };
+  const batchPrompts = input.probeBatch ? await takesBatches(base, input, notes) : undefined;
+  return {
+    modelType: 'local-completions',
+    maxModelLen,
+    notes,
+    ...(batchPrompts !== undefined ? { batchPrompts } : {}),
+  };
+}
+
+/** One completion request with two prompts: two choices back means the server batches prompts. */
+async function takesBatches(base: string, input: PreflightInput, notes: string[]): Promise<boolean> {
+  const answer = await probe(
+    `${base}/completions`,
+    input,
+    {
+      method: 'POST',
+      body: { model: input.model, prompt: [PROBE_PROMPT, PROBE_PROMPT], max_tokens: 1, temperature: 0 },
+    },
+    notes,
+  );
+  const choices = (answer.body as { choices?: unknown } | undefined)?.choices;
+  if (answer.status === 200 && Array.isArray(choices) && choices.length === 2) return true;
+  notes.push(
+    `The server does not take several prompts in one completion request (HTTP ${answer.status}` +
+      `${Array.isArray(choices) ? `, ${choices.length} choice(s) for 2 prompts` : ''}): one prompt per request.`,
+  );
+  return false;
 }
 
 function chatOnlyError(why: string): BenchmarkFailedError {

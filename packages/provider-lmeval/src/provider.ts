@@ -25,7 +25,7 @@ import {
 import { checkTask, type CheckedTask } from './check-task.js';
 import { buildLocalTaskConfig, localTaskName, scanTaskNames } from './local-data.js';
 import { logTail, pythonError } from './log-tail.js';
-import { benchmarkConfigSchema, type LmEvalProviderOptions } from './options.js';
+import { benchmarkConfigSchema, gatewayBatchSize, type LmEvalProviderOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { parseProgressLine } from './progress.js';
 import { findNewestResultsFile, findSamplesFiles, parseResults, type LmEvalResultsFile } from './results.js';
@@ -140,6 +140,14 @@ export class LmEvalProvider implements EvaluationProvider {
       );
     }
 
+    // through the gateway, prompts go in batches unless the request or the operator set a size:
+    // the server runs a batch's sequences in parallel and lm-eval's client sends 1/n the requests
+    const defaultBatch = ctx.gateway ? gatewayBatchSize(ctx.gateway.concurrency) : 1;
+    const batchByDefault =
+      defaultBatch > 1 &&
+      settings.batch_size === undefined &&
+      this.options.batch_size === undefined &&
+      !(settings.chat ?? false);
     ctx.progress({ fraction: 0, message: 'Checking the model server' });
     const checked =
       this.options.preflight === false
@@ -155,6 +163,7 @@ export class LmEvalProvider implements EvaluationProvider {
             tokenizerBackend: backend,
             apiKey,
             signal: ctx.signal,
+            probeBatch: batchByDefault,
             ...(this.options.preflight_retry_seconds !== undefined
               ? { retryBudgetMs: this.options.preflight_retry_seconds * 1000 }
               : {}),
@@ -185,6 +194,12 @@ export class LmEvalProvider implements EvaluationProvider {
     if (ignored.length > 0) ctx.log(`model.configuration keys not passed to lm-eval: ${ignored.join(', ')}`);
     Object.assign(genKwargs, settings.gen_kwargs ?? {});
 
+    const batchSize =
+      checked.modelType === 'local-chat-completions'
+        ? 1
+        : (settings.batch_size ??
+          this.options.batch_size ??
+          ('batchPrompts' in checked && checked.batchPrompts ? defaultBatch : 1));
     const outputPath = join(ctx.workDir, 'out');
     await mkdir(outputPath, { recursive: true });
     const built = buildLmEvalCommand({
@@ -197,7 +212,7 @@ export class LmEvalProvider implements EvaluationProvider {
       includePaths: includePath ? [includePath] : [],
       numFewshot: settings.num_fewshot,
       limit: settings.limit ?? this.options.default_limit,
-      batchSize: settings.batch_size ?? this.options.batch_size,
+      batchSize,
       // the gateway, not lm-eval, limits the requests in flight and retries them
       concurrency: this.options.concurrency ?? ctx.gateway?.concurrency ?? 4,
       maxRetries: this.options.max_retries ?? (ctx.gateway ? 1 : 3),
@@ -292,6 +307,7 @@ export class LmEvalProvider implements EvaluationProvider {
       ...parsed.params,
       model_type: checked.modelType,
       tokenizer_backend: checked.modelType === 'local-chat-completions' ? 'none' : backend,
+      batch_size: batchSize,
     };
     if (datasetFile) params.dataset_path = settings.dataset_path ?? '';
     if (hubDataset && settings.dataset_revision) params.dataset_revision = settings.dataset_revision;
