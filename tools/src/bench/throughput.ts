@@ -1,21 +1,25 @@
 /**
- * Benchmark (not a test): model throughput of an lm-eval run, with and without the model gateway.
+ * Benchmark (not a test): model throughput of an lm-eval benchmark, by hand, through the hub as it
+ * was before the model gateway, and through the hub with it.
  *
  * A 1,000-question arc_easy-format local task (4 choices: 4,000 loglikelihood requests) against the
  * fixture model server with its capacity model (`capacity=64,latency=200`: a vLLM serving 64
  * sequences at 200 ms each; floor ceil(4000 / 64) × 0.2 s = 12.6 s). Runs, in one go:
- *   1. lm-eval by hand with its defaults (num_concurrent=1)
- *   2. lm-eval with num_concurrent=4 (the hub's setting before the gateway)
- *   3. lm-eval through the gateway with num_concurrent=256 (the gateway is the limit), cache on
- *   4. the same again: the cached re-run
- * and reports each run's request phase (first model request → last answer, from the fixture's
- * capacity counters; for gateway runs from the gateway's perf data) against the floor. Then the
- * gateway's own added latency: an open loop at 2,000 requests/s of tiny completions through the
- * gateway, p99 of (gateway time − upstream time) as the gateway measures it, and p99 via the gateway
- * minus p99 direct at the same rate.
+ *   1. lm-eval by hand with its defaults (num_concurrent=1, batch_size=1)
+ *   2. the hub before the gateway: gateway off, the lm-eval provider at num_concurrent=4 (batch 1)
+ *   3. the hub with its defaults: the gateway routes lm-eval (num_concurrent = the server's cap,
+ *      batch_size 16 once the preflight saw the server batch prompts), response cache on
+ *   4. the same request again: the cached re-run
+ * The hub is the real one (createHub with the lm-eval plugin, the task from the provider's
+ * `tasks_dir`), in this process. A run's request phase is its first model request → last answer:
+ * from the fixture's capacity counters for runs 1–3 (the preflight's probes are marked and counted
+ * apart), from the gateway's perf data for the cached run (the server sees no request). Then the
+ * gateway's own added latency: an open loop (its own process, open-loop.ts) at 2,000 requests/s of
+ * tiny completions, direct and through the gateway, p99 of (gateway time − upstream time) as the
+ * gateway measures it, and p99 via the gateway minus p99 direct at the same rate.
  *
- *   npx tsx tools/src/bench/throughput.ts [--questions 1000] [--capacity 64] [--latency 200]
- *     [--skip-defaults] [--rate 2000] [--seconds 5]
+ *   npx tsx --conditions=@evalhub/source tools/src/bench/throughput.ts [--questions 1000]
+ *     [--capacity 64] [--latency 200] [--skip-defaults] [--rate 2000] [--seconds 5]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,18 +28,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
-import { ModelGateway } from '@evalhub/core';
-import type { PerfStats } from '@evalhub/core';
+import { createHub, loadConfig, ModelGateway, silentLogger, type Evaluation, type Hub } from '@evalhub/core';
+import lmEvalPlugin from '@evalhub/provider-lmeval';
 import { repoRoot, resolvePython } from '../mlflow/launcher.js';
 import { arcSampleRows } from './arc-sample.js';
+import { openLoop } from './open-loop.js';
 
 const { values } = parseArgs({
   options: {
     questions: { type: 'string', default: '1000' },
     capacity: { type: 'string', default: '64' },
     latency: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '256' },
     'skip-defaults': { type: 'boolean', default: false },
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '5' },
@@ -146,51 +149,74 @@ async function lmEval(
 async function pool(
   fixture: string,
   key: string,
-): Promise<{ served: number; phaseS: number; peakRunning: number }> {
+): Promise<{ served: number; requests: number; phaseS: number; peakRunning: number }> {
   const all = (await (await fetch(`${fixture}/_fixture/capacity`)).json()) as Record<
     string,
-    { served: number; firstStartMs: number; lastEndMs: number; peakRunning: number }
+    { served: number; requests: number; firstStartMs: number; lastEndMs: number; peakRunning: number }
   >;
   const p = all[key];
-  if (!p) return { served: 0, phaseS: 0, peakRunning: 0 };
-  return { served: p.served, phaseS: (p.lastEndMs - p.firstStartMs) / 1000, peakRunning: p.peakRunning };
-}
-
-/** Open loop: `rate` tiny completions per second for `seconds` to `url`; latencies in ms. */
-async function openLoop(url: string, rate: number, seconds: number): Promise<number[]> {
-  const u = new URL(url);
-  const client = new Pool(u.origin, { connections: 256 });
-  const body = JSON.stringify({ model: 'fixture', prompt: 'a', max_tokens: 1, temperature: 0 });
-  const total = rate * seconds;
-  const latencies: number[] = [];
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(
-      client
-        .request({
-          path: `${u.pathname}/completions`,
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json' },
-        })
-        .then(async (res) => {
-          await res.body.arrayBuffer();
-          latencies.push(performance.now() - due); // from when it was due: no coordinated omission
-        }),
-    );
-  }
-  await Promise.all(pending);
-  await client.close();
-  return latencies.sort((a, b) => a - b);
+  if (!p) return { served: 0, requests: 0, phaseS: 0, peakRunning: 0 };
+  return {
+    served: p.served,
+    requests: p.requests,
+    phaseS: (p.lastEndMs - p.firstStartMs) / 1000,
+    peakRunning: p.peakRunning,
+  };
 }
 
 const p99 = (sorted: number[]): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
 const fmt = (n: number, d = 2): string => n.toFixed(d);
+
+/** A hub with the lm-eval plugin and the fixture as model server `fixture`. */
+async function startHub(
+  top: string,
+  name: string,
+  python: string,
+  serverUrl: string,
+  gateway: boolean,
+  lmEvalOptions: Record<string, unknown>,
+): Promise<Hub> {
+  return createHub({
+    config: loadConfig({
+      cwd: top,
+      env: {},
+      overrides: {
+        data_dir: join(top, `hub-${name}`),
+        data_root: top,
+        python,
+        tracker: 'none',
+        discover_plugins: false,
+        gateway: { enabled: gateway },
+        model_servers: { fixture: { url: serverUrl } },
+      },
+    }),
+    plugins: [
+      { plugin: lmEvalPlugin as never, options: { tasks_dir: top, offline: true, ...lmEvalOptions } },
+    ],
+    logger: silentLogger(),
+  });
+}
+
+async function runOnHub(hub: Hub, cache: boolean): Promise<{ evaluation: Evaluation; wallS: number }> {
+  const started = performance.now();
+  const submitted = await hub.evaluate({
+    model: { server: 'fixture', name: 'fixture' },
+    benchmarks: [
+      {
+        benchmark_id: 'throughput_arc',
+        provider_id: 'lm_evaluation_harness',
+        config: cache ? { cache: true } : {},
+      },
+    ],
+    experiment: { name: 'throughput' },
+  });
+  const evaluation = await hub.service.wait(submitted.id);
+  const b = evaluation.benchmarks[0]!;
+  if (b.status !== 'completed')
+    throw new Error(`hub run ${submitted.id}: ${b.status} ${b.error?.message ?? ''}`);
+  return { evaluation, wallS: (performance.now() - started) / 1000 };
+}
 
 async function main(): Promise<void> {
   const python = await resolvePython();
@@ -198,14 +224,16 @@ async function main(): Promise<void> {
   await mkdir(top, { recursive: true });
   await writeTask(top);
   const fixture = await startFixture();
-  const gateway = new ModelGateway({ cache: { file: join(top, 'state', 'gateway-cache.db') } });
+  const gateway = new ModelGateway(); // the bare gateway of the overhead measurement
   const switches = (key: string): string =>
     `${fixture.url}/_/capacity=${capacity}+latency=${latencyMs}+key=${key}/v1`;
   const summary: Record<string, unknown> = { requests, capacity, latency_ms: latencyMs, floor_s: floorS };
   out(`floor: ceil(${requests}/${capacity}) × ${latencyMs / 1000} s = ${fmt(floorS)} s`);
+  const hubs: Hub[] = [];
   try {
-    const direct = async (name: string, concurrency: number | undefined): Promise<void> => {
-      const r = await lmEval(python, top, switches(name), name, concurrency);
+    if (!values['skip-defaults']) {
+      const name = 'lmeval-defaults';
+      const r = await lmEval(python, top, switches(name), name, undefined);
       const p = await pool(fixture.url, name);
       summary[name] = {
         request_phase_s: +fmt(p.phaseS),
@@ -216,57 +244,72 @@ async function main(): Promise<void> {
         acc: r.acc,
       };
       out(
-        `${name}: request phase ${fmt(p.phaseS)} s (${fmt(p.phaseS / floorS)} × floor), lm-eval wall ${fmt(r.wallS)} s, ${p.served} requests, peak ${p.peakRunning} in service, acc ${r.acc}`,
+        `${name}: request phase ${fmt(p.phaseS)} s (${fmt(p.phaseS / floorS)} × floor), lm-eval wall ${fmt(r.wallS)} s, ${p.served} sequences, peak ${p.peakRunning} in service, acc ${r.acc}`,
       );
-    };
-    if (!values['skip-defaults']) await direct('lmeval-defaults', undefined);
-    await direct('lmeval-concurrency-4', 4);
+    }
 
-    const viaGateway = async (name: string, evaluationId: string): Promise<PerfStats> => {
-      const route = await gateway.route({
-        evaluationId,
-        benchmarkId: 'throughput_arc',
-        model: { server: 'fixture', url: switches('gateway') },
-        cache: true,
-      });
-      const r = await lmEval(python, top, route.baseUrl, name, Number(values.concurrency));
-      const s = route.release();
-      const p = await pool(fixture.url, 'gateway');
+    const onHub = async (
+      name: string,
+      key: string,
+      hub: Hub,
+      cache: boolean,
+    ): Promise<{ phaseS: number; perf: Record<string, number> | undefined }> => {
+      const servedBefore = (await pool(fixture.url, key)).served;
+      const { evaluation, wallS } = await runOnHub(hub, cache);
+      const b = evaluation.benchmarks[0]!;
+      const perf = b.perf as Record<string, number> | undefined;
+      const p = await pool(fixture.url, key);
+      // the server-side phase when the server saw the run, else (all cached) the gateway's
+      const fresh = servedBefore === 0;
+      const phaseS = fresh ? p.phaseS : (perf?.['duration_seconds'] ?? NaN);
+      const acc = b.results?.metrics['acc'];
       summary[name] = {
-        request_phase_s: s.durationSeconds,
-        x_floor: +fmt(s.durationSeconds / floorS),
-        wall_s: +fmt(r.wallS),
-        served_total: p.served,
-        acc: r.acc,
-        perf: s,
+        request_phase_s: +fmt(phaseS),
+        x_floor: +fmt(phaseS / floorS),
+        hub_wall_s: +fmt(wallS),
+        server_sequences: p.served - servedBefore,
+        peak_running: p.peakRunning,
+        batch_size: b.results?.params?.['batch_size'],
+        acc,
+        cache: b.cache ?? null,
+        ...(perf ? { perf } : {}),
       };
       out(
-        `${name}: request phase ${fmt(s.durationSeconds)} s (${fmt(s.durationSeconds / floorS)} × floor), lm-eval wall ${fmt(r.wallS)} s, ${s.requests} requests, ${s.cacheHits} cache hits, peak ${s.peakConcurrency} in flight, p50/p99 ${s.latencyP50Ms}/${s.latencyP99Ms} ms, ${s.requestsPerSecond} req/s, acc ${r.acc}; server has served ${p.served}`,
+        `${name}: request phase ${fmt(phaseS)} s (${fmt(phaseS / floorS)} × floor), hub wall ${fmt(wallS)} s, server ${p.served - servedBefore} sequences, peak ${p.peakRunning} in service, batch_size ${String(b.results?.params?.['batch_size'])}, acc ${String(acc)}` +
+          (perf
+            ? `; gateway: ${perf['requests']} requests, ${perf['cache_hits']} cache hits, phase ${perf['duration_seconds']} s, peak ${perf['peak_concurrency']} in flight, p50/p99 ${perf['latency_p50_ms']}/${perf['latency_p99_ms']} ms`
+            : ''),
       );
-      return s;
+      return { phaseS, perf };
     };
-    const first = await viaGateway('gateway', 'bench-1');
-    const limit = gateway.limiterState(switches('gateway'));
+    // the pool key is the fixture URL's switch segment: one per hub
+    const before = await startHub(top, 'before', python, switches('hub-before'), false, { concurrency: 4 });
+    hubs.push(before);
+    await onHub('hub-before', 'hub-before', before, false);
+    const after = await startHub(top, 'gateway', python, switches('hub-gateway'), true, {});
+    hubs.push(after);
+    const first = await onHub('hub-gateway', 'hub-gateway', after, true);
+    const limit = after.gateway.limiterState(switches('hub-gateway'));
     out(
-      `gateway limit after the run: ${limit?.limit} (baseline ${fmt(limit?.baselineMs ?? 0)} ms, ${limit?.overloads} overloads)`,
+      `gateway limit after the run: ${limit?.limit} sequences (baseline ${fmt(limit?.baselineMs ?? 0)} ms, ${limit?.overloads} overloads)`,
     );
-    const cached = await viaGateway('gateway-cached', 'bench-2');
-    summary['cached_vs_first'] = +fmt(cached.durationSeconds / first.durationSeconds, 3);
-    out(
-      `cached re-run: ${fmt((cached.durationSeconds / first.durationSeconds) * 100, 1)} % of the first run's request phase`,
-    );
+    const cached = await onHub('hub-gateway-cached', 'hub-gateway', after, true);
+    summary['cached_vs_first'] = +fmt(cached.phaseS / first.phaseS, 3);
+    out(`cached re-run: ${fmt((cached.phaseS / first.phaseS) * 100, 1)} % of the first run's request phase`);
 
     // the gateway's own latency at a fixed rate
     const rate = Number(values.rate);
     const seconds = Number(values.seconds);
     const plain = `${fixture.url}/v1`;
-    const directLat = await openLoop(plain, rate, seconds);
+    const direct = await openLoop(plain, rate, seconds);
+    const directLat = direct.latenciesMs;
     const route = await gateway.route({
       evaluationId: 'overhead',
       benchmarkId: 'tiny',
       model: { server: 'fixture', url: plain },
     });
-    const viaLat = await openLoop(route.baseUrl, rate, seconds);
+    const via = await openLoop(route.baseUrl, rate, seconds);
+    const viaLat = via.latenciesMs;
     const s = route.release();
     summary['overhead'] = {
       rate,
@@ -276,12 +319,13 @@ async function main(): Promise<void> {
       added_p99_ms: +fmt(p99(viaLat) - p99(directLat)),
       gateway_own_p50_ms: s.overheadP50Ms,
       gateway_own_p99_ms: s.overheadP99Ms,
-      achieved_rps: s.requestsPerSecond,
+      achieved_rps: { direct: +fmt(direct.achievedRps, 0), via_gateway: +fmt(via.achievedRps, 0) },
     };
     out(
-      `overhead at ${rate}/s: direct p99 ${fmt(p99(directLat))} ms, via gateway p99 ${fmt(p99(viaLat))} ms (added ${fmt(p99(viaLat) - p99(directLat))} ms); gateway's own time p50 ${s.overheadP50Ms} ms, p99 ${s.overheadP99Ms} ms; ${s.requestsPerSecond} req/s through it`,
+      `overhead at ${rate}/s: direct p99 ${fmt(p99(directLat))} ms, via gateway p99 ${fmt(p99(viaLat))} ms (added ${fmt(p99(viaLat) - p99(directLat))} ms); gateway's own time p50 ${s.overheadP50Ms} ms, p99 ${s.overheadP99Ms} ms; the generator (its own process) reached ${fmt(direct.achievedRps, 0)}/s direct, ${fmt(via.achievedRps, 0)}/s via the gateway`,
     );
   } finally {
+    await Promise.all(hubs.map((h) => h.close().catch(() => undefined)));
     await gateway.close();
     fixture.stop();
     await rm(top, { recursive: true, force: true });
