@@ -268,14 +268,14 @@ async function main(): Promise<void> {
         x_floor: +fmt(phaseS / floorS),
         hub_wall_s: +fmt(wallS),
         server_sequences: p.served - servedBefore,
-        peak_running: p.peakRunning,
+        peak_running: fresh ? p.peakRunning : 0,
         batch_size: b.results?.params?.['batch_size'],
         acc,
         cache: b.cache ?? null,
         ...(perf ? { perf } : {}),
       };
       out(
-        `${name}: request phase ${fmt(phaseS)} s (${fmt(phaseS / floorS)} × floor), hub wall ${fmt(wallS)} s, server ${p.served - servedBefore} sequences, peak ${p.peakRunning} in service, batch_size ${String(b.results?.params?.['batch_size'])}, acc ${String(acc)}` +
+        `${name}: request phase ${fmt(phaseS)} s (${fmt(phaseS / floorS)} × floor), hub wall ${fmt(wallS)} s, server ${p.served - servedBefore} sequences, peak ${fresh ? p.peakRunning : 0} in service, batch_size ${String(b.results?.params?.['batch_size'])}, acc ${String(acc)}` +
           (perf
             ? `; gateway: ${perf['requests']} requests, ${perf['cache_hits']} cache hits, phase ${perf['duration_seconds']} s, peak ${perf['peak_concurrency']} in flight, p50/p99 ${perf['latency_p50_ms']}/${perf['latency_p99_ms']} ms`
             : ''),
