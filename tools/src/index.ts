@@ -9,4 +9,10 @@ export { startHubProcess } from './testing/hub-process.js';
 export type { HubProcess, StartHubProcessOptions } from './testing/hub-process.js';
 export { startPostgres, restartPostgres, pgCtl, findPostgresBinDir } from './postgres/launcher.js';
 export type { PostgresServer, PostgresServerInfo, StartPostgresOptions } from './postgres/launcher.js';
-export { applyHubRbac, HUB_RBAC_MANIFEST } from './kubernetes/hub-rbac.js';
+export {
+  adminKubeConfig,
+  applyHubRbac,
+  createHubNamespace,
+  HUB_RBAC_MANIFEST,
+} from './kubernetes/hub-rbac.js';
+export type { ClusterAccess, HubNamespace } from './kubernetes/hub-rbac.js';
