@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { until } from '@evalhub/core/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFixtureModelServer, type FixtureModelServer } from '../src/fixture-model/index.js';
 import { freePort, repoRoot } from '../src/mlflow/launcher.js';
+import { containerTestEnabled as enabled, ensureImage, IMAGE, podman, podmanOk } from './podman.js';
 
 /**
  * The image of deploy/Containerfile, built with podman (tools/container/build-image.sh: a local
@@ -24,33 +24,7 @@ import { freePort, repoRoot } from '../src/mlflow/launcher.js';
  * .ci/run sets it.
  */
 
-const enabled = process.env['EVALHUB_CONTAINER_TEST'] === '1';
 const HOST_LOOPBACK = '10.0.2.2';
-const podmanScript = join(repoRoot, 'tools', 'container', 'podman.sh');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function exec(file: string, args: string[], timeout = 120_000): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd: repoRoot, maxBuffer: 64 << 20, timeout }, (err, stdout, stderr) =>
-      resolve({
-        code: err ? ((err as { code?: number }).code ?? 1) : 0,
-        stdout: String(stdout),
-        stderr: String(stderr),
-      }),
-    );
-  });
-}
-/** podman with Eval Hub's containers.conf and storage (tools/container/env.sh). */
-const podman = (...args: string[]): Promise<Result> => exec(podmanScript, args);
-async function podmanOk(...args: string[]): Promise<string> {
-  const r = await podman(...args);
-  if (r.code !== 0) throw new Error(`podman ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-  return r.stdout.trim();
-}
 
 interface Evaluation {
   id: string;
@@ -79,15 +53,8 @@ async function containerLogs(): Promise<string> {
 describe.runIf(enabled)('the eval-hub image (podman, read-only, non-root)', () => {
   beforeAll(async () => {
     // .ci/run has just built the image and says so; otherwise build it (or reuse the cached layers).
-    if (process.env['EVALHUB_CONTAINER_IMAGE_BUILT'] !== '1') {
-      const build = await exec(join(repoRoot, 'tools', 'container', 'build-image.sh'), [], 3_600_000);
-      if (build.code !== 0) {
-        throw new Error(`tools/container/build-image.sh failed:\n${build.stderr.slice(-4000)}`);
-      }
-      process.stdout.write(`[container] ${build.stderr.trim().split('\n').pop()}\n`);
-    }
-    const size = Number(await podmanOk('image', 'inspect', '--format', '{{.Size}}', 'eval-hub:latest'));
-    process.stdout.write(`[container] eval-hub:latest is ${(size / 1e9).toFixed(2)} GB\n`);
+    const size = await ensureImage((line) => process.stdout.write(`[container] ${line}\n`));
+    process.stdout.write(`[container] ${IMAGE} is ${(size / 1e9).toFixed(2)} GB\n`);
 
     work = mkdtempSync(join(tmpdir(), 'evalhub-container-'));
     mlflow = inject('mlflowTrackingUri');
@@ -134,7 +101,7 @@ describe.runIf(enabled)('the eval-hub image (podman, read-only, non-root)', () =
       `${config}:/opt/evalhub/config/evalhub.config.yaml:ro`,
       '-v',
       `${join(repoRoot, 'tools', 'demo', 'data')}:/data:ro`,
-      'eval-hub:latest',
+      IMAGE,
     );
     started = true;
     await until(
