@@ -10,11 +10,14 @@ import { defineConfig } from 'vitest/config';
 const conditions = ['@evalhub/source'];
 
 // The Kubernetes runtime's own tests (Job spec, failure reasons, deadlines, cancel, watch resync,
-// RBAC, re-attach) and the worker end to end run in every `npm test`. Measured on a shared 2-core
-// machine: both projects together about 2 min 10 s of wall time (cluster, MLflow and fixture model
-// start included), about 1 min 50 s more than the control-plane smoke test alone (20 s).
+// RBAC, re-attach) and the end-to-end tests run in every `npm test`. Measured on a shared 2-core
+// machine with other builds running (cluster, MLflow and fixture model start included): `k8s`
+// about 1 min 35 s of wall time, `k8s-e2e` about 1 min 30 s (both its files, either mode).
 
-// the worker end to end: cluster, fixture model server and MLflow
+// End to end, each Job's container run by the kubelet stand-in (tools/test/kubelet-stand-in.ts: in
+// the image with podman when EVALHUB_CONTAINER_TEST=1, else as a process): the worker against the
+// local runtime's score, and a whole hub SIGKILLed and restarted re-attaching to its Job. Cluster,
+// fixture model server and MLflow.
 const workerEndToEnd = {
   extends: true as const,
   test: {

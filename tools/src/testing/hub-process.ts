@@ -20,6 +20,11 @@ export interface StartHubProcessOptions {
   /** Config file passed with --config. */
   config: string;
   env?: Record<string, string>;
+  /**
+   * Port to listen on. Default 0 (a free one). A hub that must come back at the same address (the
+   * callback URL the Kubernetes Jobs it made were given) takes a port from freePort() and keeps it.
+   */
+  port?: number;
   /** How long to wait for the server to listen. Default 120 s. */
   timeoutMs?: number;
 }
@@ -43,7 +48,7 @@ export async function startHubProcess(options: StartHubProcessOptions): Promise<
       '--config',
       options.config,
       '--port',
-      '0',
+      String(options.port ?? 0),
       '--host',
       '127.0.0.1',
       '--json',
