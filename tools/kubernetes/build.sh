@@ -5,6 +5,7 @@
 # Nothing is vendored: the sources come by module version; the binaries are cached outside the repo.
 #
 #   tools/kubernetes/build.sh            build (or reuse) and print the bin directory
+#   tools/kubernetes/build.sh kubelet    the same, plus the kubelet (opt-in; tools/kubernetes/kubelet-stretch.sh)
 #   EVALHUB_K8S_BIN=...                  use binaries from elsewhere (nothing built)
 #
 # Fresh build: about 12 min on 2 cores and 2.1 GB of memory; cached: instant.
@@ -18,6 +19,13 @@ KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/evalhub/kubernetes/${K8S_VERSION}"
 bin="${EVALHUB_K8S_BIN:-$cache_root/bin}"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+# Built from k8s.io/kubernetes: the control plane always, the kubelet only when asked for.
+k8s_cmds=(kube-apiserver kube-controller-manager kube-scheduler)
+case "${1:-}" in
+  "") ;;
+  kubelet) binaries+=(kubelet) k8s_cmds+=(kubelet) ;;
+  *) echo "usage: $0 [kubelet]" >&2; exit 2 ;;
+esac
 
 have_all() {
   local b
@@ -49,8 +57,10 @@ if have_all; then
 fi
 log() { echo "[k8s-build $(date -u +%H:%M:%S)] $*" >&2; }
 
-# --- kube-apiserver, kube-controller-manager, kube-scheduler ---------------------------------------
-if [[ ! -x "$bin/kube-apiserver" || ! -x "$bin/kube-controller-manager" || ! -x "$bin/kube-scheduler" ]]; then
+# --- kube-apiserver, kube-controller-manager, kube-scheduler (and the kubelet if asked for) ----------
+missing=()
+for c in "${k8s_cmds[@]}"; do [[ -x "$bin/$c" ]] || missing+=("$c"); done
+if ((${#missing[@]})); then
   log "downloading k8s.io/kubernetes@$K8S_VERSION"
   dir="$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [[ -d "$dir" ]] || { echo "go mod download gave no folder for k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
@@ -65,9 +75,9 @@ if [[ ! -x "$bin/kube-apiserver" || ! -x "$bin/kube-controller-manager" || ! -x 
     -e '/k8s\.io\/sample-cli-plugin/d' \
     -e "s#(k8s\.io/[A-Za-z0-9._-]+) => \./staging/src/k8s\.io/[A-Za-z0-9._-]+#\1 => \1 ${STAGING_VERSION}#" \
     "$src/go.mod"
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler"
+  log "building ${missing[*]}"
   (cd "$src" && go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION" \
-    -o "$bin/" ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler)
+    -o "$bin/" "${missing[@]/#/./cmd/}")
   rm -rf "$src"
 fi
 
