@@ -2,6 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError } from '@evalhub/core';
 import { existsSync, readFileSync } from 'node:fs';
 import type { KubernetesRuntimeOptions } from './options.js';
+import { readTokenFile, TOKEN_FILE_AUTH, TokenFileAuth, withoutBearerTokens } from './token-file-auth.js';
 
 const IN_CLUSTER_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -13,8 +14,9 @@ export function kubeConfigFrom(kube: KubernetesRuntimeOptions['kube']): KubeConf
       kc.loadFromFile(kube.kubeconfig);
       if (kube.context) kc.setCurrentContext(kube.context);
     } else if (kube?.server) {
-      // Read now to fail early; the client re-reads it every minute (projected tokens rotate).
-      readFileSync(kube.token_file ?? '', 'utf8');
+      // Read now to fail early; TokenFileAuth re-reads it every minute (projected tokens rotate).
+      readTokenFile(kube.token_file ?? '');
+      kc.addAuthenticator(new TokenFileAuth());
       kc.loadFromOptions({
         clusters: [
           {
@@ -27,7 +29,7 @@ export function kubeConfigFrom(kube: KubernetesRuntimeOptions['kube']): KubeConf
         users: [
           {
             name: 'evalhub',
-            authProvider: { name: 'tokenFile', config: { tokenFile: kube.token_file ?? '' } },
+            authProvider: { name: TOKEN_FILE_AUTH, config: { path: kube.token_file ?? '' } },
           },
         ],
         contexts: [{ name: 'evalhub', cluster: 'cluster', user: 'evalhub' }],
@@ -42,10 +44,7 @@ export function kubeConfigFrom(kube: KubernetesRuntimeOptions['kube']): KubeConf
     }
   } catch (err) {
     throw new ConfigError(
-      `@evalhub/runtime-kubernetes cannot set up its API server connection: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      `@evalhub/runtime-kubernetes cannot set up its API server connection: ${withoutBearerTokens((err as Error).message)}`,
     );
   }
   if (!kc.getCurrentCluster())

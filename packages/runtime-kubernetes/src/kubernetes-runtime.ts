@@ -28,6 +28,7 @@ import { NamespaceWatch } from './namespace-watch.js';
 import { mergePodSettings, validateOptions, type KubernetesRuntimeOptions } from './options.js';
 import { attemptState, type AttemptState } from './pod-status.js';
 import { requestResourceProblems } from './request-resources.js';
+import { withoutBearerTokens } from './token-file-auth.js';
 
 export interface KubernetesRuntimeDeps {
   kubeConfig: KubeConfig;
@@ -110,9 +111,9 @@ export class KubernetesRuntime implements Runtime {
     try {
       missing = await missingAccess(this.auth, this.namespace);
     } catch (err) {
+      // not the error itself as the cause: a client error may quote the Authorization header
       throw new ConfigError(
-        `@evalhub/runtime-kubernetes cannot reach the Kubernetes API server: ${(err as Error).message}. Check the runtime's kube options.`,
-        { cause: err },
+        `@evalhub/runtime-kubernetes cannot reach the Kubernetes API server: ${withoutBearerTokens((err as Error).message)}. Check the runtime's kube options.`,
       );
     }
     if (missing.length > 0)
