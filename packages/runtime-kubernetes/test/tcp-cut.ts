@@ -48,6 +48,8 @@ export class TcpCut {
 
   async close(): Promise<void> {
     this.disconnect();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    // a proxy never started (its tests filtered out) has nothing to close
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
