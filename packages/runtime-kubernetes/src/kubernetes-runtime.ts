@@ -239,7 +239,18 @@ export class KubernetesRuntime implements Runtime {
         throw new BenchmarkFailedError(`No Kubernetes Job ${this.namespace}/${name} to re-attach to.`, {
           code: 'kubernetes_job_not_found',
         });
-      token = await this.readToken(name);
+      const kept = await this.readToken(name);
+      if (kept !== undefined) token = kept;
+      else {
+        // A hub that died between creating the Job and its Secret: the container cannot have
+        // started without the Secret (a required secretKeyRef), so no worker holds a token yet.
+        token = randomBytes(32).toString('base64url');
+        this.logger.warn(
+          { job: name },
+          'the Job had no token Secret (the hub stopped while making it): made it',
+        );
+        await this.createSecret(name, labels, token, existing.metadata?.uid ?? '');
+      }
     } else {
       token = randomBytes(32).toString('base64url');
       await this.createJob(name, labels, pod, request, token);
@@ -280,6 +291,21 @@ export class KubernetesRuntime implements Runtime {
       throw this.apiError(err, `create Job ${name}`);
     }
     try {
+      await this.createSecret(name, labels, token, created.metadata?.uid ?? '');
+    } catch (err) {
+      await deleteJob(this.runnerDeps(), name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The attempt's token Secret, owned by its Job. */
+  private async createSecret(
+    name: string,
+    labels: AttemptLabels,
+    token: string,
+    jobUid: string,
+  ): Promise<void> {
+    try {
       this.count();
       await this.core.createNamespacedSecret({
         namespace: this.namespace,
@@ -289,16 +315,16 @@ export class KubernetesRuntime implements Runtime {
           hub: this.hub,
           labels,
           token,
-          owner: { name, uid: created.metadata?.uid ?? '' },
+          owner: { name, uid: jobUid },
         }),
       });
     } catch (err) {
-      await deleteJob(this.runnerDeps(), name).catch(() => undefined);
       throw this.apiError(err, `create Secret ${name}`);
     }
   }
 
-  private async readToken(name: string): Promise<string> {
+  /** The token of a running attempt, or undefined when its Secret does not exist. */
+  private async readToken(name: string): Promise<string | undefined> {
     try {
       this.count();
       const secret = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
@@ -306,6 +332,7 @@ export class KubernetesRuntime implements Runtime {
       if (!b64) throw new Error(`Secret ${name} has no '${TOKEN_KEY}' key`);
       return Buffer.from(b64, 'base64').toString('utf8');
     } catch (err) {
+      if (statusOf(err) === 404) return undefined;
       throw this.apiError(err, `read Secret ${name}`);
     }
   }

@@ -14,6 +14,28 @@ beforeAll(async () => {
   dir = await tempDir();
 });
 
+/** Lets the Job's running pod end successfully (kwok's stage follows the pod's annotation). */
+async function succeedPod(job: string): Promise<void> {
+  const pods = await ns.admin.core.listNamespacedPod({
+    namespace: ns.name,
+    labelSelector: `job-name=${job}`,
+  });
+  await ns.admin.core.patchNamespacedPod({
+    name: pods.items[0]?.metadata?.name ?? '',
+    namespace: ns.name,
+    body: [{ op: 'replace', path: '/metadata/annotations/evalhub.test~1outcome', value: 'succeed' }],
+  });
+}
+
+/** The Jobs of an evaluation, as the API server lists them. */
+async function jobsOf(evaluationId: string) {
+  const jobs = await ns.admin.batch.listNamespacedJob({
+    namespace: ns.name,
+    labelSelector: `evalhub.io/evaluation-id=${evaluationId}`,
+  });
+  return jobs.items;
+}
+
 describe('KubernetesRuntime recovery', () => {
   const proxy = new TcpCut('127.0.0.1', Number(new URL(cluster().apiUrl).port));
   afterAll(() => proxy.close());
@@ -178,32 +200,55 @@ describe('KubernetesRuntime recovery', () => {
       expect(removed).toEqual([jobName(orphan.labels)]);
 
       const attached = second.attach({ ...req, signal: new AbortController().signal });
-      // the same Job, not a new one: let it finish (kwok's stage follows the pod's annotation)
-      const pods = await ns.admin.core.listNamespacedPod({
-        namespace: ns.name,
-        labelSelector: `job-name=${name}`,
-      });
-      const podName = pods.items[0]?.metadata?.name ?? '';
-      await ns.admin.core.patchNamespacedPod({
-        name: podName,
-        namespace: ns.name,
-        body: [{ op: 'replace', path: '/metadata/annotations/evalhub.test~1outcome', value: 'succeed' }],
-      });
+      // the same Job, not a new one: let it finish
+      await succeedPod(name);
       expect((await attached).exitCode).toBe(0);
-      const jobs = await ns.admin.batch.listNamespacedJob({
-        namespace: ns.name,
-        labelSelector: `evalhub.io/evaluation-id=${req.labels.evaluationId}`,
-      });
-      expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
-      await until('the orphan Job to be gone', async () => {
-        const j = await ns.admin.batch.listNamespacedJob({
-          namespace: ns.name,
-          labelSelector: `evalhub.io/evaluation-id=${orphan.labels.evaluationId}`,
-        });
-        return j.items.length === 0 ? true : undefined;
-      });
+      expect((await jobsOf(req.labels.evaluationId)).map((j) => j.metadata?.name)).toEqual([name]);
+      await until('the orphan Job to be gone', async () =>
+        (await jobsOf(orphan.labels.evaluationId)).length === 0 ? true : undefined,
+      );
     } finally {
       second.close();
+    }
+  });
+
+  it('re-attaches to a Job whose token Secret was never made (a hub killed between the two creates): makes it, owned by the Job', async () => {
+    const runtime = makeRuntime(ns);
+    await runtime.start();
+    try {
+      const stop = new AbortController();
+      const req = execRequest(dir, { provider: 'run', index: 8, signal: stop.signal });
+      const name = jobName(req.labels);
+      const first = runtime.exec(req);
+      const secret = await until('the token Secret', () =>
+        ns.admin.core.readNamespacedSecret({ name, namespace: ns.name }),
+      );
+      stop.abort('shutdown');
+      expect(await first).toMatchObject({ aborted: true });
+      // the state a hub SIGKILLed right after creating the Job leaves: a Job without its Secret
+      await ns.admin.core.deleteNamespacedSecret({ name, namespace: ns.name });
+      await until('the Secret to be gone', async () =>
+        ns.admin.core.readNamespacedSecret({ name, namespace: ns.name }).then(
+          () => undefined,
+          (e: { code?: number }) => (e.code === 404 ? true : undefined),
+        ),
+      );
+      const job = await ns.admin.batch.readNamespacedJob({ name, namespace: ns.name });
+
+      const again = runtime.exec({ ...req, signal: new AbortController().signal });
+      const made = await until('a new token Secret', () =>
+        ns.admin.core.readNamespacedSecret({ name, namespace: ns.name }),
+      );
+      expect(made.metadata?.uid).not.toBe(secret.metadata?.uid);
+      expect(made.data?.token).not.toBe(secret.data?.token);
+      expect(made.metadata?.ownerReferences).toMatchObject([{ kind: 'Job', name, uid: job.metadata?.uid }]);
+      await succeedPod(name);
+      expect((await again).exitCode).toBe(0);
+      expect((await jobsOf(req.labels.evaluationId)).map((j) => j.metadata?.uid)).toEqual([
+        job.metadata?.uid,
+      ]);
+    } finally {
+      runtime.close();
     }
   });
 
@@ -215,12 +260,12 @@ describe('KubernetesRuntime recovery', () => {
       const req = execRequest(dir, { provider: 'run', index: 5, signal: stop.signal });
       const name = jobName(req.labels);
       const first = runtime.exec(req);
-      const podName = await until('the pod to run', async () => {
+      await until('the pod to run', async () => {
         const pods = await ns.admin.core.listNamespacedPod({
           namespace: ns.name,
           labelSelector: `job-name=${name}`,
         });
-        return pods.items.find((p) => p.status?.phase === 'Running')?.metadata?.name;
+        return pods.items.some((p) => p.status?.phase === 'Running') ? true : undefined;
       });
       stop.abort('shutdown');
       expect(await first).toMatchObject({ aborted: true });
@@ -229,17 +274,9 @@ describe('KubernetesRuntime recovery', () => {
 
       // The next hub start runs the same attempt again: exec finds the Job and follows it.
       const again = runtime.exec({ ...req, signal: new AbortController().signal });
-      await ns.admin.core.patchNamespacedPod({
-        name: podName,
-        namespace: ns.name,
-        body: [{ op: 'replace', path: '/metadata/annotations/evalhub.test~1outcome', value: 'succeed' }],
-      });
+      await succeedPod(name);
       expect((await again).exitCode).toBe(0);
-      const jobs = await ns.admin.batch.listNamespacedJob({
-        namespace: ns.name,
-        labelSelector: `evalhub.io/evaluation-id=${req.labels.evaluationId}`,
-      });
-      expect(jobs.items.map((j) => j.metadata?.name)).toEqual([name]);
+      expect((await jobsOf(req.labels.evaluationId)).map((j) => j.metadata?.name)).toEqual([name]);
     } finally {
       runtime.close();
     }
