@@ -1,10 +1,12 @@
 /**
  * An open-loop load generator in its own process (so its CPU is neither the gateway's nor the model
  * server's): `rate` tiny completions per second for `seconds` against an OpenAI base URL, each timed
- * from the moment it was due (no coordinated omission). Prints one JSON line: the sorted latencies
- * in ms and the rate reached.
+ * from the moment it was due (no coordinated omission), after `warmup` seconds at the same rate whose
+ * answers are not counted (the JIT of all three processes, connections, the gateway's limiter
+ * finding its level from cold: a hub does that once per model server). Prints one JSON line: the
+ * sorted latencies in ms and the rate reached.
  *
- *   npx tsx tools/src/bench/open-loop.ts <base-url> <rate> <seconds>
+ *   npx tsx tools/src/bench/open-loop.ts <base-url> <rate> <seconds> [<warmup-seconds>]
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +51,21 @@ async function run(url: string, rate: number, seconds: number): Promise<OpenLoop
 }
 
 /** Runs the generator as a child process and returns what it measured. */
-export async function openLoop(url: string, rate: number, seconds: number): Promise<OpenLoopResult> {
+export async function openLoop(
+  url: string,
+  rate: number,
+  seconds: number,
+  warmupSeconds = 3,
+): Promise<OpenLoopResult> {
   const here = fileURLToPath(import.meta.url);
   const args = here.endsWith('.ts') ? ['--import', 'tsx', here] : [here];
-  const child = spawn(process.execPath, [...args, url, String(rate), String(seconds)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...args, url, String(rate), String(seconds), String(warmupSeconds)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -66,11 +77,12 @@ export async function openLoop(url: string, rate: number, seconds: number): Prom
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [url, rate, seconds] = process.argv.slice(2);
+  const [url, rate, seconds, warmup = '0'] = process.argv.slice(2);
   if (!url || !rate || !seconds) {
-    process.stderr.write('usage: open-loop.ts <base-url> <rate> <seconds>\n');
+    process.stderr.write('usage: open-loop.ts <base-url> <rate> <seconds> [<warmup-seconds>]\n');
     process.exit(2);
   }
+  if (Number(warmup) > 0) await run(url, Number(rate), Number(warmup));
   const result = await run(url, Number(rate), Number(seconds));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

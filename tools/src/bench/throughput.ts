@@ -19,7 +19,7 @@
  * gateway measures it, and p99 via the gateway minus p99 direct at the same rate.
  *
  *   npx tsx --conditions=@evalhub/source tools/src/bench/throughput.ts [--questions 1000]
- *     [--capacity 64] [--latency 200] [--skip-defaults] [--rate 2000] [--seconds 5]
+ *     [--capacity 64] [--latency 200] [--skip-defaults] [--overhead-only] [--rate 2000] [--seconds 5]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     capacity: { type: 'string', default: '64' },
     latency: { type: 'string', default: '200' },
     'skip-defaults': { type: 'boolean', default: false },
+    'overhead-only': { type: 'boolean', default: false },
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '5' },
   },
@@ -231,7 +232,7 @@ async function main(): Promise<void> {
   out(`floor: ceil(${requests}/${capacity}) × ${latencyMs / 1000} s = ${fmt(floorS)} s`);
   const hubs: Hub[] = [];
   try {
-    if (!values['skip-defaults']) {
+    if (!values['skip-defaults'] && !values['overhead-only']) {
       const name = 'lmeval-defaults';
       const r = await lmEval(python, top, switches(name), name, undefined);
       const p = await pool(fixture.url, name);
@@ -282,20 +283,26 @@ async function main(): Promise<void> {
       );
       return { phaseS, perf };
     };
-    // the pool key is the fixture URL's switch segment: one per hub
-    const before = await startHub(top, 'before', python, switches('hub-before'), false, { concurrency: 4 });
-    hubs.push(before);
-    await onHub('hub-before', 'hub-before', before, false);
-    const after = await startHub(top, 'gateway', python, switches('hub-gateway'), true, {});
-    hubs.push(after);
-    const first = await onHub('hub-gateway', 'hub-gateway', after, true);
-    const limit = after.gateway.limiterState(switches('hub-gateway'));
-    out(
-      `gateway limit after the run: ${limit?.limit} sequences (baseline ${fmt(limit?.baselineMs ?? 0)} ms, ${limit?.overloads} overloads)`,
-    );
-    const cached = await onHub('hub-gateway-cached', 'hub-gateway', after, true);
-    summary['cached_vs_first'] = +fmt(cached.phaseS / first.phaseS, 3);
-    out(`cached re-run: ${fmt((cached.phaseS / first.phaseS) * 100, 1)} % of the first run's request phase`);
+    if (!values['overhead-only']) {
+      // the pool key is the fixture URL's switch segment: one per hub
+      const before = await startHub(top, 'before', python, switches('hub-before'), false, {
+        concurrency: 4,
+      });
+      hubs.push(before);
+      await onHub('hub-before', 'hub-before', before, false);
+      const after = await startHub(top, 'gateway', python, switches('hub-gateway'), true, {});
+      hubs.push(after);
+      const first = await onHub('hub-gateway', 'hub-gateway', after, true);
+      const limit = after.gateway.limiterState(switches('hub-gateway'));
+      out(
+        `gateway limit after the run: ${limit?.limit} sequences (baseline ${fmt(limit?.baselineMs ?? 0)} ms, ${limit?.overloads} overloads)`,
+      );
+      const cached = await onHub('hub-gateway-cached', 'hub-gateway', after, true);
+      summary['cached_vs_first'] = +fmt(cached.phaseS / first.phaseS, 3);
+      out(
+        `cached re-run: ${fmt((cached.phaseS / first.phaseS) * 100, 1)} % of the first run's request phase`,
+      );
+    }
 
     // the gateway's own latency at a fixed rate
     const rate = Number(values.rate);

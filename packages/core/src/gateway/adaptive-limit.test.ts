@@ -111,4 +111,23 @@ describe('AdaptiveLimit', () => {
     limit.onSample(400, 32, 600, limit.epoch, 31);
     expect(limit.state().lastWindowMs).toBe(400);
   });
+
+  it('reads no queueing into the jitter of a sub-millisecond server (minRiseMs)', () => {
+    const limit = new AdaptiveLimit({}, 0);
+    let t = 0;
+    // a loopback server: 0.5 ms, with 1–4 ms of scheduling noise on a busy machine, never queueing
+    for (let i = 0; i < 2_000; i++) {
+      t += 1;
+      const rtt = i % 10 === 0 ? 4 : 0.5 + (i % 3);
+      limit.onSample(rtt, limit.limit, t);
+    }
+    expect(limit.limit).toBeGreaterThanOrEqual(4);
+    // …while a real rise past baseline + 20 ms still shrinks it
+    const slow = new AdaptiveLimit({ initialLimit: 64 }, 0);
+    for (let i = 0; i < 64; i++) slow.onSample(0.5, 64, 1);
+    const before = slow.limit;
+    for (let i = 0; i < before; i++) slow.onSample(40, before, 2);
+    expect(slow.state().phase).toBe('steady');
+    expect(slow.limit).toBeLessThan(before);
+  });
 });

@@ -10,7 +10,7 @@
  * - Slow start: while a window's RTT stays within `slowStartTolerance` of the baseline the limit
  *   doubles (or becomes twice the window's peak in flight, when a batch larger than the limit was
  *   let through alone); the first window above it (or an overload) ends slow start.
- * - Then per window: `gradient = clamp(tolerance × baseline / rtt, 0.5, 1)`,
+ * - Then per window: `gradient = clamp(max(tolerance × baseline, baseline + minRiseMs) / rtt, 0.5, 1)`,
  *   `target = limit × gradient + √limit`, `limit ← limit + smoothing × (target − limit)`. For a
  *   server that serves C requests in parallel at a fixed latency (round trip L × N / C once N > C)
  *   this settles at N ≈ tolerance × C + √N: the server always has work (full throughput), requests
@@ -39,6 +39,13 @@ export interface AdaptiveLimitOptions {
   slowStartTolerance: number;
   /** Latency rise (× baseline) accepted before the limit shrinks. Default 1.2. */
   tolerance: number;
+  /**
+   * Least latency rise, in ms, ever read as queueing (in slow start and after). Default 20: a server
+   * that answers in half a millisecond sees stalls of 5–30 ms on a busy machine (GC, scheduling),
+   * which × tolerance would read as an overloaded server and shrink the limit into a queue. For a
+   * model server (100 ms and more per request) `tolerance` allows more than this anyway.
+   */
+  minRiseMs: number;
   /** Fewest samples in a window. Default 4. */
   minWindowSamples: number;
   /** Baseline re-measurement period. Default 10 s. */
@@ -53,6 +60,7 @@ export const DEFAULT_ADAPTIVE_LIMIT: Readonly<AdaptiveLimitOptions> = Object.fre
   smoothing: 0.5,
   slowStartTolerance: 1.2,
   tolerance: 1.2,
+  minRiseMs: 20,
   minWindowSamples: 4,
   probeIntervalMs: 10_000,
 });
@@ -154,8 +162,9 @@ export class AdaptiveLimit {
       this.set(this.value / 2);
       return;
     }
+    const rise = this.opts.minRiseMs;
     if (this.phase === 'slow-start') {
-      if (rtt <= baseline * this.opts.slowStartTolerance) {
+      if (rtt <= Math.max(baseline * this.opts.slowStartTolerance, baseline + rise)) {
         // double what the server just handled without queueing (a batch let through alone may
         // have been more than the limit)
         if (used) this.set(Math.max(this.value, peak) * 2);
@@ -163,7 +172,8 @@ export class AdaptiveLimit {
       }
       this.phase = 'steady';
     }
-    const gradient = Math.min(1, Math.max(0.5, (this.opts.tolerance * baseline) / rtt));
+    const accepted = Math.max(this.opts.tolerance * baseline, baseline + rise);
+    const gradient = Math.min(1, Math.max(0.5, accepted / rtt));
     const target = this.value * gradient + Math.sqrt(this.value);
     if (target > this.value && !used) return;
     this.set(this.value + this.opts.smoothing * (target - this.value));
