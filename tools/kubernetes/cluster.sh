@@ -38,43 +38,9 @@ state="$(cd "$state" && pwd)"
 : >"$state/pids"
 trap 'echo "cluster start failed; logs in $state/*.log" >&2; tail -n 20 "$state"/*.log >&2 || true; stop; exit 1' ERR
 
-free_ports() {
-  node -e '
-    const net = require("node:net");
-    const n = Number(process.argv[1]);
-    const servers = [];
-    const next = () => {
-      if (servers.length === n) {
-        console.log(servers.map((s) => s.address().port).join(" "));
-        servers.forEach((s) => s.close());
-        return;
-      }
-      const s = net.createServer();
-      s.listen(0, "127.0.0.1", () => { servers.push(s); next(); });
-    };
-    next();' "$1"
-}
+# shellcheck source=tools/kubernetes/lib.sh
+. "$here/lib.sh"
 read -r etcd_port etcd_peer api_port kwok_port <<<"$(free_ports 4)"
-
-run() { # name, command… — start in the background, remember the pid
-  local name="$1"
-  shift
-  "$@" >"$state/$name.log" 2>&1 &
-  echo $! >>"$state/pids"
-}
-
-wait_for() { # description, seconds, command…
-  local what="$1" secs="$2"
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then
-      echo "timed out after ${secs}s waiting for $what" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-}
 
 # --- keys, certificates, tokens --------------------------------------------------------------------
 pki="$state/pki"

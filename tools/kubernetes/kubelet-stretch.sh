@@ -92,43 +92,8 @@ down() {
 }
 
 # --- up ---------------------------------------------------------------------------------------------
-free_ports() {
-  node -e '
-    const net = require("node:net");
-    const n = Number(process.argv[1]);
-    const servers = [];
-    const next = () => {
-      if (servers.length === n) {
-        console.log(servers.map((s) => s.address().port).join(" "));
-        servers.forEach((s) => s.close());
-        return;
-      }
-      const s = net.createServer();
-      s.listen(0, "127.0.0.1", () => { servers.push(s); next(); });
-    };
-    next();' "$1"
-}
-
-run() { # name, command… — in the background, pid remembered for `down`
-  local name="$1"
-  shift
-  "$@" >"$state/$name.log" 2>&1 &
-  echo $! >>"$state/pids"
-  echo $! >"$state/$name.pid"
-}
-
-wait_for() { # description, seconds, command…
-  local what="$1" secs="$2"
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS > deadline)); then
-      log "timed out after ${secs}s waiting for $what"
-      return 1
-    fi
-    sleep 0.5
-  done
-}
+# shellcheck source=tools/kubernetes/lib.sh
+. "$here/lib.sh"
 
 load_env() {
   # shellcheck disable=SC1091
