@@ -30,6 +30,9 @@ import { attemptState, type AttemptState } from './pod-status.js';
 import { requestResourceProblems } from './request-resources.js';
 import { withoutBearerTokens } from './token-file-auth.js';
 
+/** A per-attempt callback token: 32 random bytes, base64url. */
+const newAttemptToken = (): string => randomBytes(32).toString('base64url');
+
 export interface KubernetesRuntimeDeps {
   kubeConfig: KubeConfig;
   /** Resolved namespace (see namespaceFrom). */
@@ -244,7 +247,7 @@ export class KubernetesRuntime implements Runtime {
       else {
         // A hub that died between creating the Job and its Secret: the container cannot have
         // started without the Secret (a required secretKeyRef), so no worker holds a token yet.
-        token = randomBytes(32).toString('base64url');
+        token = newAttemptToken();
         this.logger.warn(
           { job: name },
           'the Job had no token Secret (the hub stopped while making it): made it',
@@ -252,7 +255,7 @@ export class KubernetesRuntime implements Runtime {
         await this.createSecret(name, labels, token, existing.metadata?.uid ?? '');
       }
     } else {
-      token = randomBytes(32).toString('base64url');
+      token = newAttemptToken();
       await this.createJob(name, labels, pod, request, token);
     }
     return runAttempt(this.runnerDeps(), { name, token, spec, request, started });
